@@ -14,3 +14,4 @@ export * as mutate from "./mutate/index.js";
 export { emptyImage } from "./empty.js";
 export { layerFromBytes, layerFromTarBytes } from "./static-layer.js";
 export { once } from "./memo.js";
+export * from "./progress.js";
