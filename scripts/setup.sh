@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what paketo needs on a Debian machine (as root) and builds it.
+#   scripts/setup.sh          runtime needs only
+#   scripts/setup.sh --test   plus the real components the test suite drives
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node() {
+  if ! command -v node >/dev/null; then
+    echo "setup: Node.js >= 20.12 is required and was not found on PATH" >&2; exit 1
+  fi
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=12)?0:1)' || {
+    echo "setup: Node.js >= 20.12 is required, found $(node --version)" >&2; exit 1; }
+}
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+need_node
+# Runtime: bubblewrap runs buildpacks in a sandbox; gpgv and the keyring verify Debian archives.
+runtime_pkgs=(bubblewrap gpgv debian-archive-keyring ca-certificates)
+# Tests: a real registry, the tools that prove our images are accepted, a container runtime.
+test_pkgs=(docker-registry apache2-utils skopeo umoci podman runc uidmap buildah)
+if [ "${1:-}" = "--test" ]; then apt_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"; else apt_install "${runtime_pkgs[@]}"; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

@@ -1,0 +1,17 @@
+import type { Command } from "../command.js";
+
+// Each command is imported only when it runs, so `paketo --help` loads nothing else.
+const table: Record<string, () => Promise<{ command: Command }>> = {
+  copy: () => import("./copy.js"),
+  images: () => import("./images.js"),
+  inspect: () => import("./inspect.js"),
+  rmi: () => import("./rmi.js"),
+  prune: () => import("./prune.js"),
+};
+
+export const commandNames = Object.keys(table);
+
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const load = table[name];
+  return load ? (await load()).command : undefined;
+}

@@ -1,0 +1,105 @@
+import { type Artifact, formatPlatform, transport } from "../../oci/index.js";
+import { type Command, imageOptions } from "../command.js";
+import { transportOptions } from "../context.js";
+import { humanBytes } from "../reporter.js";
+
+/** Everything `inspect` shows, as one value: printed as JSON or as text. */
+async function describe(name: string, a: Artifact): Promise<Record<string, unknown>> {
+  if (a.kind === "index") {
+    const m = await a.index.indexManifest();
+    return {
+      name,
+      kind: "index",
+      digest: await a.index.digest(),
+      mediaType: m.mediaType,
+      manifests: m.manifests.map((d) => ({
+        digest: d.digest,
+        mediaType: d.mediaType,
+        size: d.size,
+        platform: d.platform ? formatPlatform(d.platform) : undefined,
+      })),
+      annotations: m.annotations,
+    };
+  }
+  const img = a.image;
+  const [m, c, digest] = await Promise.all([img.manifest(), img.configFile(), img.digest()]);
+  const history = (c.history ?? []).filter((h) => !h.empty_layer);
+  const layers = m.layers.map((d, i) => ({
+    digest: d.digest,
+    diffId: c.rootfs.diff_ids[i],
+    size: d.size,
+    mediaType: d.mediaType,
+    createdBy: history[i]?.created_by,
+    annotations: d.annotations,
+  }));
+  const layerBytes = m.layers.reduce((n, d) => n + d.size, 0);
+  const manifestBytes = (await img.rawManifest()).length;
+  return {
+    name,
+    kind: "image",
+    digest,
+    mediaType: m.mediaType,
+    platform: formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) }),
+    created: c.created,
+    config: c.config,
+    layers,
+    size: { manifest: manifestBytes, config: m.config.size, layers: layerBytes, total: manifestBytes + m.config.size + layerBytes },
+    annotations: m.annotations,
+  };
+}
+
+function text(d: Record<string, unknown>): string {
+  const out: string[] = [];
+  const kv = (k: string, v: unknown) => v !== undefined && v !== "" && out.push(`${`${k}:`.padEnd(12)}${String(v)}`);
+  kv("Name", d.name);
+  kv("Digest", d.digest);
+  kv("Media type", d.mediaType);
+  if (d.kind === "index") {
+    out.push("Manifests:");
+    for (const m of d.manifests as Array<Record<string, unknown>>) out.push(`  ${m.digest}  ${m.platform ?? "-"}  ${humanBytes(m.size as number)}`);
+    return out.join("\n");
+  }
+  kv("Platform", d.platform);
+  kv("Created", d.created);
+  const c = (d.config ?? {}) as Record<string, unknown>;
+  kv("User", c.User);
+  kv("WorkingDir", c.WorkingDir);
+  if (c.Entrypoint) kv("Entrypoint", JSON.stringify(c.Entrypoint));
+  if (c.Cmd) kv("Cmd", JSON.stringify(c.Cmd));
+  const env = (c.Env as string[] | undefined) ?? [];
+  if (env.length) out.push("Env:", ...env.map((e) => `  ${e}`));
+  const labels = Object.entries((c.Labels as Record<string, string> | undefined) ?? {});
+  if (labels.length) {
+    out.push("Labels:");
+    for (const [k, v] of labels) out.push(`  ${k}=${v.length > 100 ? `${v.slice(0, 97)}...` : v}`);
+  }
+  const layers = d.layers as Array<Record<string, unknown>>;
+  const size = d.size as Record<string, number>;
+  out.push(`Layers (${layers.length}, ${humanBytes(size.layers ?? 0)} compressed):`);
+  layers.forEach((l, i) => {
+    out.push(`  ${String(i + 1).padStart(2)}  ${String(l.digest).slice(0, 19)}  ${humanBytes(l.size as number).padStart(9)}  ${l.createdBy ?? ""}`.trimEnd());
+  });
+  out.push(`Total size: ${humanBytes(size.total ?? 0)} (${size.total} bytes, compressed)`);
+  return out.join("\n");
+}
+
+export const command: Command = {
+  name: "inspect",
+  summary: "Show an image's manifest, config and layers (or an index's manifests).",
+  usage: "paketo inspect IMAGE [--json] [--raw manifest|config]",
+  options: { ...imageOptions, json: { type: "boolean" }, raw: { type: "string" } },
+  args: [1, 1],
+  async run(ctx, v, [name]) {
+    const a = await transport.read(transport.parseImageName(name as string), transportOptions(ctx, v, "src"));
+    if (v.raw === "manifest") {
+      ctx.stdout.write(Buffer.from(a.kind === "image" ? await a.image.rawManifest() : await a.index.rawManifest()));
+      return;
+    }
+    if (v.raw === "config" && a.kind === "image") {
+      ctx.stdout.write(Buffer.from(await a.image.rawConfigFile()));
+      return;
+    }
+    const d = await describe(name as string, a);
+    ctx.stdout.write(v.json ? `${JSON.stringify(d, null, 2)}\n` : `${text(d)}\n`);
+  },
+};

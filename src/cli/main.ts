@@ -1,0 +1,101 @@
+// The paketo command line: the only place that reads process.argv/env and calls process.exit.
+import { parseArgs } from "node:util";
+import { isPaketoError, rootCause } from "../errors/index.js";
+import type { Command, CliContext } from "./command.js";
+import { createReporter } from "./reporter.js";
+import { commandNames, loadCommand } from "./commands/index.js";
+
+const VERSION = "0.1.0";
+
+function usage(): string {
+  return [
+    "usage: paketo COMMAND [OPTIONS]",
+    "",
+    "Image commands (IMAGE is NAME[:TAG] in the local store, oci:DIR[:TAG], oci-archive:FILE[:TAG],",
+    "docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO[:TAG|@DIGEST]):",
+    ...commandNames.map((n) => `  ${n}`),
+    "",
+    "Run `paketo COMMAND --help` for a command's options.",
+  ].join("\n");
+}
+
+class UsageError extends Error {}
+
+function commandHelp(c: Command): string {
+  const opts = Object.entries(c.options)
+    .map(([k, o]) => `  --${k}${o.type === "string" ? " VALUE" : ""}${o.multiple ? " (repeatable)" : ""}`)
+    .join("\n");
+  return `usage: ${c.usage}\n\n${c.summary}\n${opts ? `\noptions:\n${opts}\n` : ""}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "version") {
+    process.stdout.write(`paketo ${VERSION}\n`);
+    return 0;
+  }
+  const cmd = await loadCommand(name);
+  if (!cmd) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...cmd.options, quiet: { type: "boolean", short: "q" } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${commandHelp(cmd)}`);
+  }
+  const [min, max] = cmd.args;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new UsageError(`wrong number of arguments\n\n${commandHelp(cmd)}`);
+  }
+  const reporter = createReporter(process.stderr, { quiet: parsed.values.quiet === true });
+  const controller = new AbortController();
+  const ctx: CliContext = {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    reporter,
+    signal: controller.signal,
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    reporter.close();
+    // Every write paketo makes is a verified temp file renamed into place, so stopping here leaves
+    // the store, caches and previous images exactly as they were.
+    process.stderr.write(`\npaketo: interrupted (${sig}); nothing was half-written\n`);
+    controller.abort();
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return (await cmd.run(ctx, parsed.values, parsed.positionals)) ?? 0;
+  } finally {
+    reporter.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`paketo: ${e.message}\n`);
+      process.exit(2);
+    }
+    if (isPaketoError(e)) {
+      const cause = e.cause !== undefined ? rootCause(e) : undefined;
+      const because = cause && !e.message.includes(cause) ? `: ${cause}` : "";
+      process.stderr.write(`paketo: error: ${e.message}${because}\n`);
+      if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+      if (process.env.PAKETO_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`paketo: internal error (this is a bug in paketo, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(70);
+  },
+);
