@@ -157,3 +157,14 @@ test("layerFromTarBytes gzips deterministically and streams both forms", async (
   assert.equal(await l.digest(), sha256(await partial.readAll(await l.compressed())));
   assert.deepEqual(await partial.readAll(await l.uncompressed()), tar);
 });
+
+test("a corrupt compressed blob fails uncompressed() and diffId() instead of hanging", async () => {
+  const tar = await tarOf({ a: "1" });
+  const gz = gzipSync(tar);
+  const l = partial.compressedToLayer({
+    descriptor: { mediaType: MediaType.OciLayerGzip, digest: sha256(gz), size: gz.length },
+    open: async () => Readable.from([gz.subarray(0, 10)]).pipe(new VerifyingStream(sha256(gz), gz.length, "blob z")),
+  });
+  await assert.rejects(async () => partial.readAll(await l.uncompressed()), /blob z: got 10 bytes/);
+  await assert.rejects(l.diffId(), /blob z: got 10 bytes/);
+});

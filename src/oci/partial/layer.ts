@@ -18,20 +18,26 @@ export interface CompressedLayerCore {
   origin?: RegistryOrigin;
 }
 
-/** Decompresses a layer blob of the given media type. */
+/** `src.pipe(dest)`, but an error of `src` also destroys `dest`, so readers of `dest` see it. */
+export function pipeWithErrors<T extends NodeJS.WritableStream & Readable>(src: Readable, dest: T): T {
+  src.once("error", (e) => dest.destroy(e));
+  return src.pipe(dest);
+}
+
+/** Decompresses a layer blob of the given media type. Errors of `stored` reach the result. */
 export function decompress(mediaType: string, stored: Readable): Readable {
   const c = layerCompression(mediaType);
   if (c === "none") return stored;
-  if (c === "gzip") return stored.pipe(createGunzip());
-  const z = zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream };
-  if (z.createZstdDecompress) return stored.pipe(z.createZstdDecompress()) as unknown as Readable;
+  if (c === "gzip") return pipeWithErrors(stored, createGunzip() as unknown as Readable & NodeJS.WritableStream);
+  const z = zlib as unknown as { createZstdDecompress?: () => Readable & NodeJS.WritableStream };
+  if (z.createZstdDecompress) return pipeWithErrors(stored, z.createZstdDecompress());
   throw new OciError("OCI_UNSUPPORTED_MEDIA_TYPE", `zstd layers need Node.js 22.15 or newer (layer media type ${mediaType})`);
 }
 
 /** Hashes a stream to its end, returning its digest and size. */
 export async function digestStream(s: Readable): Promise<{ digest: Digest; size: number }> {
   const d = new DigestingStream();
-  for await (const _ of s.pipe(d)) {
+  for await (const _ of pipeWithErrors(s, d)) {
     // drain
   }
   return { digest: d.digest, size: d.size };
