@@ -8,13 +8,14 @@ bash scripts/setup.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export PAKETO_STORE="${PAKETO_STORE:-$work/store}"
+paketo() { node bin/paketo "$@"; }
 
 node scripts/example-image.mjs examples/static-site paketo-example:latest
-first="$(npx --no-install paketo copy paketo-example:latest "oci:$work/layout:v1")"
-npx --no-install paketo copy "oci:$work/layout:v1" "oci-archive:$work/image.oci.tar:v1" >/dev/null
-npx --no-install paketo copy "oci-archive:$work/image.oci.tar:v1" "docker-archive:$work/image.docker.tar:paketo-example:v1" >/dev/null
-last="$(npx --no-install paketo copy "docker-archive:$work/image.docker.tar" paketo-example:roundtrip)"
-npx --no-install paketo inspect paketo-example:roundtrip
-npx --no-install paketo images
+first="$(paketo copy paketo-example:latest "oci:$work/layout:v1")"
+paketo copy "oci:$work/layout:v1" "oci-archive:$work/image.oci.tar:v1" >/dev/null
+paketo copy "oci-archive:$work/image.oci.tar:v1" "docker-archive:$work/image.docker.tar:paketo-example:v1" >/dev/null
+last="$(paketo copy "docker-archive:$work/image.docker.tar" paketo-example:roundtrip)"
+paketo inspect paketo-example:roundtrip
+paketo images
 if [ "$first" != "$last" ]; then echo "demo: digest changed in the round trip: $first -> $last" >&2; exit 1; fi
 echo "demo: store -> oci -> oci-archive -> docker-archive -> store kept digest $last"

@@ -22,3 +22,4 @@ export { emptyImage } from "./empty.js";
 export { layerFromBytes, layerFromTarBytes } from "./static-layer.js";
 export { once } from "./memo.js";
 export * from "./progress.js";
+export * as transport from "./transport/index.js";

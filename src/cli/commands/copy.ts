@@ -1,4 +1,4 @@
-import { transport } from "../../oci/index.js";
+import { OciError, transport } from "../../oci/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 
@@ -13,7 +13,7 @@ export const command: Command = {
     const to = transport.parseImageName(dest as string);
     const format = v.format as string | undefined;
     if (format !== undefined && format !== "oci" && format !== "docker") {
-      throw new transport.OciError("OCI_TRANSPORT", `--format must be oci or docker, not ${JSON.stringify(format)}`);
+      throw new OciError("OCI_TRANSPORT", `--format must be oci or docker, not ${JSON.stringify(format)}`);
     }
     const artifact = await transport.read(from, transportOptions(ctx, v, "src"));
     const { digest } = await transport.write(to, artifact, {
