@@ -43,3 +43,4 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   }
   return r.stdout;
 }
+export * from "./registry.js";

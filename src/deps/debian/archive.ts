@@ -1,0 +1,193 @@
+// Loading the archive index: signed Release per suite, then the Packages index of each component,
+// checked against the Release hashes, cached by hash, parsed streaming into one PackageIndex.
+import { createReadStream } from "node:fs";
+import type { OnProgress } from "../../oci/index.js";
+import { DepsError } from "../errors.js";
+import { ContentCache } from "./cache.js";
+import { decompress, systemDecompressors, type Compression, type Decompressors } from "./decompress.js";
+import { fetchToCache } from "./download.js";
+import { getBytes, HttpStatusError, type HttpOptions } from "./http.js";
+import { PackageIndex } from "./package-index.js";
+import { splitStanzas } from "./packages.js";
+import { checkFreshness, checkSuite, parseRelease, type Release, type ReleaseFileEntry } from "./release.js";
+import { clearsignedTextUnverified, gpgvVerifier, type SignatureVerifier } from "./signature.js";
+import { baseUrlFor, type Mirrors } from "./sources.js";
+
+export interface Logger {
+  warn(message: string): void;
+  info?(message: string): void;
+}
+
+export interface ArchiveOptions {
+  /** e.g. ["trixie", "trixie-updates", "trixie-security"]; merged, the highest version wins. */
+  suites: readonly string[];
+  architecture: string;
+  /** Default ["main"]. */
+  components?: readonly string[];
+  mirrors: Mirrors;
+  cacheDir: string;
+  http: HttpOptions;
+  /** Default: gpgv with the Debian archive keyring, when both exist here. */
+  verifier?: SignatureVerifier | { unavailable: string };
+  /** Refuse to continue without an OpenPGP check (instead of warning). */
+  requireSignature?: boolean;
+  logger?: Logger;
+  /** For Valid-Until checks. Default: the current time. */
+  now?: Date;
+  decompressors?: Decompressors;
+  onProgress?: OnProgress;
+}
+
+export interface SuiteRelease {
+  suite: string;
+  baseUrl: string;
+  release: Release;
+  /** Whether an OpenPGP signature was checked. */
+  verified: boolean;
+}
+
+/** Fetches, verifies and parses dists/<suite>/InRelease (or Release + Release.gpg). */
+export async function fetchRelease(suite: string, opts: ArchiveOptions): Promise<SuiteRelease> {
+  const baseUrl = baseUrlFor(opts.mirrors, suite);
+  const dists = `${baseUrl}/dists/${suite}`;
+  const verifier = opts.verifier ?? (await defaultVerifier());
+  let text: string;
+  let verified = false;
+  let what = `${dists}/InRelease`;
+  let inRelease: Buffer | undefined;
+  try {
+    inRelease = await getBytes(what, opts.http);
+  } catch (e) {
+    if (!(e instanceof HttpStatusError && e.status === 404)) throw e;
+  }
+  if (inRelease) {
+    if ("unavailable" in verifier) text = unverified(clearsignedTextUnverified(inRelease.toString("utf8")), what, verifier.unavailable, opts);
+    else {
+      text = await verifier.clearsigned(inRelease, what);
+      verified = true;
+    }
+  } else {
+    what = `${dists}/Release`;
+    const release = await getBytes(what, opts.http);
+    let sig: Buffer | undefined;
+    try {
+      sig = await getBytes(`${what}.gpg`, opts.http);
+    } catch (e) {
+      if (!(e instanceof HttpStatusError && e.status === 404)) throw e;
+    }
+    if (!sig) text = unverified(release.toString("utf8"), what, "the mirror has no Release.gpg", opts);
+    else if ("unavailable" in verifier) text = unverified(release.toString("utf8"), what, verifier.unavailable, opts);
+    else {
+      await verifier.detached(release, sig, what);
+      text = release.toString("utf8");
+      verified = true;
+    }
+  }
+  const release = parseRelease(text, what);
+  checkSuite(release, suite, what);
+  checkFreshness(release, opts.now ?? new Date(), what);
+  return { suite, baseUrl, release, verified };
+}
+
+let gpgv: ReturnType<typeof gpgvVerifier> | undefined;
+function defaultVerifier(): ReturnType<typeof gpgvVerifier> {
+  gpgv ??= gpgvVerifier();
+  return gpgv;
+}
+
+function unverified(text: string, what: string, why: string, opts: ArchiveOptions): string {
+  if (opts.requireSignature) {
+    throw new DepsError("DEBIAN_SIGNATURE", `cannot check the OpenPGP signature of ${what}: ${why}`, {
+      hint: "install gpgv and debian-archive-keyring, or drop requireSignature to continue unverified",
+    });
+  }
+  opts.logger?.warn(`NOT verifying the signature of ${what}: ${why}; package hashes are checked against an unauthenticated index`);
+  return text;
+}
+
+export interface IndexFile {
+  suite: string;
+  component: string;
+  /** Path relative to dists/<suite>/, e.g. main/binary-amd64/Packages.xz. */
+  path: string;
+  entry: ReleaseFileEntry;
+  url: string;
+  compression: Compression;
+}
+
+/** Which Packages files of a suite to read, preferring .xz, then .gz, then uncompressed. */
+export async function indexFiles(r: SuiteRelease, opts: ArchiveOptions): Promise<IndexFile[]> {
+  const d = opts.decompressors ?? systemDecompressors();
+  const out: IndexFile[] = [];
+  const arches = r.release.allInArchIndexes ? [opts.architecture] : [opts.architecture, "all"];
+  for (const component of opts.components ?? ["main"]) {
+    for (const arch of arches) {
+      const dir = `${component}/binary-${arch}`;
+      let chosen: IndexFile | undefined;
+      for (const [suffix, c] of [[".xz", "xz"], [".gz", "gzip"], ["", "none"]] as const) {
+        const path = `${dir}/Packages${suffix}`;
+        const entry = r.release.files.get(path);
+        if (!entry || !(await d.supports(c))) continue;
+        const url = r.release.acquireByHash
+          ? `${r.baseUrl}/dists/${r.suite}/${dir}/by-hash/SHA256/${entry.sha256}`
+          : `${r.baseUrl}/dists/${r.suite}/${path}`;
+        chosen = { suite: r.suite, component, path, entry, url, compression: c };
+        break;
+      }
+      if (chosen) out.push(chosen);
+      else if (arch !== "all") {
+        throw new DepsError("DEBIAN_RELEASE", `${r.suite} has no ${dir}/Packages index`, {
+          hint: `does ${r.suite} carry component ${component} for ${arch}? It lists ${r.release.components.join(", ") || "no components"} and ${r.release.architectures.join(", ") || "no architectures"}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads and merges the Packages indexes of every suite into one PackageIndex. Each index is
+ * downloaded compressed, checked against the signed Release, and kept in the cache both as
+ * downloaded and decompressed (the decompressed copy checked against the SHA-256 Release gives
+ * for the plain `Packages`), so a warm load only splits a local file.
+ */
+export async function loadPackageIndex(opts: ArchiveOptions): Promise<PackageIndex> {
+  const releases = await Promise.all(opts.suites.map((s) => fetchRelease(s, opts)));
+  const files = (await Promise.all(releases.map((r) => indexFiles(r, opts)))).flat();
+  const byFile = new Map(releases.map((r) => [r.suite, r.release]));
+  const paths = await Promise.all(files.map((f) => cachedIndex(f, byFile.get(f.suite)!, opts)));
+  const index = new PackageIndex(opts.architecture, opts.suites, opts.components ?? ["main"]);
+  for (const [i, f] of files.entries()) {
+    const origin = { suite: f.suite, component: f.component, where: `${f.suite} ${f.path}` };
+    const { path, compression } = paths[i]!;
+    const input = createReadStream(path, { highWaterMark: 1 << 20 });
+    const plain = compression === "none" ? input : decompress(input, decompressorsOf(opts).open(compression, origin.where));
+    await splitStanzas(plain, (s) => index.addStanza(s, origin));
+  }
+  return index;
+}
+
+function decompressorsOf(opts: ArchiveOptions): Decompressors {
+  return opts.decompressors ?? systemDecompressors();
+}
+
+/** The cached, verified index file to read: the plain Packages when Release lists its hash. */
+async function cachedIndex(f: IndexFile, release: Release, opts: ArchiveOptions): Promise<{ path: string; compression: Compression }> {
+  const cache = new ContentCache(opts.cacheDir);
+  const plainPath = f.path.replace(/\.(xz|gz)$/, "");
+  const plain = f.compression === "none" ? undefined : release.files.get(plainPath);
+  if (plain && (await cache.has(plain))) return { path: cache.path(plain.sha256), compression: "none" };
+  const ctx = { cache, http: opts.http, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const what = `${f.suite} ${f.path}`;
+  let compressed: string;
+  try {
+    compressed = (await fetchToCache(f.url, f.entry, what, ctx)).path;
+  } catch (e) {
+    // by-hash may lag behind on some mirrors: fall back to the plain name, still hash-checked
+    if (!(e instanceof HttpStatusError && e.status === 404) || !f.url.includes("/by-hash/")) throw e;
+    compressed = (await fetchToCache(`${baseUrlFor(opts.mirrors, f.suite)}/dists/${f.suite}/${f.path}`, f.entry, what, ctx)).path;
+  }
+  if (!plain) return { path: compressed, compression: f.compression };
+  const stream = decompress(createReadStream(compressed), decompressorsOf(opts).open(f.compression, what));
+  return { path: await cache.put(stream, plain, `${f.suite} ${plainPath} (decompressed from ${f.path})`), compression: "none" };
+}

@@ -1,0 +1,49 @@
+// dpkg status entries, written the distroless way: one file per package under
+// /var/lib/dpkg/status.d/, plus <name>.md5sums beside it. Trivy, Grype and Syft read this layout
+// to know which Debian packages (and, from md5sums, which files) an image holds.
+
+/** Fields that exist only in archive indexes, never in an installed package's status. */
+const INDEX_ONLY = new Set(["filename", "size", "md5sum", "sha1", "sha256", "sha512", "description-md5", "tag", "task", "phased-update-percentage", "status"]);
+
+/**
+ * The text of a dpkg status entry: the package's control fields (from the .deb's control file,
+ * or an index stanza with its archive-only fields dropped), with `Status: install ok installed`
+ * right after `Package:` as dpkg writes it. Field order and continuation lines are kept.
+ */
+export function writeStatusEntry(pkg: { control: string }): string {
+  const out: string[] = [];
+  let keep = true;
+  for (const line of pkg.control.replace(/\r\n/g, "\n").split("\n")) {
+    if (line.trim() === "") continue;
+    if (line[0] === " " || line[0] === "\t") {
+      if (keep) out.push(line);
+      continue;
+    }
+    const name = line.slice(0, line.indexOf(":")).trim().toLowerCase();
+    keep = !INDEX_ONLY.has(name);
+    if (!keep) continue;
+    out.push(line);
+    if (name === "package") out.push("Status: install ok installed");
+  }
+  return out.join("\n") + "\n";
+}
+
+export interface StatusFile {
+  /** Path relative to the image root. */
+  path: string;
+  content: string;
+  mode: number;
+}
+
+/**
+ * The files that record one installed package: `var/lib/dpkg/status.d/<name>` and, when the
+ * package ships md5sums, `var/lib/dpkg/status.d/<name>.md5sums` (where Syft looks for the file
+ * list of a distroless status.d entry).
+ */
+export function statusFiles(pkg: { control: string; md5sums?: string }): StatusFile[] {
+  const name = /^Package:\s*(\S+)/m.exec(pkg.control)?.[1];
+  if (!name) throw new Error("statusFiles: the control text has no Package field");
+  const files: StatusFile[] = [{ path: `var/lib/dpkg/status.d/${name}`, content: writeStatusEntry(pkg), mode: 0o644 }];
+  if (pkg.md5sums) files.push({ path: `var/lib/dpkg/status.d/${name}.md5sums`, content: pkg.md5sums, mode: 0o644 });
+  return files;
+}

@@ -1,0 +1,4 @@
+// Verifiable dependency sources (ARCHITECTURE.md D4). Each source is a namespace.
+export * as debian from "./debian/index.js";
+export { DepsError } from "./errors.js";
+export type { DepsErrorCode } from "./errors.js";
