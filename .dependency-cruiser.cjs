@@ -19,6 +19,13 @@ module.exports = {
       to: { path: "^src/(?!oci/|errors/)" },
     },
     {
+      name: "deps-stands-on-oci",
+      severity: "error",
+      comment: "deps (verified dependency sources: Debian archive, ...) may import errors and oci only",
+      from: { path: "^src/deps/" },
+      to: { path: "^src/(?!deps/|oci/|errors/)" },
+    },
+    {
       name: "nothing-imports-cli",
       severity: "error",
       comment: "the CLI is the top; nothing imports it",
