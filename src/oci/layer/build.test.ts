@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { chmodSync, createReadStream, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { extract, type Header } from "tar-stream";
@@ -399,6 +400,27 @@ test("an aborted build rejects and leaves no temp file", async (t) => {
   ac.abort(new Error("stop now"));
   await assert.rejects(layerFromDirectory(src, { outputDir: out, signal: ac.signal }), /stop now/);
   assert.deepEqual(readdirSync(out), ["keep"]);
+
+  // Aborted in the middle of a big file: the streams are torn down, not finished first.
+  writeTree(src, { "big.bin": Buffer.alloc(64 << 20, 3) });
+  const mid = new AbortController();
+  let progressed = 0;
+  const t0 = performance.now();
+  await assert.rejects(
+    layerFromDirectory(src, {
+      outputDir: out,
+      level: 9,
+      signal: mid.signal,
+      onProgress: (e) => {
+        if (e.kind === "blob-start") setTimeout(() => mid.abort(new Error("stop midway")), 20);
+        if (e.kind === "blob-progress") progressed = e.done;
+      },
+    }),
+    /stop midway/,
+  );
+  assert.equal(progressed, 0, "aborted before the big file was through");
+  assert.deepEqual(readdirSync(out), ["keep"]);
+  t.diagnostic(`aborted after ${(performance.now() - t0).toFixed(0)} ms`);
 });
 
 test("files that vanish, grow or shrink after the walk fail the build with the path named, leaving no temp file", async (t) => {
@@ -423,4 +445,20 @@ test("files that vanish, grow or shrink after the walk fail the build with the p
     });
     assert.deepEqual(readdirSync(out), [], `no temp file after ${name}`);
   }
+});
+
+test("a failed write (here a file size limit) names the output folder, leaves no temp file, and does not hang", async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const src = writeTree(join(tmp.path, "src"), { "a.bin": Buffer.alloc(3 << 20, 1), "b.txt": "b" });
+  const out = join(tmp.path, "out");
+  const mod = new URL("./index.js", import.meta.url).href;
+  const script = `import { layerFromDirectory } from ${JSON.stringify(mod)};
+    try { await layerFromDirectory(${JSON.stringify(src)}, { outputDir: ${JSON.stringify(out)}, level: 0 }); console.log("built"); }
+    catch (e) { console.log(e.code + " " + e.message); }`;
+  // The child lowers its own file size limit: writes past it fail with EFBIG, as on a full disk.
+  const r = spawnSync("sh", ["-c", 'ulimit -f 1024; exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `OCI_ARCHIVE writing a layer to ${out} failed: EFBIG: file too large, write`);
+  assert.deepEqual(readdirSync(out), []);
 });

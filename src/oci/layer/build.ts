@@ -73,7 +73,8 @@ async function writeLayer(plan: readonly PlannedEntry[], s: Settings, opts: Laye
   const pack = tarPack();
   const tap = new TarTap();
   const gz = new DigestingStream();
-  const piping = pipeline(pack, tap, createGzip({ level: s.level, chunkSize: 64 << 10 }), gz, createWriteStream(tmp, { flags: "wx" }));
+  const streams = [pack, tap, createGzip({ level: s.level, chunkSize: 64 << 10 }), gz, createWriteStream(tmp, { flags: "wx" })] as const;
+  const piping = opts.signal ? pipeline(...streams, { signal: opts.signal }) : pipeline(...streams);
   const producing = writeEntries(plan, pack, s.mtime, onContent, opts.signal).catch((err: unknown) => {
     tap.destroy(err as Error);
     pack.destroy(err as Error);
@@ -82,12 +83,13 @@ async function writeLayer(plan: readonly PlannedEntry[], s: Settings, opts: Laye
   const [produced, piped] = await Promise.allSettled([producing, piping]);
   if (produced.status === "rejected" || piped.status === "rejected") {
     await rm(tmp, { force: true });
-    if (produced.status === "rejected") {
-      const err = produced.reason as unknown;
-      if (err instanceof OciError || opts.signal?.aborted) throw err;
-      throw new OciError("OCI_ARCHIVE", `building a layer in ${outputDir} failed`, { cause: err });
-    }
-    throw new OciError("OCI_ARCHIVE", `writing a layer to ${outputDir} failed`, { cause: (piped as PromiseRejectedResult).reason });
+    // A file that could not be read, or an abort, explains the rest; otherwise writing failed
+    // (disk full, ...) and the tar side only saw its stream torn down.
+    const reason = produced.status === "rejected" ? (produced.reason as unknown) : undefined;
+    if (reason instanceof OciError) throw reason;
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const cause = piped.status === "rejected" ? (piped.reason as unknown) : reason;
+    throw new OciError("OCI_ARCHIVE", `writing a layer to ${outputDir} failed: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause });
   }
 
   const path = join(outputDir, digestHex(gz.digest));

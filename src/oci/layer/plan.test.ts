@@ -59,3 +59,16 @@ test("one inode listed twice becomes a hardlink only when mode and owner agree; 
     ],
   );
 });
+
+test("names starting with dots are ordinary names; only . and .. components are special", () => {
+  const plan = planLayer([".hidden", "..foo", "...", "a/.b/..c"].map((path) => ({ path, content: "" })), s);
+  assert.deepEqual(plan.map((e) => e.name), ["...", "..foo", ".hidden", "a", "a/.b", "a/.b/..c"]);
+  assert.throws(() => planLayer([{ path: "a/..", content: "" }], s), isOci(/may not contain/));
+  assert.throws(() => planLayer([{ path: "", content: "" }], s), isOci(/names no file/));
+});
+
+test("order is the bytes of UTF-8, also for characters past U+FFFF where UTF-16 order differs", () => {
+  // U+FF21 is EF BC A1 in UTF-8 (D83D... sorts after it in UTF-16); U+1F600 is F0 9F 98 80.
+  const plan = planLayer([{ path: "\u{1F600}", content: "" }, { path: "\uFF21", content: "" }, { path: "z", content: "" }], s);
+  assert.deepEqual(plan.map((e) => e.name), ["z", "\uFF21", "\u{1F600}"]);
+});

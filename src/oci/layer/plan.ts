@@ -24,6 +24,7 @@ export interface PlannedEntry {
 /** Stats already taken by directoryEntries, so a walked tree is not lstat'ed twice. */
 export const knownStats = new WeakMap<LayerEntry, BigIntStats>();
 
+const SURROGATE = /[\uD800-\uDFFF]/;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
@@ -62,8 +63,9 @@ export function planLayer(entries: readonly LayerEntry[], s: Settings): PlannedE
     add({ name: s.prefix.slice(0, i + 1).join("/"), type: "directory", size: 0, ...s.parent }, "prefix");
   }
 
+  const prefix = s.prefix.join("/");
   for (const e of entries) {
-    const r = resolveEntry(e, s);
+    const r = resolveEntry(e, s, prefix);
     if (!r) continue;
     add(r.entry, r.what);
     if (r.inode) inodes.set(r.entry, r.inode);
@@ -88,8 +90,13 @@ export function planLayer(entries: readonly LayerEntry[], s: Settings): PlannedE
 
   // The order is that of the names as the tar writes them (folders end in "/"): byte order,
   // which `LC_ALL=C sort` reproduces; a folder still comes before everything inside it.
-  const keyed = [...byName.values()].map((e) => ({ e, key: Buffer.from(e.type === "directory" ? `${e.name}/` : e.name) }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  // Comparing JS strings compares UTF-16 units, which is byte order of UTF-8 unless a surrogate
+  // pair (a character past U+FFFF) is involved; then compare the bytes themselves.
+  const keyed = [...byName.values()].map((e) => ({ e, key: e.type === "directory" ? `${e.name}/` : e.name }));
+  if (keyed.some((k) => SURROGATE.test(k.key))) {
+    const bytes = new Map(keyed.map((k) => [k, Buffer.from(k.key)]));
+    keyed.sort((a, b) => Buffer.compare(bytes.get(a) as Buffer, bytes.get(b) as Buffer));
+  } else keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const plan = keyed.map((k) => k.e);
 
   // Hardlinks: a later entry for an inode already written links to the first, when it would be
@@ -114,27 +121,27 @@ interface Resolved {
   what: string;
 }
 
-function resolveEntry(e: LayerEntry, s: Settings): Resolved | undefined {
-  const name = [...s.prefix, ...splitPath(e.path, "layer path")].join("/");
+function resolveEntry(e: LayerEntry, s: Settings, prefix: string): Resolved | undefined {
+  const rel = normalPath(e.path, "layer path");
+  const name = prefix ? `${prefix}/${rel}` : rel;
   const uid = e.uid === undefined ? s.uid : checkId(e.uid, `uid of ${e.path}`);
   const gid = e.gid === undefined ? s.gid : checkId(e.gid, `gid of ${e.path}`);
   const explicit = e.mode === undefined ? undefined : checkMode(e.mode, `mode of ${e.path}`);
-  const owned = { name, uid, gid };
 
   if ("source" in e) {
-    const st = knownStats.get(e) ?? lstatOf(e.source);
+    const known = knownStats.get(e);
+    const st = known ?? lstatOf(e.source);
     const mode = Number(st.mode);
-    const fromDisk = s.keepSpecialBits ? mode & 0o7777 : mode & 0o777;
-    const m = explicit ?? fromDisk;
+    const m = explicit ?? (s.keepSpecialBits ? mode & 0o7777 : mode & 0o777);
     switch (mode & S_IFMT) {
-      case S_IFREG:
-        return {
-          entry: { ...owned, type: "file", mode: m, size: Number(st.size), source: e.source },
-          inode: `${st.dev}:${st.ino}`,
-          what: e.source,
-        };
+      case S_IFREG: {
+        const entry: PlannedEntry = { name, type: "file", mode: m, uid, gid, size: Number(st.size), source: e.source };
+        // A walk meets an inode twice only through hardlinks; a caller may also list one file twice.
+        const inode = !known || st.nlink > 1n ? `${st.dev}:${st.ino}` : undefined;
+        return inode ? { entry, inode, what: e.source } : { entry, what: e.source };
+      }
       case S_IFDIR:
-        return { entry: { ...owned, type: "directory", mode: m, size: 0 }, what: e.source };
+        return { entry: { name, type: "directory", mode: m, uid, gid, size: 0 }, what: e.source };
       case S_IFLNK: {
         let target: string;
         try {
@@ -142,7 +149,7 @@ function resolveEntry(e: LayerEntry, s: Settings): Resolved | undefined {
         } catch (err) {
           throw readError(e.source, err);
         }
-        return { entry: { ...owned, type: "symlink", mode: m, size: 0, linkname: target }, what: e.source };
+        return { entry: { name, type: "symlink", mode: m, uid, gid, size: 0, linkname: target }, what: e.source };
       }
       default:
         if (s.specialFiles === "skip") return undefined;
@@ -153,16 +160,23 @@ function resolveEntry(e: LayerEntry, s: Settings): Resolved | undefined {
   }
   if ("content" in e) {
     const content = typeof e.content === "string" ? Buffer.from(e.content) : Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
-    return { entry: { ...owned, type: "file", mode: explicit ?? 0o644, size: content.length, content }, what: `content for ${e.path}` };
+    return { entry: { name, type: "file", mode: explicit ?? 0o644, uid, gid, size: content.length, content }, what: `content for ${e.path}` };
   }
-  if ("dir" in e) return { entry: { ...owned, type: "directory", mode: explicit ?? 0o755, size: 0 }, what: `folder ${e.path}` };
+  if ("dir" in e) return { entry: { name, type: "directory", mode: explicit ?? 0o755, uid, gid, size: 0 }, what: `folder ${e.path}` };
   if ("symlink" in e) {
     if (e.symlink === "" || e.symlink.includes("\0")) {
       throw new OciError("OCI_ARCHIVE", `symlink ${e.path} has an empty or NUL-containing target`);
     }
-    return { entry: { ...owned, type: "symlink", mode: explicit ?? 0o777, size: 0, linkname: e.symlink }, what: `symlink ${e.path}` };
+    return { entry: { name, type: "symlink", mode: explicit ?? 0o777, uid, gid, size: 0, linkname: e.symlink }, what: `symlink ${e.path}` };
   }
   throw new OciError("OCI_ARCHIVE", `layer entry ${JSON.stringify((e as { path?: unknown }).path)} has none of source, content, dir or symlink`);
+}
+
+/** Matches what splitPath would change: empty, "." or ".." components, NUL. */
+const UNCLEAN = /(?:^|\/)\.{0,2}(?:\/|$)|\0/;
+
+function normalPath(p: string, what: string): string {
+  return UNCLEAN.test(p) ? splitPath(p, what).join("/") : p;
 }
 
 function lstatOf(p: string): BigIntStats {

@@ -13,17 +13,21 @@ const WHOLE_FILE = 1 << 20;
  * mode carries its file-type bits so tar-stream never swaps a 0 mode for its default.
  */
 export function headerOf(e: PlannedEntry, mtime: Date): Header {
-  const base = { mtime, uid: e.uid, gid: e.gid, uname: "", gname: "", devmajor: 0, devminor: 0, linkname: "" };
-  switch (e.type) {
-    case "directory":
-      return { ...base, name: `${e.name}/`, type: "directory", mode: S_IFDIR | e.mode, size: 0 };
-    case "symlink":
-      return { ...base, name: e.name, type: "symlink", mode: S_IFLNK | e.mode, size: 0, linkname: e.linkname ?? "" };
-    case "link":
-      return { ...base, name: e.name, type: "link", mode: S_IFREG | e.mode, size: 0, linkname: e.linkname ?? "" };
-    case "file":
-      return { ...base, name: e.name, type: "file", mode: S_IFREG | e.mode, size: e.size };
-  }
+  const dir = e.type === "directory";
+  return {
+    name: dir ? `${e.name}/` : e.name,
+    type: e.type,
+    mode: e.mode | (dir ? S_IFDIR : e.type === "symlink" ? S_IFLNK : S_IFREG),
+    uid: e.uid,
+    gid: e.gid,
+    size: e.type === "file" ? e.size : 0,
+    mtime,
+    linkname: e.linkname ?? "",
+    uname: "",
+    gname: "",
+    devmajor: 0,
+    devminor: 0,
+  };
 }
 
 /**
@@ -102,6 +106,11 @@ export class TarTap extends Transform {
   private pendingLength = 0;
   size = 0;
   digest: Digest | undefined;
+
+  constructor() {
+    // Room for a few chunks ahead of gzip, so the tar keeps being written while zlib works.
+    super({ readableHighWaterMark: 4 * COALESCE });
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
