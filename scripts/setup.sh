@@ -25,10 +25,11 @@ apt_install() {
 }
 
 need_node
-# Runtime: bubblewrap runs buildpacks in a sandbox; gpgv and the keyring verify Debian archives.
-runtime_pkgs=(bubblewrap gpgv debian-archive-keyring ca-certificates)
+# Runtime: bubblewrap runs buildpacks in a sandbox; gpgv and the keyring verify Debian archives;
+# xz and zstd decompress Debian indexes and packages.
+runtime_pkgs=(bubblewrap gpgv debian-archive-keyring ca-certificates xz-utils zstd)
 # Tests: a real registry, the tools that prove our images are accepted, a container runtime.
-test_pkgs=(docker-registry apache2-utils skopeo umoci podman runc uidmap buildah python3 python3-venv xz-utils zstd)
+test_pkgs=(docker-registry apache2-utils skopeo umoci podman runc uidmap buildah python3 python3-venv)
 if [ "${1:-}" = "--test" ]; then apt_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"; else apt_install "${runtime_pkgs[@]}"; fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
