@@ -26,6 +26,46 @@ module.exports = {
       to: { path: "^src/(?!deps/|oci/|errors/)" },
     },
     {
+      name: "sbom-is-a-pure-format",
+      severity: "error",
+      comment:
+        "sbom turns values into bytes: it may import errors only, and no I/O (fs, net, processes); its testing.ts runs the validators",
+      from: { path: "^src/sbom/", pathNot: "^src/sbom/testing\\.ts$" },
+      to: {
+        path: "^(src/(?!sbom/|errors/)|(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|dns|tls|worker_threads|cluster)$)",
+      },
+    },
+    {
+      name: "stack-stands-on-deps",
+      severity: "error",
+      comment: "stack (build and run images from Debian packages) may import errors, oci, deps and sbom only",
+      from: { path: "^src/stack/" },
+      to: { path: "^src/(?!stack/|errors/|oci/|deps/|sbom/)" },
+    },
+    {
+      name: "sandbox-stands-on-oci",
+      severity: "error",
+      comment: "sandbox runs processes in isolation; it may import errors and oci only",
+      from: { path: "^src/sandbox/" },
+      to: { path: "^src/(?!sandbox/|oci/|errors/)" },
+    },
+    {
+      name: "cnb-is-pure-spec",
+      severity: "error",
+      comment: "cnb (CNB file formats and API versions, pure codecs) may import errors only, and no I/O",
+      from: { path: "^src/cnb/" },
+      to: {
+        path: "^(src/(?!cnb/|errors/)|(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|dns|tls|worker_threads|cluster)$)",
+      },
+    },
+    {
+      name: "launcher-stands-alone",
+      severity: "error",
+      comment: "launcher (launch plan codec + the C launcher's build) may import errors only",
+      from: { path: "^src/launcher/" },
+      to: { path: "^src/(?!launcher/|errors/)" },
+    },
+    {
       name: "nothing-imports-cli",
       severity: "error",
       comment: "the CLI is the top; nothing imports it",
