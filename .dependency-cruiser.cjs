@@ -1,5 +1,5 @@
 // Module direction (see docs/architecture.md):
-//   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors
+//   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors;  buildpack-api -> cnb -> errors
 // A module is a top-level folder of src/. Other modules are reached only through their index.ts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -59,11 +59,34 @@ module.exports = {
       },
     },
     {
+      name: "buildpack-api-stands-on-cnb",
+      severity: "error",
+      comment:
+        "buildpack-api (what buildpacks are written on, bundled into every buildpack) may import errors and cnb only; its packaging/index.ts is a second entry point (esbuild) so bundles never include the bundler",
+      from: { path: "^src/buildpack-api/" },
+      to: { path: "^src/(?!buildpack-api/|errors/|cnb/)" },
+    },
+    {
       name: "launcher-stands-alone",
       severity: "error",
       comment: "launcher (launch plan codec + the C launcher's build) may import errors only",
       from: { path: "^src/launcher/" },
       to: { path: "^src/(?!launcher/|errors/)" },
+    },
+    {
+      name: "platform-stands-below-cli",
+      severity: "error",
+      comment:
+        "platform (pack's role: distribution, builds, rebase) may import errors, oci, cnb, sandbox, launcher, sbom, lifecycle, stack, deps and buildpack-api; never cli",
+      from: { path: "^src/platform/" },
+      to: { path: "^src/(?!platform/|errors/|oci/|cnb/|sandbox/|launcher/|sbom/|lifecycle/|stack/|deps/|buildpack-api/)" },
+    },
+    {
+      name: "lifecycle-stands-on-cnb",
+      severity: "error",
+      comment: "lifecycle (the CNB phases, in-process) may import errors, oci, cnb, sandbox, launcher and sbom only",
+      from: { path: "^src/lifecycle/" },
+      to: { path: "^src/(?!lifecycle/|errors/|oci/|cnb/|sandbox/|launcher/|sbom/)" },
     },
     {
       name: "nothing-imports-cli",
@@ -77,7 +100,7 @@ module.exports = {
       severity: "error",
       comment: "another module is imported through its index.ts only, never its internals",
       from: { path: "^src/([^/]+)/" },
-      to: { path: "^src/([^/]+)/.+", pathNot: ["^src/$1/", "^src/[^/]+/index\\.ts$"] },
+      to: { path: "^src/([^/]+)/.+", pathNot: ["^src/$1/", "^src/[^/]+/index\\.ts$", "^src/buildpack-api/packaging/index\\.ts$"] },
     },
     {
       name: "no-circular",
