@@ -7,6 +7,9 @@ const table: Record<string, () => Promise<{ command: Command }>> = {
   inspect: () => import("./inspect.js"),
   rmi: () => import("./rmi.js"),
   prune: () => import("./prune.js"),
+  stack: () => import("./stack.js"),
+  buildpack: () => import("./buildpack.js"),
+  builder: () => import("./builder.js"),
 };
 
 export const commandNames = Object.keys(table);

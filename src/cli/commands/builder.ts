@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildLauncher } from "../../launcher/index.js";
+import { formatPlatform, remote } from "../../oci/index.js";
+import { createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
+import { type Command, imageOptions } from "../command.js";
+import { transportOptions } from "../context.js";
+
+/** Where launchers compiled on this machine are kept: $PAKETO_CACHE/launcher, else the XDG cache. */
+function launcherCacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.PAKETO_CACHE) return join(env.PAKETO_CACHE, "launcher");
+  return join(env.XDG_CACHE_HOME || join(env.HOME || tmpdir(), ".cache"), "paketo", "launcher");
+}
+
+export const command: Command = {
+  name: "builder",
+  summary:
+    "Create a builder image from pack's builder.toml: the build image plus the buildpacks (folders, .tgz files " +
+    "or buildpackage images), the order, the run images and paketo's launcher. Without --launcher the launcher " +
+    "is compiled with this machine's C compiler ($CC, else cc), which must match the build image's architecture. " +
+    "Prints the manifest digest.",
+  usage:
+    "paketo builder create DEST --config builder.toml [--launcher FILE] [--pull-policy always|if-not-present|never] " +
+    "[--creds USER:PASS] [--insecure-registry HOST]...",
+  options: {
+    ...imageOptions,
+    config: { type: "string" },
+    launcher: { type: "string" },
+    "pull-policy": { type: "string" },
+  },
+  args: [2, 2],
+  async run(ctx, v, [sub, dest]) {
+    if (sub !== "create") {
+      throw new DistributionError("DIST_USAGE", `unknown builder command ${JSON.stringify(sub)}`, { hint: "paketo builder create DEST --config builder.toml" });
+    }
+    const config = v.config as string | undefined;
+    if (config === undefined) throw new DistributionError("DIST_USAGE", "--config builder.toml is required", { hint: "paketo builder create DEST --config builder.toml" });
+    const launcher = v.launcher as string | undefined;
+    const sde = ctx.env.SOURCE_DATE_EPOCH;
+    const workDir = await mkdtemp(join(tmpdir(), "paketo-builder-"));
+    try {
+      const r = await createBuilder({
+        config: resolve(ctx.cwd, config),
+        dest: dest as string,
+        launcher:
+          launcher !== undefined
+            ? resolve(ctx.cwd, launcher)
+            : async (build) => {
+                const host = remote.defaultPlatform();
+                if (build.platform.os !== host.os || build.platform.architecture !== host.architecture) {
+                  throw new DistributionError("DIST_USAGE", `the build image ${build.name} is ${formatPlatform(build.platform)}, but this machine compiles for ${formatPlatform(host)}`, {
+                    hint: "pass --launcher FILE with a static launcher built for the build image's platform",
+                  });
+                }
+                const cc = ctx.env.CC ? ctx.env.CC.split(" ").filter(Boolean) : ["cc"];
+                const built = await buildLauncher({ cc, outDir: join(workDir, "launcher"), cacheDir: launcherCacheDir(ctx.env) });
+                ctx.reporter.info(`Launcher ${built.cached ? "from cache" : `compiled with ${built.compiler}`} (sha256:${built.sha256.slice(0, 12)})`);
+                return built.path;
+              },
+        images: {
+          ...transportOptions(ctx, v, "src"),
+          ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
+        },
+        output: transportOptions(ctx, v, "dest"),
+        workDir,
+        ...(sde ? { sourceDateEpoch: Number(sde) } : {}),
+        onMessage: (line) => ctx.reporter.info(line),
+        signal: ctx.signal,
+      });
+      ctx.reporter.info(`Created builder ${r.destination} with ${r.builder.buildpacks.length} buildpack(s) and ${r.builder.order.length} order group(s)`);
+      ctx.stdout.write(`${r.digest}\n`);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  },
+};

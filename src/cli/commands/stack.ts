@@ -1,0 +1,81 @@
+import { debian } from "../../deps/index.js";
+import { transport } from "../../oci/index.js";
+import { type FlavorName, FLAVORS, createStack, debianArch, defaultDestination, defaultLayerCacheDir, defaultLockPath, defaultStackFile, flavorDestination, loadStackFile, StackError, writeLockFile } from "../../stack/index.js";
+import { type Command, imageOptions } from "../command.js";
+import { transportOptions } from "../context.js";
+
+export const command: Command = {
+  name: "stack",
+  summary:
+    "Create the stack's images (build, run, run-tiny) from Debian packages, reproducibly and without root. " +
+    "Without --flavor all three are written, tagged build, run and run-tiny on DEST (default paketo/<stack>); " +
+    "with --flavor, DEST names the one image. " +
+    "Prints each image's digest and name.",
+  usage:
+    "paketo stack create [--flavor build|base|tiny] [--stack FILE] [--lock FILE] [--update] [--mirror URL] " +
+    "[--security-mirror URL] [--arch amd64|arm64] [DEST]",
+  options: {
+    ...imageOptions,
+    flavor: { type: "string" },
+    stack: { type: "string" },
+    lock: { type: "string" },
+    update: { type: "boolean" },
+    mirror: { type: "string" },
+    "security-mirror": { type: "string" },
+    arch: { type: "string" },
+  },
+  args: [1, 2],
+  async run(ctx, v, [sub, dest]) {
+    if (sub !== "create") throw new StackError("STACK_FILE", `unknown stack command ${JSON.stringify(sub)}`, { hint: "paketo stack create [DEST]" });
+    const flavor = v.flavor as string | undefined;
+    if (flavor !== undefined && !(FLAVORS as readonly string[]).includes(flavor)) {
+      throw new StackError("STACK_FILE", `--flavor must be one of ${FLAVORS.join(", ")}, not ${JSON.stringify(flavor)}`);
+    }
+    const stackFile = (v.stack as string | undefined) ?? defaultStackFile();
+    const def = await loadStackFile(stackFile);
+    const lockPath = (v.lock as string | undefined) ?? defaultLockPath(stackFile);
+    const mirror = v.mirror as string | undefined;
+    const securityMirror = v["security-mirror"] as string | undefined;
+    const mirrors = mirror || securityMirror ? mirrorsOf(mirror, securityMirror) : undefined;
+    const debCacheDir = debian.defaultCacheDir(ctx.env);
+    const sde = ctx.env.SOURCE_DATE_EPOCH;
+    const started = Date.now();
+    const created = await createStack({
+      def,
+      lockPath,
+      arch: (v.arch as string | undefined) ?? debianArch(process.arch),
+      ...(flavor ? { flavors: [flavor as FlavorName] } : {}),
+      update: v.update === true,
+      ...(mirrors ? { mirrors } : {}),
+      http: { fetch },
+      debCacheDir,
+      layerCacheDir: defaultLayerCacheDir(debCacheDir),
+      ...(sde ? { sourceDateEpoch: Number(sde) } : {}),
+      onProgress: (e) => ctx.reporter.progress(e),
+      signal: ctx.signal,
+    });
+    // DEST names the one image of --flavor exactly; otherwise (and by default) the flavors are tags on it
+    const target = transport.parseImageName(dest ?? defaultDestination(def));
+    const opts = transportOptions(ctx, v, "dest");
+    for (const f of flavor ? [flavor as FlavorName] : FLAVORS) {
+      const image = created.images[f];
+      if (!image) continue;
+      const name = flavor && dest ? target : flavorDestination(target, f);
+      const { digest } = await transport.write(name, { kind: "image", image }, opts);
+      ctx.stdout.write(`${digest}  ${transport.formatImageName(name)}\n`);
+    }
+    if (created.resolved) {
+      await writeLockFile(lockPath, created.lock);
+      ctx.reporter.info(`wrote ${lockPath}`);
+    }
+    const w = created.work;
+    ctx.reporter.info(
+      `stack ${def.name}: ${w.built.length} layer(s) built, ${w.reused.length} reused, ${w.downloaded} package(s) downloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  },
+};
+
+function mirrorsOf(archive: string | undefined, security: string | undefined): debian.Mirrors {
+  const a = (archive ?? security) as string;
+  return { archive: a.replace(/\/+$/, ""), security: (security ?? a).replace(/\/+$/, "") };
+}

@@ -1,0 +1,3 @@
+// The platform: pack's and the lifecycle's role without a daemon. A folder per concern; this file
+// is the module's public surface.
+export * from "./distribution/index.js";
