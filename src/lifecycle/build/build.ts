@@ -1,0 +1,256 @@
+// The build phase (CNB-10..22, CNB-41): each buildpack of the group in order, in the sandbox.
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
+import {
+  type ApiVersion,
+  type BuildMetadata,
+  type BuildpackId,
+  type BuildpackVersion,
+  defaultEnvAction,
+  escapeId,
+  type GroupFile,
+  type ImageLabel,
+  type MetadataProcess,
+  platformFeatures,
+  type PlanFile,
+  type ProcessType,
+  requirePlatformApi,
+  type RunImageTarget,
+  type Slice,
+  stringifyBuildMetadata,
+  stringifyBuildpackPlan,
+  type StoreFile,
+  type LaunchProcess,
+} from "../../cnb/index.js";
+import type { Runner } from "../../sandbox/index.js";
+import { applyBuildLayer, buildVars, composeEnv, type Env } from "../env/index.js";
+import {
+  type Buildpack,
+  buildpackKey,
+  type BuildPaths,
+  type BuildpackStore,
+  describeExit,
+  dirStore,
+  entryType,
+  type ExecSettings,
+  makeRunDir,
+  type PhaseEnvironment,
+  preparePhaseEnvironment,
+  processSpec,
+  runProcess,
+} from "../exec/index.js";
+import { LifecycleError, toLifecycleError } from "../exit-codes.js";
+import type { BuildLog } from "../log.js";
+import { type BuiltLayer, copySbomFiles, readBuildpackOutputs, recheckLayers, type SbomFile } from "./outputs.js";
+import { buildpackPlanFor, filterPlan } from "./plan.js";
+import { EMPTY_PROCESSES, mergeLabels, mergeProcesses, type ProcessSet, sortedProcesses } from "./processes.js";
+
+export interface BuildInputs {
+  paths: BuildPaths;
+  exec: ExecSettings;
+  platformApi: ApiVersion;
+  /** group.toml and plan.toml from detect. */
+  group: GroupFile;
+  plan: PlanFile;
+  /** The source of CNB_TARGET_* (CNB-10). */
+  runImageTarget: RunImageTarget;
+  /** CNB_EXEC_ENV (CNB-26); default "production". */
+  execEnv?: string;
+  /** Where buildpacks are read from (default: `dirStore(paths)`). */
+  store?: BuildpackStore;
+}
+
+export interface BuildDeps {
+  runner: Runner;
+  log: BuildLog;
+}
+
+/** One buildpack of the group and what it produced. */
+export interface BuiltBuildpack {
+  id: BuildpackId;
+  version: BuildpackVersion;
+  api: ApiVersion;
+  homepage?: string;
+  /** `<layers>/<escaped-id>` on the host and as buildpacks saw it. */
+  layersDir: { host: string; path: string };
+  /** Kept layers by name (launch, build and/or cache); all-false layers are not listed (CNB-14). */
+  layers: BuiltLayer[];
+  /** store.toml (CNB-21), saved in the image label and cache by the exporter. */
+  store?: StoreFile;
+  /** Its launch.toml processes, labels and slices, as written. */
+  processes: LaunchProcess[];
+  labels: ImageLabel[];
+  slices: Slice[];
+  sbom: SbomFile[];
+}
+
+/** What the exporter and cache writer need from the build. */
+export interface BuildResult {
+  buildpacks: BuiltBuildpack[];
+  /** Merged (CNB-19) and sorted by type. */
+  processes: MetadataProcess[];
+  defaultProcess?: ProcessType;
+  /** One value per key: the last buildpack wins (CNB-18). */
+  labels: ImageLabel[];
+  /** In buildpack order (CNB-20). */
+  slices: Slice[];
+  /** Copied SBOM files (CNB-22): `<layers>/sbom/{launch,build,cache}/...`. */
+  sbom: SbomFile[];
+  /** `<layers>/config/metadata.toml` (CNB-41) as written, and its host path. */
+  metadata: BuildMetadata;
+  metadataPath: string;
+}
+
+/** How many output lines of a failing buildpack its error message repeats. */
+export const FAILURE_TAIL_LINES = 20;
+
+/**
+ * Runs bin/build of each buildpack in the group, in order, and writes
+ * `<layers>/config/metadata.toml`. A buildpack that exits non-zero stops the build (exit 51, its
+ * last output lines in the message); malformed output files stop it with exit 52.
+ */
+export async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResult> {
+  const { log } = deps;
+  return log.time("build", async () => {
+    try {
+      log.phase("building");
+      return await runBuild(inputs, deps);
+    } catch (e) {
+      throw toLifecycleError(e, "BUILD_ERROR", "build");
+    }
+  });
+}
+
+async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResult> {
+  const { paths, platformApi } = inputs;
+  const { log } = deps;
+  requirePlatformApi(platformApi, "Platform API");
+  const pf = platformFeatures(platformApi);
+  const store = inputs.store ?? dirStore(paths);
+  await mkdir(paths.host.layers, { recursive: true });
+  const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
+
+  let plan = inputs.plan;
+  let layerEnv: Env = env.base;
+  let processes: ProcessSet = EMPTY_PROCESSES;
+  const built: BuiltBuildpack[] = [];
+  const allLabels: ImageLabel[] = [];
+  const slices: Slice[] = [];
+  const sbom: SbomFile[] = [];
+
+  for (const entry of inputs.group.group) {
+    const bp = await store.lookup(entry.id, entry.version);
+    const bpPlan = buildpackPlanFor(plan, bp.id);
+    await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env);
+    const out = await readBuildpackOutputs({ bp, paths, bpPlan });
+    for (const w of out.warnings) log.warn(w);
+
+    plan = filterPlan(plan, out.met);
+    for (const l of out.buildEnv) layerEnv = applyBuildLayer(layerEnv, l, defaultEnvAction("layer", bp.api));
+    const merged = mergeProcesses(processes, bp.id, out.launch.processes);
+    if (merged.warning) log.warn(merged.warning);
+    processes = merged.set;
+    allLabels.push(...out.launch.labels);
+    slices.push(...out.launch.slices);
+    sbom.push(...out.sbom);
+    const homepage = bp.descriptor.buildpack.homepage;
+    built.push({
+      id: bp.id,
+      version: bp.version,
+      api: bp.api,
+      ...(homepage ? { homepage } : {}),
+      layersDir: { host: join(paths.host.layers, escapeId(bp.id)), path: posix.join(paths.sandbox.layers, escapeId(bp.id)) },
+      layers: out.layers,
+      ...(out.store ? { store: out.store } : {}),
+      processes: out.launch.processes,
+      labels: out.launch.labels,
+      slices: out.launch.slices,
+      sbom: out.sbom,
+    });
+    for (const name of out.ignored) log.debug(`${bp.id}: layer ${name} has no launch, build or cache flag; renamed to ${name}.ignore`);
+  }
+
+  // <layers>/sbom and <layers>/config are the lifecycle's. They are cleared only now, after every
+  // buildpack ran: /layers is writable in the sandbox, and a link planted there (sbom -> /etc)
+  // must not steer the host-side writes below. Clearing also drops stale SBOMs (as the reference).
+  await rm(join(paths.host.layers, "sbom"), { recursive: true, force: true });
+  await rm(join(paths.host.layers, "config"), { recursive: true, force: true });
+  await recheckLayers(built.flatMap((b) => b.layers));
+  const copied = pf.sbomLayers ? sbom : [];
+  await copySbomFiles(paths.host.layers, copied);
+
+  const metadata: BuildMetadata = {
+    buildpacks: built.map((b) => ({ id: b.id, version: b.version, api: b.api, ...(b.homepage ? { homepage: b.homepage } : {}) })),
+    extensions: [],
+    processes: sortedProcesses(processes),
+    slices,
+    labels: allLabels,
+    bom: [],
+    ...(processes.defaultType !== undefined ? { buildpackDefaultProcessType: processes.defaultType } : {}),
+  };
+  const metadataPath = join(paths.host.layers, "config", "metadata.toml");
+  await mkdir(dirname(metadataPath), { recursive: true });
+  await writeFile(metadataPath, stringifyBuildMetadata(metadata, platformApi));
+  return {
+    buildpacks: built,
+    processes: metadata.processes,
+    ...(processes.defaultType !== undefined ? { defaultProcess: processes.defaultType } : {}),
+    labels: mergeLabels(allLabels),
+    slices,
+    sbom: copied,
+    metadata,
+    metadataPath,
+  };
+}
+
+/** One bin/build run (CNB-10): `$1=<layers>/<escaped-id>`, `$2=<platform>`, `$3=<plan>`, cwd the app (writable). */
+async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inputs: BuildInputs, deps: BuildDeps, env: PhaseEnvironment): Promise<void> {
+  const { paths } = inputs;
+  const esc = escapeId(bp.id);
+  const layersHost = join(paths.host.layers, esc);
+  const layersPath = posix.join(paths.sandbox.layers, esc);
+  const existing = await entryType(layersHost);
+  if (existing !== "missing" && existing !== "dir") {
+    throw new LifecycleError("BUILD_ERROR", `${layersPath} is not a directory (${existing}); refused`, { hint: "a buildpack must not create another buildpack's layers directory" });
+  }
+  await mkdir(layersHost, { recursive: true });
+  if ((await entryType(join(bp.dir.host, "bin", "build"))) === "missing") {
+    throw new LifecycleError("BUILD_ERROR", `${buildpackKey(bp)}: ${bp.dir.sandbox}/bin/build does not exist`);
+  }
+  const run = await makeRunDir(paths, esc);
+  try {
+    const planPath = posix.join(run.sandbox, "plan.toml");
+    await writeFile(join(run.host, "plan.toml"), planToml);
+    const processEnv = composeEnv({
+      base: layerEnv,
+      platformEnv: bp.descriptor.buildpack.clearEnv ? undefined : env.platformEnv,
+      buildConfigEnv: env.buildConfigEnv,
+      cnbVars: buildVars({
+        api: bp.api,
+        buildpackDir: bp.dir.sandbox,
+        platformDir: paths.sandbox.platform,
+        planPath,
+        layersDir: layersPath,
+        target: inputs.runImageTarget,
+        execEnv: inputs.execEnv ?? "production",
+      }),
+    });
+    const spec = processSpec(paths, inputs.exec, {
+      argv: [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath],
+      env: processEnv,
+      access: { workspace: "rw", layers: "rw" },
+      runDir: run,
+      home: env.home,
+    });
+    const write = deps.log.buildpack(bp.title);
+    const { exit, lines } = await deps.log.time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }));
+    if (exit.code !== 0) {
+      const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";
+      throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {
+        hint: "the buildpack's output above says why",
+      });
+    }
+  } finally {
+    await run.remove();
+  }
+}
