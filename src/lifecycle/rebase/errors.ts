@@ -1,0 +1,28 @@
+import { PaketoError } from "../../errors/index.js";
+
+/** Error codes of the rebaser (CNB-54). */
+export type RebaseErrorCode =
+  /** The app image was not exported by a CNB lifecycle, or its label is malformed. */
+  | "REBASE_NOT_BUILDPACKS"
+  /** io.buildpacks.rebasable is "false" (without --force). */
+  | "REBASE_NOT_REBASABLE"
+  /** The new run image's target (or stack and mixins) does not fit the app image (without --force). */
+  | "REBASE_INCOMPATIBLE"
+  /** The new run image is not the one the label names, nor a mirror (without --force), or none is known. */
+  | "REBASE_RUN_IMAGE_NAME"
+  /** The app image or the run image cannot be read. */
+  | "REBASE_READ"
+  /** The result cannot be written. */
+  | "REBASE_WRITE";
+
+/** The spec's generic rebase exit code (CNB-28). */
+export const REBASE_EXIT_CODE = 72;
+
+export class RebaseError extends PaketoError {
+  declare readonly code: RebaseErrorCode;
+  readonly exitCode = REBASE_EXIT_CODE;
+  constructor(code: RebaseErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, opts);
+    this.name = "RebaseError";
+  }
+}
