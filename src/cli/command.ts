@@ -6,6 +6,8 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: NodeJS.WritableStream;
+  /** Where build logs and notes go (stdout stays parseable). */
+  stderr: NodeJS.WritableStream;
   reporter: Reporter;
   /** The abort signal fired by Ctrl-C / SIGTERM. */
   signal: AbortSignal;

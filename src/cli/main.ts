@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     cwd: process.cwd(),
     stdout: process.stdout,
+    stderr: process.stderr,
     reporter,
     signal: controller.signal,
   };
@@ -93,7 +94,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`paketo: error: ${e.message}${because}\n`);
       if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
       if (process.env.PAKETO_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
-      process.exit(1);
+      // Lifecycle failures carry the CNB platform spec's exit code for their phase (CNB-28).
+      const phaseCode = (e as { exitCode?: unknown }).exitCode;
+      process.exit(typeof phaseCode === "number" && phaseCode > 0 && phaseCode < 126 ? phaseCode : 1);
     }
     process.stderr.write(`paketo: internal error (this is a bug in paketo, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(70);

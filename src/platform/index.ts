@@ -1,3 +1,4 @@
 // The platform: pack's and the lifecycle's role without a daemon. A folder per concern; this file
 // is the module's public surface.
 export * from "./distribution/index.js";
+export { buildImage, PLATFORM_API, type BuildOptions, type BuildOutcome } from "./build/build.js";

@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 
 // Each command is imported only when it runs, so `paketo --help` loads nothing else.
 const table: Record<string, () => Promise<{ command: Command }>> = {
+  build: () => import("./build.js"),
   copy: () => import("./copy.js"),
   images: () => import("./images.js"),
   inspect: () => import("./inspect.js"),

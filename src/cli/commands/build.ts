@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { PaketoError } from "../../errors/index.js";
+import { createBuildLog } from "../../lifecycle/index.js";
+import { buildImage } from "../../platform/index.js";
+import { type Command, imageOptions } from "../command.js";
+import { transportOptions } from "../context.js";
+
+function parseEnv(pairs: string[], where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf("=");
+    if (i <= 0) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not KEY=VALUE`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** `${PAKETO_CACHE}`, else `${XDG_CACHE_HOME:-~/.cache}/paketo`: shared by every build on the machine. */
+function cacheRoot(env: NodeJS.ProcessEnv): string {
+  if (env.PAKETO_CACHE) return env.PAKETO_CACHE;
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), ".cache");
+  return join(xdg, "paketo");
+}
+
+export const command: Command = {
+  name: "build",
+  summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
+  usage:
+    "paketo build DEST --builder REF [--path DIR] [--run-image REF] [--env K=V]... [--env-file F] [--network on|off] [--sandbox bwrap|none] [--timings] [--verbose]",
+  options: {
+    ...imageOptions,
+    path: { type: "string" },
+    builder: { type: "string" },
+    "run-image": { type: "string" },
+    env: { type: "string", multiple: true },
+    "env-file": { type: "string", multiple: true },
+    network: { type: "string" },
+    sandbox: { type: "string" },
+    timings: { type: "boolean" },
+    verbose: { type: "boolean" },
+  },
+  args: [1, 1],
+  async run(ctx, v, [dest]) {
+    const network = (v.network as string | undefined) ?? "on";
+    if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
+    const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
+    if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
+    if (typeof v.builder !== "string") {
+      throw new PaketoError("CLI_USAGE", "no builder given", { hint: "pass --builder REF (a builder made with `paketo builder create`)" });
+    }
+    const env: Record<string, string> = {};
+    for (const f of (v["env-file"] as string[] | undefined) ?? []) {
+      const lines = readFileSync(resolve(ctx.cwd, f), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+      Object.assign(env, parseEnv(lines, f));
+    }
+    Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
+    const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
+    const started = Date.now();
+    const out = await buildImage({
+      dest: dest as string,
+      appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
+      builder: v.builder,
+      ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
+      env,
+      network: network === "on",
+      sandbox,
+      cacheRoot: cacheRoot(ctx.env),
+      transport: transportOptions(ctx, v),
+      log,
+      onProgress: (e) => ctx.reporter.progress(e),
+    });
+    if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
+    ctx.reporter.info(`Built ${dest} in ${((Date.now() - started) / 1000).toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
+    ctx.stdout.write(`${out.digest}\n`);
+  },
+};
