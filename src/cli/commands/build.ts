@@ -28,7 +28,7 @@ export const command: Command = {
   name: "build",
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
-    "paketo build DEST --builder REF [--path DIR] [--run-image REF] [--env K=V]... [--env-file F] [--network on|off] [--sandbox bwrap|none] [--timings] [--verbose]",
+    "paketo build DEST --builder REF [--path DIR] [--run-image REF] [--env K=V]... [--env-file F] [--cache-dir DIR | --cache-image REF] [--clear-cache] [--network on|off] [--sandbox bwrap|none] [--timings] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -39,6 +39,9 @@ export const command: Command = {
     network: { type: "string" },
     sandbox: { type: "string" },
     timings: { type: "boolean" },
+    "cache-dir": { type: "string" },
+    "cache-image": { type: "string" },
+    "clear-cache": { type: "boolean" },
     verbose: { type: "boolean" },
   },
   args: [1, 1],
@@ -47,6 +50,9 @@ export const command: Command = {
     if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
     const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
     if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
+    if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
+      throw new PaketoError("CLI_USAGE", "--cache-dir and --cache-image are exclusive: pick one cache");
+    }
     if (typeof v.builder !== "string") {
       throw new PaketoError("CLI_USAGE", "no builder given", { hint: "pass --builder REF (a builder made with `paketo builder create`)" });
     }
@@ -70,6 +76,9 @@ export const command: Command = {
       transport: transportOptions(ctx, v),
       log,
       onProgress: (e) => ctx.reporter.progress(e),
+      ...(typeof v["cache-dir"] === "string" ? { cacheDir: resolve(ctx.cwd, v["cache-dir"]) } : {}),
+      ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
+      clearCache: v["clear-cache"] === true,
     });
     if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
     ctx.reporter.info(`Built ${dest} in ${((Date.now() - started) / 1000).toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);

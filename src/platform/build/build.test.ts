@@ -52,13 +52,18 @@ set -eu
 const BUILD = `#!/usr/bin/env bash
 set -eu
 layers="$1"
-echo "---> Greeting buildpack"
-mkdir -p "$layers/greeting/env.launch" "$layers/greeting/bin"
-printf 'paketo' > "$layers/greeting/env.launch/GREETING"
-printf '#!/bin/sh\\necho "hello from $GREETING as $(id -u)"\\ncat /workspace/hello.txt\\n' > "$layers/greeting/bin/greet"
-chmod +x "$layers/greeting/bin/greet"
-printf '[types]\\nlaunch = true\\n' > "$layers/greeting.toml"
-printf '[[processes]]\ntype = "web"\ncommand = ["greet"]\ndefault = true\n' > "$layers/launch.toml"
+if [ -x "$layers/greeting/bin/greet" ] && grep -q 'version = "1"' "$layers/greeting.toml" 2>/dev/null; then
+  echo "---> Reusing the greeting layer"
+else
+  echo "---> Greeting buildpack"
+  rm -rf "$layers/greeting"
+  mkdir -p "$layers/greeting/env.launch" "$layers/greeting/bin"
+  printf 'paketo' > "$layers/greeting/env.launch/GREETING"
+  printf '#!/bin/sh\\necho "hello from $GREETING as $(id -u)"\\ncat /workspace/hello.txt\\n' > "$layers/greeting/bin/greet"
+  chmod +x "$layers/greeting/bin/greet"
+fi
+printf '[types]\\nlaunch = true\\ncache = true\\n[metadata]\\nversion = "1"\\n' > "$layers/greeting.toml"
+printf '[[processes]]\\ntype = "web"\\ncommand = ["greet"]\\ndefault = true\\n' > "$layers/launch.toml"
 `;
 
 before(async () => {
@@ -97,11 +102,18 @@ test("two builds of the same app in different folders give the same digest; unch
   const r = await paketo(["build", "same:b", "--builder", "builder:1", "--path", b]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), first);
-  // The buildpack rewrites its layer every build, so that one is tarred again; the app, launcher
-  // and process config layers are found by content and reused.
+  // Different destinations have different caches, so the greeting layer is built again there, but
+  // the app, launcher and process config layers are found by content and reused.
   const m = /(\d+) layers created, (\d+) reused/.exec(r.stderr);
   assert.ok(m, r.stderr);
   assert.ok(Number(m[2]) >= 3, r.stderr);
+  // A rebuild of the same destination restores the cached layer, the buildpack keeps it, and the
+  // export tars nothing (D8, CNB-25, CNB-49).
+  const again = await paketo(["build", "same:b", "--builder", "builder:1", "--path", b, "--timings"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), first);
+  assert.match(again.stderr, /Reusing the greeting layer/);
+  assert.match(again.stderr, /0 layers created/);
 });
 
 test("an app no buildpack detects exits 20 (CNB-28) with one clear message and writes nothing", async () => {

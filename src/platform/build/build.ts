@@ -4,9 +4,22 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
-import { parseApiVersion, type RunImageTarget } from "../../cnb/index.js";
-import { type Image, type OnProgress, transport } from "../../oci/index.js";
-import { build as runBuild, buildPaths, type BuildLog, detect, dirStore, exportImage, openLayerFactory } from "../../lifecycle/index.js";
+import { LIFECYCLE_METADATA_LABEL, type LifecycleMetadata, parseApiVersion, parseLifecycleMetadataLabel, type RunImageTarget } from "../../cnb/index.js";
+import { type Image, type OnProgress, sha256, digestHex, transport } from "../../oci/index.js";
+import {
+  build as runBuild,
+  buildPaths,
+  type BuildLog,
+  type Cache,
+  detect,
+  dirStore,
+  exportImage,
+  openCacheDir,
+  openCacheImage,
+  openLayerFactory,
+  restore,
+  saveCache,
+} from "../../lifecycle/index.js";
 import { BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs } from "../../sandbox/index.js";
 import { readBuilder } from "../distribution/index.js";
 import { copyApp, type WorkspaceFilter } from "./workspace.js";
@@ -33,12 +46,34 @@ export interface BuildOptions {
   onProgress?: OnProgress;
   /** Keep the work dir (for debugging). */
   keepWorkDir?: boolean;
+  /** Build cache: a directory, or an image in any transport. Default: a directory per destination under cacheRoot (CNB-64). */
+  cacheDir?: string;
+  cacheImage?: string;
+  /** Do not restore from the cache (it is still written afterwards). */
+  clearCache?: boolean;
 }
 
 export interface BuildOutcome {
   digest: string;
   image: Image;
   stats: { created: number; reused: number };
+  restored: { metadata: number; contents: number };
+}
+
+/** The cache a build uses: the one asked for, else one directory per destination name (CNB-64). */
+export function openBuildCache(o: Pick<BuildOptions, "cacheDir" | "cacheImage" | "cacheRoot" | "dest" | "transport">): Cache {
+  if (o.cacheImage) return openCacheImage(o.cacheImage, o.transport);
+  return openCacheDir(o.cacheDir ?? join(o.cacheRoot, "build-cache", digestHex(sha256(o.dest)).slice(0, 16)));
+}
+
+async function labelMetadata(img: Image | undefined): Promise<LifecycleMetadata | undefined> {
+  const text = img ? (await img.configFile()).config.Labels?.[LIFECYCLE_METADATA_LABEL] : undefined;
+  if (!text) return undefined;
+  try {
+    return parseLifecycleMetadataLabel(text);
+  } catch {
+    return undefined; // a previous image we cannot read is as good as none: nothing is reused
+  }
 }
 
 function runImageTarget(config: { os: string; architecture: string; variant?: string; config: { Labels?: Record<string, string> } }): RunImageTarget {
@@ -99,16 +134,31 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     const runner = o.sandbox === "bwrap" ? bwrapRunner() : directRunner();
     const exec = { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network };
     const store = dirStore(paths);
+    const previous = await previousImage(o.dest, o.transport);
+    const previousMetadata = await labelMetadata(previous);
+    const factoryOpts: Parameters<typeof openLayerFactory>[0] = { dir: join(o.cacheRoot, "layers"), uid: info.build.uid, gid: info.build.gid };
+    if (o.onProgress) factoryOpts.onProgress = o.onProgress;
+    const factory = openLayerFactory(factoryOpts);
+    const cache = openBuildCache(o);
     const detected = await log.time("detect", () =>
       detect({ paths, exec, platformApi, order: info.order, runImageTarget: target, store }, { runner, log }),
+    );
+    const restored = await log.time("restore", () =>
+      restore({
+        layersDir: paths.host.layers,
+        group: detected.group.group,
+        previousMetadata: previousMetadata ?? { app: [], buildpacks: [] },
+        ...(previous ? { previousImage: previous } : {}),
+        ...(o.clearCache ? {} : { cache }),
+        platformApi: PLATFORM_API,
+        layers: factory,
+        log,
+      }),
     );
     await log.time("build", () =>
       runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, runImageTarget: target, store }, { runner, log }),
     );
-    const previous = await previousImage(o.dest, o.transport);
     const exported = await log.time("export", async () => {
-      const factoryOpts: Parameters<typeof openLayerFactory>[0] = { dir: join(o.cacheRoot, "layers"), uid: info.build.uid, gid: info.build.gid };
-      if (o.onProgress) factoryOpts.onProgress = o.onProgress;
       const inputs: Parameters<typeof exportImage>[0] = {
         layersDir: paths.host.layers,
         appDir: paths.host.workspace,
@@ -116,13 +166,21 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         runImageRef: { reference: `${runName}@${await runImage.digest()}`, image: runName, mirrors: [] },
         launcher: { path: join(rootfs, "cnb/lifecycle/launcher") },
         platformApi: PLATFORM_API,
-        layers: openLayerFactory(factoryOpts),
+        layers: factory,
       };
       if (previous) inputs.previousImage = previous;
+      if (previousMetadata) inputs.previousMetadata = previousMetadata;
       return exportImage(inputs);
     });
     const written = await log.time("write", () => transport.write(o.dest, { kind: "image", image: exported.image }, o.transport));
-    return { digest: written.digest, image: exported.image, stats: exported.stats };
+    // The cache is saved after the image: a failure here loses a cache update, never the image.
+    await log.time("cache", () => saveCache({ cache, layersDir: paths.host.layers, layers: factory, exported, log }));
+    return {
+      digest: written.digest,
+      image: exported.image,
+      stats: exported.stats,
+      restored: { metadata: restored.metadata.length, contents: restored.contents.length },
+    };
   } finally {
     if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
