@@ -2,3 +2,6 @@
 // is the module's public surface.
 export * from "./distribution/index.js";
 export { buildImage, PLATFORM_API, type BuildOptions, type BuildOutcome } from "./build/build.js";
+export { parseBindingArg } from "./build/bindings.js";
+export * from "./inspect/index.js";
+export * from "./sbom/index.js";

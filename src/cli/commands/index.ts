@@ -11,6 +11,8 @@ const table: Record<string, () => Promise<{ command: Command }>> = {
   stack: () => import("./stack.js"),
   buildpack: () => import("./buildpack.js"),
   builder: () => import("./builder.js"),
+  rebase: () => import("./rebase.js"),
+  sbom: () => import("./sbom.js"),
 };
 
 export const commandNames = Object.keys(table);

@@ -1,4 +1,5 @@
 import { type Artifact, formatPlatform, transport } from "../../oci/index.js";
+import { type CnbImageDescription, describeCnbImage, processCommandLine } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 import { humanBytes } from "../reporter.js";
@@ -34,6 +35,7 @@ async function describe(name: string, a: Artifact): Promise<Record<string, unkno
   }));
   const layerBytes = m.layers.reduce((n, d) => n + d.size, 0);
   const manifestBytes = (await img.rawManifest()).length;
+  const cnb = describeCnbImage(c.config);
   return {
     name,
     kind: "image",
@@ -45,7 +47,49 @@ async function describe(name: string, a: Artifact): Promise<Record<string, unkno
     layers,
     size: { manifest: manifestBytes, config: m.config.size, layers: layerBytes, total: manifestBytes + m.config.size + layerBytes },
     annotations: m.annotations,
+    ...(cnb ? { cnb } : {}),
   };
+}
+
+/** The CNB app image part of the text output: buildpacks, processes, run image, base image, launcher. */
+function cnbText(d: CnbImageDescription): string[] {
+  const out: string[] = [];
+  const kv = (k: string, v: string | undefined) => v !== undefined && v !== "" && out.push(`  ${`${k}:`.padEnd(12)}${v}`);
+  const table = (rows: string[][]) => {
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of rows) out.push(`  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join("")}`.trimEnd());
+  };
+  out.push("Buildpacks:");
+  if (d.buildpacks.length === 0) out.push("  (none)");
+  else table(d.buildpacks.map((b) => [`${b.id}@${b.version}`, b.homepage ?? ""]));
+  if (d.extensions?.length) {
+    out.push("Extensions:");
+    table(d.extensions.map((b) => [`${b.id}@${b.version}`, b.homepage ?? ""]));
+  }
+  out.push("Processes:");
+  if (d.processes.length === 0) out.push("  (none)");
+  else
+    table([
+      ["TYPE", "SHELL", "COMMAND", "WORK DIR"],
+      ...d.processes.map((p) => [`${p.type}${p.default ? " (default)" : ""}`, p.direct ? "" : "bash", processCommandLine(p), p.workingDir ?? ""]),
+    ]);
+  out.push("Run image:");
+  kv("Name", d.runImage?.image ?? "(not recorded)");
+  if (d.runImage?.mirrors?.length) kv("Mirrors", d.runImage.mirrors.join(", "));
+  kv("Reference", d.runImage?.reference);
+  kv("Top layer", d.runImage?.topLayer);
+  out.push("Base image:");
+  kv("Stack", d.base.stackId);
+  for (const [k, v] of Object.entries(d.base.labels)) if (k !== "io.buildpacks.stack.id") out.push(`  ${k}=${v}`);
+  if (!d.rebasable) out.push("  (not rebasable: io.buildpacks.rebasable=false)");
+  if (d.launcher) {
+    const src = d.launcher.source;
+    const from = src ? `${src.repository}${src.commit ? `@${src.commit}` : ""}` : "";
+    out.push(`${"Launcher:".padEnd(12)}${[d.launcher.version, from && `(${from})`, d.launcher.layer && `layer ${d.launcher.layer}`].filter(Boolean).join(" ")}`);
+  }
+  if (d.sbomLayer) out.push(`${"SBOM:".padEnd(12)}layer ${d.sbomLayer}`);
+  for (const p of d.problems) out.push(`Warning: ${p}`);
+  return out;
 }
 
 function text(d: Record<string, unknown>): string {
@@ -68,6 +112,8 @@ function text(d: Record<string, unknown>): string {
   if (c.Cmd) kv("Cmd", JSON.stringify(c.Cmd));
   const env = (c.Env as string[] | undefined) ?? [];
   if (env.length) out.push("Env:", ...env.map((e) => `  ${e}`));
+  const cnb = d.cnb as CnbImageDescription | undefined;
+  if (cnb) out.push(...cnbText(cnb));
   const labels = Object.entries((c.Labels as Record<string, string> | undefined) ?? {});
   if (labels.length) {
     out.push("Labels:");
@@ -85,7 +131,9 @@ function text(d: Record<string, unknown>): string {
 
 export const command: Command = {
   name: "inspect",
-  summary: "Show an image's manifest, config and layers (or an index's manifests).",
+  summary:
+    "Show an image's manifest, config and layers (or an index's manifests); for CNB app images also the buildpacks, " +
+    "processes, run image, base image and launcher (under `cnb` with --json).",
   usage: "paketo inspect IMAGE [--json] [--raw manifest|config]",
   options: { ...imageOptions, json: { type: "boolean" }, raw: { type: "string" } },
   args: [1, 1],

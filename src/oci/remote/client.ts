@@ -207,7 +207,17 @@ export class RegistryClient {
       this.base = base;
       this.insecureTls = scheme === "https:" && this.isInsecure();
       try {
-        res = last ? await this.sendRetrying("GET", new URL("/v2/", base), {}, what) : await this.send("GET", new URL("/v2/", base), {}, undefined);
+        if (last) res = await this.sendRetrying("GET", new URL("/v2/", base), {}, what);
+        else {
+          // A dropped connection may be a TLS port, or only a pooled keep-alive connection the
+          // server had closed: ask once more (on a fresh connection) before deciding.
+          try {
+            res = await this.send("GET", new URL("/v2/", base), {}, undefined);
+          } catch (e) {
+            if (networkCode(e) === "ECONNREFUSED" || this.o.signal?.aborted) throw e;
+            res = await this.send("GET", new URL("/v2/", base), {}, undefined);
+          }
+        }
       } catch (e) {
         if (e instanceof RegistryError || last || networkCode(e) === "ECONNREFUSED" || this.o.signal?.aborted) {
           throw e instanceof RegistryError ? e : unreachable(this.registry, what, e);

@@ -1,0 +1,32 @@
+import { resolve } from "node:path";
+import { formatPlatform, remote, transport } from "../../oci/index.js";
+import { DistributionError, downloadSbom } from "../../platform/index.js";
+import { type Command, imageOptions } from "../command.js";
+import { transportOptions } from "../context.js";
+
+export const command: Command = {
+  name: "sbom",
+  summary:
+    "Write an app image's SBOM layer (CNB-22) into a folder, keeping its paths: " +
+    "DIR/layers/sbom/launch/<buildpack>/[<layer>/]sbom.<ext>. Prints the files written.",
+  usage: "paketo sbom download IMAGE [--output-dir DIR] [--creds USER:PASS] [--insecure-registry HOST]...",
+  options: { ...imageOptions, "output-dir": { type: "string" } },
+  args: [2, 2],
+  async run(ctx, v, [sub, name]) {
+    if (sub !== "download") {
+      throw new DistributionError("DIST_USAGE", `unknown sbom command ${JSON.stringify(sub)}`, { hint: "paketo sbom download IMAGE --output-dir DIR" });
+    }
+    const outputDir = resolve(ctx.cwd, (v["output-dir"] as string | undefined) ?? ".");
+    const a = await transport.read(transport.parseImageName(name as string), transportOptions(ctx, v, "src"));
+    // An index: the image for this machine's platform, as a run would pick it.
+    const image = a.kind === "image" ? a.image : await remote.selectPlatform(a.index, remote.defaultPlatform(), name as string);
+    if (!image) {
+      throw new DistributionError("DIST_USAGE", `${name} is an image index with no image for ${formatPlatform(remote.defaultPlatform())}`, {
+        hint: "name one image of it by digest",
+      });
+    }
+    const r = await downloadSbom(image, outputDir, { name: name as string });
+    ctx.reporter.info(`Wrote the SBOM of ${name} (layer ${r.layer.slice(0, 19)}${r.foundBy === "scan" ? ", found by scanning" : ""}) to ${outputDir}`);
+    for (const f of r.files) ctx.stdout.write(`${f}\n`);
+  },
+};
