@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { PaketoError } from "../../errors/index.js";
 import { createBuildLog } from "../../lifecycle/index.js";
-import { buildImage } from "../../platform/index.js";
+import { buildImage, parseBindingArg, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 
@@ -28,11 +28,17 @@ export const command: Command = {
   name: "build",
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
-    "paketo build DEST --builder REF [--path DIR] [--run-image REF] [--env K=V]... [--env-file F] [--cache-dir DIR | --cache-image REF] [--clear-cache] [--network on|off] [--sandbox bwrap|none] [--timings] [--verbose]",
+    "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
+    "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
+    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
     builder: { type: "string" },
+    buildpack: { type: "string", multiple: true },
+    descriptor: { type: "string" },
+    binding: { type: "string", multiple: true },
+    "pull-policy": { type: "string" },
     "run-image": { type: "string" },
     env: { type: "string", multiple: true },
     "env-file": { type: "string", multiple: true },
@@ -53,8 +59,11 @@ export const command: Command = {
     if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
       throw new PaketoError("CLI_USAGE", "--cache-dir and --cache-image are exclusive: pick one cache");
     }
-    if (typeof v.builder !== "string") {
-      throw new PaketoError("CLI_USAGE", "no builder given", { hint: "pass --builder REF (a builder made with `paketo builder create`)" });
+    const bindings: Record<string, string> = {};
+    for (const b of (v.binding as string[] | undefined) ?? []) {
+      const { name, dir } = parseBindingArg(b);
+      if (name in bindings) throw new PaketoError("CLI_USAGE", `--binding ${name} is given twice`);
+      bindings[name] = resolve(ctx.cwd, dir);
     }
     const env: Record<string, string> = {};
     for (const f of (v["env-file"] as string[] | undefined) ?? []) {
@@ -67,7 +76,12 @@ export const command: Command = {
     const out = await buildImage({
       dest: dest as string,
       appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
-      builder: v.builder,
+      ...(typeof v.builder === "string" ? { builder: v.builder } : {}),
+      buildpacks: (v.buildpack as string[] | undefined) ?? [],
+      cwd: ctx.cwd,
+      ...(typeof v.descriptor === "string" ? { descriptor: resolve(ctx.cwd, v.descriptor) } : {}),
+      bindings,
+      ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
       ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
       env,
       network: network === "on",

@@ -2,47 +2,15 @@
 // bash buildpack written here, the build in the bubblewrap sandbox, and the image run by podman.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { run, tempDir, writeTree } from "../../testing/index.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir, writeTree } from "../../testing/index.js";
+import { cli, makeStack, podman as podmanIn } from "./testing/e2e.js";
 
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/paketo");
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
-
-function paketo(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-    child.on("error", fail);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await paketo(args, extra);
-  assert.equal(r.code, 0, `paketo ${args.join(" ")} failed:\n${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function podman(args: string[]): string {
-  const dir = join(tmp.path, "podman");
-  const conf = join(dir, "containers.conf");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(conf, '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n');
-  return run("podman", ["--root", join(dir, "root"), "--runroot", join(dir, "runroot"), "--storage-driver", "vfs", ...args], {
-    env: { ...process.env, CONTAINERS_CONF: conf },
-  });
-}
+const { paketo, ok } = cli(() => env);
+const podman = (args: string[]) => podmanIn(join(tmp.path, "podman"), args);
 
 const DETECT = `#!/usr/bin/env bash
 set -eu
@@ -69,9 +37,7 @@ printf '[[processes]]\\ntype = "web"\\ncommand = ["greet"]\\ndefault = true\\n' 
 before(async () => {
   tmp = tempDir("paketo-build-");
   env = { ...process.env, PAKETO_STORE: join(tmp.path, "store") };
-  // The stack, resolved fresh (the shipped lock may name superseded packages), from the shared caches.
-  await ok(["stack", "create", "--update", "--lock", join(tmp.path, "stack.lock.toml"), "--flavor", "build", "stack:build"]);
-  await ok(["stack", "create", "--lock", join(tmp.path, "stack.lock.toml"), "--flavor", "base", "stack:run"]);
+  await makeStack({ paketo, ok }, tmp.path);
   writeTree(join(tmp.path, "bp"), {
     "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "test/greeting"\nversion = "1.0.0"\nname = "Greeting"\n[[targets]]\nos = "linux"\n',
     "bin/detect": { content: DETECT, mode: 0o755 },
@@ -123,4 +89,35 @@ test("an app no buildpack detects exits 20 (CNB-28) with one clear message and w
   assert.match(r.stderr, /detect|passed/i);
   const images = JSON.parse(await ok(["images", "--json"])) as Array<{ name: string }>;
   assert.ok(!images.some((i) => i.name === "nothing:1"));
+});
+
+test("--sandbox none runs the buildpacks directly and gives the bwrap build's digest", async () => {
+  // Buildpacks then see host paths (CNB_LAYERS_DIR is <work>/layers, not /layers): a buildpack that
+  // writes its own absolute paths into layer files or env makes a different image by design, and
+  // one that does not (like this one) makes the same. Export always places layers at /layers.
+  const app = writeTree(join(tmp.path, "none/app"), { "hello.txt": "same\n" });
+  const sandboxed = await ok(["build", "none:bwrap", "--builder", "builder:1", "--path", app]);
+  const r = await paketo(["build", "none:direct", "--builder", "builder:1", "--path", app, "--sandbox", "none"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Greeting buildpack/);
+  assert.equal(r.stdout.trim(), sandboxed);
+  const off = await paketo(["build", "none:off", "--builder", "builder:1", "--path", app, "--sandbox", "none", "--network", "off"]);
+  assert.equal(off.code, 1, off.stderr);
+  assert.match(off.stderr, /--network off needs the bwrap sandbox/);
+});
+
+test("--sandbox none: a layer that is a symlink out of the layers dir is refused before export, and nothing is written", async () => {
+  // An inline buildpack from a --descriptor outside the app links a launch layer to the host's
+  // /etc. The build phase reads the buildpack's outputs and refuses any layer that is a symlink
+  // (exit 52); export would refuse one that points out of the layers dir too (EXPORT_LAYER_SYMLINK).
+  const app = writeTree(join(tmp.path, "evil/app"), { "hello.txt": "x\n" });
+  writeFileSync(
+    join(tmp.path, "evil/project.toml"),
+    `[_]\nschema-version = "0.2"\n[[io.buildpacks.group]]\nid = "test/evil"\n[io.buildpacks.group.script]\napi = "0.10"\ninline = """\nln -s /etc "$1/evil"\nprintf '[types]\\\\nlaunch = true\\\\n' > "$1/evil.toml"\n"""\n`,
+  );
+  const r = await paketo(["build", "evil:1", "--builder", "builder:1", "--path", app, "--sandbox", "none", "--descriptor", join(tmp.path, "evil/project.toml")]);
+  assert.equal(r.code, 52, r.stderr);
+  assert.match(r.stderr, /error: layer \/\S+\/layers\/test_evil\/evil is a symlink \(to \/etc\); refused/);
+  const images = JSON.parse(await ok(["images", "--json"])) as Array<{ name: string }>;
+  assert.ok(!images.some((i) => i.name === "evil:1"));
 });

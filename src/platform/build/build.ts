@@ -1,10 +1,17 @@
 // `paketo build`: the phases of the CNB lifecycle run in this process, each buildpack in the
 // sandbox, the result written to any transport. Inputs are explicit (app dir, builder, run image,
 // caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
-import { LIFECYCLE_METADATA_LABEL, type LifecycleMetadata, parseApiVersion, parseLifecycleMetadataLabel, type RunImageTarget } from "../../cnb/index.js";
+import {
+  LIFECYCLE_METADATA_LABEL,
+  type LifecycleMetadata,
+  parseApiVersion,
+  parseLifecycleMetadataLabel,
+  type RunImageTarget,
+  stringifyProjectMetadataToml,
+} from "../../cnb/index.js";
 import { type Image, type OnProgress, sha256, digestHex, transport } from "../../oci/index.js";
 import {
   build as runBuild,
@@ -21,7 +28,10 @@ import {
   saveCache,
 } from "../../lifecycle/index.js";
 import { BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs } from "../../sandbox/index.js";
-import { readBuilder } from "../distribution/index.js";
+import { type PullPolicy, readBuilder } from "../distribution/index.js";
+import { copyBindings } from "./bindings.js";
+import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
+import { checkEnvName, groupField, type Project, projectEnv, projectMetadataOf, readProject } from "./project.js";
 import { copyApp, type WorkspaceFilter } from "./workspace.js";
 
 /** The Platform API paketo speaks to buildpacks and records in images. */
@@ -32,11 +42,27 @@ export interface BuildOptions {
   /** Where the image goes, in any transport syntax. */
   dest: string;
   appDir: string;
-  builder: string;
+  /** The builder image; default: project.toml's `io.buildpacks.builder`. */
+  builder?: string;
   runImage?: string;
-  /** User env (`--env`, `--env-file`), written to /platform/env. */
+  /** User env (`--env`, `--env-file`), written to /platform/env; wins over project.toml's. */
   env: Record<string, string>;
+  /** Which app files reach /workspace; default: project.toml's include/exclude. */
   filter?: WorkspaceFilter;
+  /**
+   * `--buildpack` values, in order: the build runs exactly these as one group. Each is `ID` or
+   * `ID@VERSION` of a builder buildpack, a folder, a .tgz, or a buildpackage image (any transport).
+   * Default: project.toml's group, else the builder's order.
+   */
+  buildpacks?: readonly string[];
+  /** Where relative `--buildpack` paths are resolved (the caller's working directory); default appDir. */
+  cwd?: string;
+  /** project.toml: a path; default `<appDir>/project.toml` when there is one; false: none. */
+  descriptor?: string | false;
+  /** Service bindings (CNB-71): name → folder with `type`, optional `provider`, and secret files. */
+  bindings?: Readonly<Record<string, string>>;
+  /** How buildpackage images are read (default "always", as pack). */
+  pullPolicy?: PullPolicy;
   network: boolean;
   sandbox: "bwrap" | "none";
   /** Machine-wide cache root (rootfs per builder digest, layer cache, work dirs). */
@@ -88,6 +114,10 @@ function runImageTarget(config: { os: string; architecture: string; variant?: st
   return t;
 }
 
+function strip<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 async function readImage(name: string, opts: transport.TransportOptions, what: string): Promise<Image> {
   const a = await transport.read(name, opts);
   if (a.kind !== "image") throw new PaketoError("PLATFORM_IMAGE", `${what} ${name} is an image index; name one image of it`);
@@ -103,11 +133,42 @@ async function previousImage(name: string, opts: transport.TransportOptions): Pr
   }
 }
 
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The project descriptor the build uses: the one named, else the app's project.toml if it has one. */
+async function loadProject(o: BuildOptions): Promise<Project | undefined> {
+  if (o.descriptor === false) return undefined;
+  if (o.descriptor !== undefined) return readProject(o.descriptor);
+  const path = join(o.appDir, "project.toml");
+  return (await exists(path)) ? readProject(path) : undefined;
+}
+
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const log = o.log;
+  if (o.sandbox === "none" && !o.network) {
+    throw new PaketoError("PLATFORM_NETWORK", "--network off needs the bwrap sandbox: with --sandbox none buildpacks run directly and share the network", {
+      hint: "turn the network off for the container paketo runs in instead",
+    });
+  }
+  const project = await loadProject(o);
+  const descriptor = project?.descriptor;
+  if (project?.legacy) log.warn(`${project.path} has no [_] schema-version; it is read as schema 0.1`);
+  const env = { ...(descriptor ? projectEnv(descriptor) : {}), ...o.env };
+  for (const k of Object.keys(o.env)) checkEnvName(k, "--env");
+  const builderName = o.builder ?? descriptor?.builder;
+  if (builderName === undefined) {
+    throw new PaketoError("PLATFORM_BUILDER", "no builder given", {
+      hint: "pass --builder REF (a builder made with `paketo builder create`), or set io.buildpacks.builder in project.toml",
+    });
+  }
   if (o.sandbox === "bwrap") await checkBwrap();
-  const builderImage = await log.time("builder", () => readImage(o.builder, o.transport, "builder"));
-  const info = await readBuilder(builderImage, o.builder);
+  const builderImage = await log.time("builder", () => readImage(builderName, o.transport, "builder"));
+  const info = await readBuilder(builderImage, builderName);
   const home = info.build.env.HOME;
   const rootfs = await log.time("rootfs", () =>
     prepareRootfs(builderImage, {
@@ -116,7 +177,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     }),
   );
   const runName = o.runImage ?? info.runImages[0]?.image;
-  if (!runName) throw new PaketoError("PLATFORM_RUN_IMAGE", `builder ${o.builder} names no run image`, { hint: "pass --run-image" });
+  if (!runName) throw new PaketoError("PLATFORM_RUN_IMAGE", `builder ${builderName} names no run image`, { hint: "pass --run-image" });
   const runImage = await readImage(runName, o.transport, "run image");
   const runConfig = await runImage.configFile();
   const target = runImageTarget(runConfig);
@@ -124,12 +185,38 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   await mkdir(join(o.cacheRoot, "work"), { recursive: true });
   const workDir = await mkdtemp(join(o.cacheRoot, "work", "build-"));
   try {
-    const paths = buildPaths({ workDir, rootfs, mode: o.sandbox });
-    await copyApp(o.appDir, paths.host.workspace, o.filter);
+    // The buildpacks: --buildpack, else project.toml's group, else the builder's order; pre/post around them.
+    const fromProject = (which: "group" | "pre" | "post"): BuildpackRef[] =>
+      project?.descriptor[which].map((b, i) => projectBuildpackRef(b, project.dir, `${project.path}: ${groupField(project.descriptor, which, i)}`)) ?? [];
+    const group: BuildpackRef[] = [];
+    for (const [i, arg] of (o.buildpacks ?? []).entries()) group.push(await parseBuildpackArg(arg, o.cwd ?? o.appDir, info, i));
+    const planned = await log.time("buildpacks", () =>
+      planBuildpacks({
+        group: group.length > 0 ? group : fromProject("group"),
+        pre: fromProject("pre"),
+        post: fromProject("post"),
+        builder: info,
+        rootfs,
+        workDir,
+        images: { ...o.transport, ...(o.pullPolicy ? { pullPolicy: o.pullPolicy } : {}) },
+        log,
+      }),
+    );
+    const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, ...(planned.buildpacksDir ? { buildpacksDir: planned.buildpacksDir } : {}) });
+    const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
+    await copyApp(o.appDir, paths.host.workspace, filter);
     await mkdir(paths.host.layers, { recursive: true });
+    if (o.bindings && Object.keys(o.bindings).length > 0) {
+      await copyBindings(o.bindings, join(paths.host.platform, "bindings"));
+      // The lifecycle drops SERVICE_BINDING_ROOT from its own env (CNB-9), so it is user env (CNB-71).
+      env.SERVICE_BINDING_ROOT ??= `${paths.sandbox.platform}/bindings`;
+    }
     const envDir = join(paths.host.platform, "env");
     await mkdir(envDir, { recursive: true });
-    for (const [k, v] of Object.entries(o.env)) await writeFile(join(envDir, k), v);
+    for (const [k, v] of Object.entries(env)) await writeFile(join(envDir, k), v);
+    // Out of the buildpacks' reach (they may write /layers), so they cannot forge the label.
+    const projectMetadataPath = join(workDir, "project-metadata.toml");
+    if (descriptor) await writeFile(projectMetadataPath, stringifyProjectMetadataToml(projectMetadataOf(descriptor)));
 
     const runner = o.sandbox === "bwrap" ? bwrapRunner() : directRunner();
     const exec = { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network };
@@ -141,7 +228,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     const factory = openLayerFactory(factoryOpts);
     const cache = openBuildCache(o);
     const detected = await log.time("detect", () =>
-      detect({ paths, exec, platformApi, order: info.order, runImageTarget: target, store }, { runner, log }),
+      detect({ paths, exec, platformApi, order: planned.order, runImageTarget: target, store }, { runner, log }),
     );
     const restored = await log.time("restore", () =>
       restore({
@@ -165,6 +252,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         runImage,
         runImageRef: { reference: `${runName}@${await runImage.digest()}`, image: runName, mirrors: [] },
         launcher: { path: join(rootfs, "cnb/lifecycle/launcher") },
+        projectMetadataPath,
         platformApi: PLATFORM_API,
         layers: factory,
       };
