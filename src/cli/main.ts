@@ -7,14 +7,19 @@ import { commandNames, loadCommand } from "./commands/index.js";
 
 const VERSION = "0.1.0";
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const rows: string[] = [];
+  for (const n of commandNames) {
+    const c = await loadCommand(n);
+    rows.push(`  ${n.padEnd(10)} ${c?.summary.split(/(?<=\.) /)[0] ?? ""}`);
+  }
   return [
     "usage: paketo COMMAND [OPTIONS]",
     "",
-    "Image commands (IMAGE is NAME[:TAG] in the local store, oci:DIR[:TAG], oci-archive:FILE[:TAG],",
-    "docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO[:TAG|@DIGEST]):",
-    ...commandNames.map((n) => `  ${n}`),
+    ...rows,
     "",
+    "IMAGE arguments are NAME[:TAG] in the local store, oci:DIR[:TAG], oci-archive:FILE[:TAG],",
+    "docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO[:TAG|@DIGEST].",
     "Run `paketo COMMAND --help` for a command's options.",
   ].join("\n");
 }
@@ -31,7 +36,7 @@ function commandHelp(c: Command): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "version") {
@@ -39,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cmd = await loadCommand(name);
-  if (!cmd) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  if (!cmd) throw new UsageError(`unknown command "${name}"\n\n${await usage()}`);
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(commandHelp(cmd));
     return 0;
