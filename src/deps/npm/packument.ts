@@ -1,0 +1,180 @@
+// Package metadata ("packuments") from the registry: abbreviated (corgi) when the registry offers
+// it, full JSON otherwise. Cached on disk with the ETag, revalidated with If-None-Match; offline
+// mode reads the cached copy alone.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { rootCause } from "../../errors/index.js";
+import { noProgress, type OnProgress } from "../../oci/index.js";
+import { defaultCacheDir, registryFromConfig, type Env } from "./config.js";
+import { NpmError } from "./errors.js";
+import { get, NpmHttpError, redact, withRetries, type HttpOptions } from "./http.js";
+
+/** One version's manifest: the fields we use, and whatever else the registry sent. */
+export interface PackumentVersion {
+  name: string;
+  version: string;
+  /** A deprecation message (any non-empty value means deprecated). */
+  deprecated?: string | boolean;
+  dist: { tarball: string; integrity?: string; shasum?: string; [k: string]: unknown };
+  engines?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+export interface Packument {
+  name: string;
+  "dist-tags": Record<string, string>;
+  versions: Record<string, PackumentVersion>;
+  modified?: string;
+  [k: string]: unknown;
+}
+
+export interface RegistryOptions extends HttpOptions {
+  /** Registry base URL; overrides the npm configuration. */
+  registry?: string;
+  /** Environment to read npm configuration and the cache location from. Default process.env. */
+  env?: Env;
+  /** Home directory for ~/.npmrc and ~/.cache. Default os.homedir(). */
+  home?: string;
+  /** Default: defaultCacheDir(env, home). */
+  cacheDir?: string;
+  /** Never touch the network: cached copies only, and a clear error naming what is missing. */
+  offline?: boolean;
+  onProgress?: OnProgress;
+}
+
+export const ACCEPT_ABBREVIATED = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+const ACCEPT_FULL = "application/json";
+
+const NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/i;
+
+/** Throws unless `name` is a package name the registry could hold. */
+export function checkName(name: string): void {
+  if (name.length > 214 || !NAME.test(name)) {
+    throw new NpmError("NPM_NAME", `${JSON.stringify(name)} is not a valid npm package name`, {
+      hint: "a name is lowercase letters, digits, '-', '.', '_', '~', optionally with an @scope/ prefix",
+    });
+  }
+}
+
+/** The registry base URL with one trailing slash. */
+export function normaliseRegistry(url: string): string {
+  return url.replace(/\/*$/, "/");
+}
+
+/** The packument URL: `<registry>/<name>`, a scoped name as `@scope%2fname`. */
+export function packumentUrl(registry: string, name: string): string {
+  checkName(name);
+  const path = name.startsWith("@") ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name);
+  return normaliseRegistry(registry) + path;
+}
+
+/** The registry to use: the explicit option, else the machine's npm configuration. */
+export async function registryOf(opts: RegistryOptions): Promise<string> {
+  if (opts.registry) return normaliseRegistry(opts.registry);
+  return (await registryFromConfig(opts.env ?? process.env, opts.home ?? homedir())).url;
+}
+
+export function cacheDirOf(opts: RegistryOptions): string {
+  return opts.cacheDir ?? defaultCacheDir(opts.env ?? process.env, opts.home ?? homedir());
+}
+
+interface CachedPackument {
+  url: string;
+  etag?: string;
+  packument: Packument;
+}
+
+/** Where the packument of `url` is cached: `<cacheDir>/packuments/<sha256(url)>.json`. */
+export function packumentCachePath(cacheDir: string, url: string): string {
+  return join(cacheDir, "packuments", `${createHash("sha256").update(url).digest("hex")}.json`);
+}
+
+async function readCached(path: string, url: string): Promise<CachedPackument | undefined> {
+  try {
+    const c = JSON.parse(await readFile(path, "utf8")) as CachedPackument;
+    return c.url === url && c.packument && typeof c.packument.versions === "object" ? c : undefined;
+  } catch {
+    return undefined; // absent or unreadable: as if not cached
+  }
+}
+
+async function writeCached(path: string, c: CachedPackument): Promise<void> {
+  await mkdir(join(path, ".."), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await writeFile(tmp, JSON.stringify(c));
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+function parsePackument(text: string, name: string, url: string): Packument {
+  let p: unknown;
+  try {
+    p = JSON.parse(text);
+  } catch (e) {
+    throw new NpmError("NPM_METADATA", `metadata of ${name} from ${redact(url)} is not JSON: ${rootCause(e)}`, { cause: e });
+  }
+  const o = p as Partial<Packument> | null;
+  if (!o || typeof o !== "object" || typeof o.versions !== "object" || o.versions === null) {
+    throw new NpmError("NPM_METADATA", `metadata of ${name} from ${redact(url)} has no versions`);
+  }
+  return { ...o, name: o.name ?? name, "dist-tags": o["dist-tags"] ?? {}, versions: o.versions } as Packument;
+}
+
+/**
+ * The packument of `name`: GET `<registry>/<name>` asking for abbreviated metadata (full JSON
+ * when the registry does not offer it), revalidating a cached copy by ETag. With `offline`, the
+ * cached copy or an NPM_OFFLINE error.
+ */
+export async function packument(name: string, opts: RegistryOptions = {}): Promise<Packument> {
+  const registry = await registryOf(opts);
+  const url = packumentUrl(registry, name);
+  const path = packumentCachePath(cacheDirOf(opts), url);
+  const cached = await readCached(path, url);
+  if (opts.offline) {
+    if (cached) return cached.packument;
+    throw new NpmError("NPM_OFFLINE", `offline: the metadata of ${name} (${redact(url)}) is not cached`, {
+      hint: `run once with the network to fill the cache (${cacheDirOf(opts)})`,
+    });
+  }
+  (opts.onProgress ?? noProgress)({ kind: "message", text: `metadata ${name}` });
+  return withRetries(opts, async () => {
+    const headers: Record<string, string> = { accept: ACCEPT_ABBREVIATED };
+    if (cached?.etag) headers["if-none-match"] = cached.etag;
+    let res: Response;
+    try {
+      res = await get(url, opts, headers, [200, 304]);
+    } catch (e) {
+      // a registry that refuses the abbreviated media type: ask for the full document
+      if (!(e instanceof NpmHttpError && (e.status === 406 || e.status === 415))) throw e;
+      res = await get(url, opts, { accept: ACCEPT_FULL }, [200]);
+    }
+    if (res.status === 304 && cached) {
+      await res.body?.cancel().catch(() => {});
+      return cached.packument;
+    }
+    if (res.status === 304) {
+      throw new NpmError("NPM_HTTP", `GET ${redact(url)}: 304 without a cached copy`);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new NpmError("NPM_UNREACHABLE", `reading ${redact(url)} failed: ${rootCause(e)}`, { cause: e });
+    }
+    const p = parsePackument(text, name, url);
+    const etag = res.headers.get("etag") ?? undefined;
+    await writeCached(path, etag ? { url, etag, packument: p } : { url, packument: p });
+    return p;
+  });
+}
+
+/** The cached packument of `name`, without any network; undefined when there is none. */
+export async function cachedPackument(name: string, opts: RegistryOptions = {}): Promise<Packument | undefined> {
+  const url = packumentUrl(await registryOf(opts), name);
+  return (await readCached(packumentCachePath(cacheDirOf(opts), url), url))?.packument;
+}
