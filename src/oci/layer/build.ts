@@ -73,7 +73,8 @@ async function writeLayer(plan: readonly PlannedEntry[], s: Settings, opts: Laye
   const pack = tarPack();
   const tap = new TarTap();
   const gz = new DigestingStream();
-  const streams = [pack, tap, createGzip({ level: s.level, chunkSize: 64 << 10 }), gz, createWriteStream(tmp, { flags: "wx" })] as const;
+  const file = createWriteStream(tmp, { flags: "wx" });
+  const streams = [pack, tap, createGzip({ level: s.level, chunkSize: 64 << 10 }), gz, file] as const;
   const piping = opts.signal ? pipeline(...streams, { signal: opts.signal }) : pipeline(...streams);
   const producing = writeEntries(plan, pack, s.mtime, onContent, opts.signal).catch((err: unknown) => {
     tap.destroy(err as Error);
@@ -82,6 +83,10 @@ async function writeLayer(plan: readonly PlannedEntry[], s: Settings, opts: Laye
   });
   const [produced, piped] = await Promise.allSettled([producing, piping]);
   if (produced.status === "rejected" || piped.status === "rejected") {
+    // The file may still be opening when the pipeline fails: wait until it is closed, or the
+    // pending open would create it again after the removal.
+    file.destroy();
+    if (!file.closed) await new Promise<void>((r) => file.once("close", () => r()));
     await rm(tmp, { force: true });
     // A file that could not be read, or an abort, explains the rest; otherwise writing failed
     // (disk full, ...) and the tar side only saw its stream torn down.
