@@ -263,3 +263,14 @@ test("archives made by GNU tar (gnu and pax formats) extract to the same tree", 
     assert.equal(statSync(join(to, "etc/hard")).ino, statSync(join(to, "etc/conf")).ino, format);
   }
 });
+
+test("an input stream that fails before extraction starts is one error, not a crash", async (t) => {
+  const { tempDir } = await import("../../testing/index.js");
+  const { PassThrough } = await import("node:stream");
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const input = new PassThrough();
+  // Fails at once, while extractTar is still preparing the target directory.
+  process.nextTick(() => input.destroy(new Error("corrupt gzip data")));
+  await assert.rejects(extractTar(input, `${tmp.path}/deep/target`), /corrupt gzip data|archive/);
+});

@@ -83,6 +83,13 @@ export async function extractTar(input: Readable, targetDir: string, opts: Extra
   const what = opts.what;
   const limits = new Limits(opts.maxEntries ?? DEFAULT_MAX_ENTRIES, opts.maxBytes ?? DEFAULT_MAX_BYTES, what);
   const stats: ExtractStats = { entries: 0, bytes: 0, skipped: 0 };
+  // Listen for input errors from the start: the stream may fail (a corrupt gzip, say) while the
+  // target directory is being prepared, and an unheard error would crash the process.
+  let early: Error | undefined;
+  const onEarly = (e: Error): void => {
+    early ??= e;
+  };
+  input.on("error", onEarly);
 
   let root: string;
   try {
@@ -101,8 +108,10 @@ export async function extractTar(input: Readable, targetDir: string, opts: Extra
   });
   const fail = (e: Error): void => void ex.destroy(e);
   input.on("error", fail);
+  input.off("error", onEarly);
   limit.on("error", fail);
   input.pipe(limit).pipe(ex as unknown as NodeJS.WritableStream);
+  if (early) fail(early);
 
   try {
     for await (const entry of ex) {
