@@ -21,7 +21,7 @@ api = "0.10"
 
 [buildpack]
   description = "A buildpack for installing the appropriate Node.js version"
-  homepage = "https://github.com/paketo-buildpacks/node-engine"
+  homepage = "https://buildpacks.example/node-engine"
   id = "paketo-buildpacks/node-engine"
   keywords = ["nodejs", "node"]
   name = "Paketo Buildpack for Node Engine"
@@ -30,7 +30,7 @@ api = "0.10"
 
   [[buildpack.licenses]]
     type = "Apache-2.0"
-    uri = "https://github.com/paketo-buildpacks/node-engine/blob/main/LICENSE"
+    uri = "https://buildpacks.example/node-engine/blob/main/LICENSE"
 
 [metadata]
   include-files = ["bin/build", "bin/detect", "buildpack.toml"]
@@ -40,7 +40,7 @@ api = "0.10"
   [[metadata.dependencies]]
     id = "node"
     stacks = ["*"]
-    uri = "https://nodejs.org/dist/v20.11.1/node-v20.11.1-linux-x64.tar.xz"
+    uri = "https://downloads.example/node/v20.11.1/node-v20.11.1-linux-x64.tar.xz"
     version = "20.11.1"
     deprecation_date = 2026-04-30T00:00:00Z
 
@@ -94,7 +94,7 @@ test("CNB-2, CNB-4: a Paketo-like buildpack.toml with targets, stacks, licenses 
   assert.equal(d.api, "0.10");
   assert.equal(d.buildpack.id, "paketo-buildpacks/node-engine");
   assert.equal(d.buildpack.version, "4.1.0");
-  assert.deepEqual(d.buildpack.licenses, [{ type: "Apache-2.0", uri: "https://github.com/paketo-buildpacks/node-engine/blob/main/LICENSE" }]);
+  assert.deepEqual(d.buildpack.licenses, [{ type: "Apache-2.0", uri: "https://buildpacks.example/node-engine/blob/main/LICENSE" }]);
   assert.equal(d.buildpack.sbomFormats.length, 3);
   assert.equal(d.buildpack.clearEnv, false);
   assert.deepEqual(d.targets, [

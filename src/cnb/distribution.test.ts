@@ -123,7 +123,7 @@ test("CNB-66: package.toml for a composite (dependencies by uri or image)", () =
 });
 
 test("CNB-67: io.buildpacks.buildpackage.metadata round-trips (pack's Go-cased licenses accepted)", () => {
-  const json = '{"id":"paketo-buildpacks/nodejs","name":"Paketo Buildpack for Node.js","version":"7.5.0","homepage":"https://github.com/paketo-buildpacks/nodejs","licenses":[{"Type":"Apache-2.0","URI":"https://x"}],"stacks":[{"id":"*"}]}';
+  const json = '{"id":"paketo-buildpacks/nodejs","name":"Paketo Buildpack for Node.js","version":"7.5.0","homepage":"https://buildpacks.example/nodejs","licenses":[{"Type":"Apache-2.0","URI":"https://x"}],"stacks":[{"id":"*"}]}';
   const m = parseBuildpackageMetadataLabel(json);
   assert.deepEqual(m.licenses, [{ type: "Apache-2.0", uri: "https://x" }]);
   assert.deepEqual(m.stacks, [{ id: "*", mixins: [] }]);

@@ -119,7 +119,7 @@ test("CNB-32: analyzed.toml with previous image, metadata in TOML spelling and r
 
 const METADATA: BuildMetadata = {
   buildpacks: [
-    { id: "samples/hello-processes" as never, version: "0.0.1" as never, api: v("0.11"), homepage: "https://github.com/buildpacks/samples" },
+    { id: "samples/hello-processes" as never, version: "0.0.1" as never, api: v("0.11"), homepage: "https://buildpacks.example/samples" },
     { id: "acme/legacy" as never, version: "1.0.0" as never, api: v("0.7") },
   ],
   extensions: [],
@@ -159,7 +159,7 @@ test("CNB-47: io.buildpacks.build.metadata from metadata.toml, without api, bom 
   const json = stringifyBuildMetadataLabel(label, v("0.12"));
   const o = JSON.parse(json) as Record<string, unknown>;
   assert.deepEqual(Object.keys(o), ["buildpacks", "launcher", "processes", "buildpack-default-process-type"]);
-  assert.deepEqual((o.buildpacks as object[])[0], { id: "samples/hello-processes", version: "0.0.1", homepage: "https://github.com/buildpacks/samples" });
+  assert.deepEqual((o.buildpacks as object[])[0], { id: "samples/hello-processes", version: "0.0.1", homepage: "https://buildpacks.example/samples" });
   assert.deepEqual(Object.keys((o.processes as object[])[0] as object), ["type", "command", "args", "direct", "buildpackID"]);
   const back = parseBuildMetadataLabel(json);
   assert.deepEqual(back.processes, METADATA.processes);

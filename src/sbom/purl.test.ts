@@ -11,8 +11,8 @@ const SPEC_BUILD: Array<[PackageUrl, string]> = [
   [{ type: "deb", namespace: "debian", name: "attr", version: "1:2.4.47-2+b1", qualifiers: { arch: "amd64" } }, "pkg:deb/debian/attr@1:2.4.47-2%2Bb1?arch=amd64"],
   [{ type: "npm", namespace: "@angular", name: "animation", version: "12.3.1" }, "pkg:npm/%40angular/animation@12.3.1"],
   [{ type: "npm", name: "mypackage", version: "12.4.5", qualifiers: { vcs_url: "git://host.com/path/to/repo.git@4345abcd34343" } }, "pkg:npm/mypackage@12.4.5?vcs_url=git:%2F%2Fhost.com%2Fpath%2Fto%2Frepo.git%404345abcd34343"],
-  [{ type: "generic", name: "openssl", version: "1.1.10g", qualifiers: { download_url: "https://openssl.org/source/openssl-1.1.0g.tar.gz", checksum: "sha256:de4d501267da" } }, "pkg:generic/openssl@1.1.10g?checksum=sha256:de4d501267da&download_url=https:%2F%2Fopenssl.org%2Fsource%2Fopenssl-1.1.0g.tar.gz"],
-  [{ type: "generic", name: "bitwarderl", qualifiers: { vcs_url: "git+https://git.fsfe.org/dxtr/bitwarderl@cc55108da32" } }, "pkg:generic/bitwarderl?vcs_url=git%2Bhttps:%2F%2Fgit.fsfe.org%2Fdxtr%2Fbitwarderl%40cc55108da32"],
+  [{ type: "generic", name: "openssl", version: "1.1.10g", qualifiers: { download_url: "https://openssl.example/source/openssl-1.1.0g.tar.gz", checksum: "sha256:de4d501267da" } }, "pkg:generic/openssl@1.1.10g?checksum=sha256:de4d501267da&download_url=https:%2F%2Fopenssl.example%2Fsource%2Fopenssl-1.1.0g.tar.gz"],
+  [{ type: "generic", name: "bitwarderl", qualifiers: { vcs_url: "git+https://git.example/dxtr/bitwarderl@cc55108da32" } }, "pkg:generic/bitwarderl?vcs_url=git%2Bhttps:%2F%2Fgit.example%2Fdxtr%2Fbitwarderl%40cc55108da32"],
   [{ type: "golang", namespace: "google.golang.org", name: "genproto", version: "abcdedf", subpath: "googleapis/api/annotations" }, "pkg:golang/google.golang.org/genproto@abcdedf#googleapis/api/annotations"],
   [{ type: "pypi", name: "Django_package", version: "1.11.1.dev1" }, "pkg:pypi/django-package@1.11.1.dev1"],
   [{ type: "maven", namespace: "org.apache.xmlgraphics", name: "batik-anim", version: "1.9.1", qualifiers: { repository_url: "repo.spring.io/release", classifier: "sources" } }, "pkg:maven/org.apache.xmlgraphics/batik-anim@1.9.1?classifier=sources&repository_url=repo.spring.io%2Frelease"],
@@ -48,8 +48,8 @@ test("purl.deb: epochs keep their colon, + is encoded, ~ is not, qualifiers are 
   assert.equal(purl.deb("ca-certificates", "20230311~deb12u1"), "pkg:deb/debian/ca-certificates@20230311~deb12u1");
   assert.equal(purl.deb("Libfoo", "1.0", { vendor: "Ubuntu", distro: "noble" }), "pkg:deb/ubuntu/libfoo@1.0?distro=noble");
   assert.equal(
-    purl.deb("x", "1", { repositoryUrl: "http://deb.debian.org/debian", arch: "arm64" }),
-    "pkg:deb/debian/x@1?arch=arm64&repository_url=http:%2F%2Fdeb.debian.org%2Fdebian",
+    purl.deb("x", "1", { repositoryUrl: "http://deb-mirror.example/debian", arch: "arm64" }),
+    "pkg:deb/debian/x@1?arch=arm64&repository_url=http:%2F%2Fdeb-mirror.example%2Fdebian",
   );
 });
 

@@ -149,12 +149,12 @@ export function richDocument(): SbomDocument {
       purl: libc,
       licenses: ["GPL-2+", "LGPL-2.1-or-later", "public domain"],
       hashes: [{ alg: "SHA-256", content: "ab".repeat(32) }, { alg: "MD5", content: "CD".repeat(16) }],
-      supplier: { name: "GNU Libc Maintainers", email: "debian-glibc@lists.debian.org" },
+      supplier: { name: "GNU Libc Maintainers", email: "glibc-maintainers@lists.example" },
       description: "GNU C Library: Shared libraries",
       cpe: "cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*",
       externalRefs: [
-        { type: "website", url: "https://www.gnu.org/software/libc/libc.html" },
-        { type: "vcs", url: "https://salsa.debian.org/glibc-team/glibc", comment: "packaging" },
+        { type: "website", url: "https://libc.example/libc.html" },
+        { type: "vcs", url: "https://vcs.example/glibc", comment: "packaging" },
       ],
       properties: [
         { name: "paketo:source-package", value: "glibc" },
@@ -179,8 +179,8 @@ export function richDocument(): SbomDocument {
       hashes: [{ alg: "SHA-512", content: "0f".repeat(64) }, { alg: "SHA-1", content: "12".repeat(20) }],
       author: { name: "TJ Holowaychuk", email: "tj@vision-media.ca" },
       externalRefs: [
-        { type: "distribution", url: "https://registry.npmjs.org/express/-/express-4.19.2.tgz" },
-        { type: "issue-tracker", url: "https://github.com/expressjs/express/issues" },
+        { type: "distribution", url: "https://npm-registry.example/express/-/express-4.19.2.tgz" },
+        { type: "issue-tracker", url: "https://issues.example/express" },
       ],
       dependsOn: [types],
     },

@@ -25,10 +25,10 @@ const LIFECYCLE = JSON.stringify({
 
 const BUILD = JSON.stringify({
   buildpacks: [
-    { id: "paketo-buildpacks/node-engine", version: "4.1.0", homepage: "https://github.com/paketo-buildpacks/node-engine" },
+    { id: "paketo-buildpacks/node-engine", version: "4.1.0", homepage: "https://buildpacks.example/node-engine" },
     { id: "paketo-buildpacks/npm-start", version: "2.0.1" },
   ],
-  launcher: { version: "0.20.0", source: { git: { repository: "github.com/buildpacks/lifecycle", commit: "abc1234" } } },
+  launcher: { version: "0.20.0", source: { git: { repository: "vcs.example/lifecycle", commit: "abc1234" } } },
   processes: [
     { type: "web", command: ["node"], args: ["server.js"], direct: true, buildpackID: "paketo-buildpacks/npm-start" },
     { type: "worker", command: ["bash", "-c"], args: ["node worker.js --queue 'a b'"], direct: false, buildpackID: "paketo-buildpacks/npm-start", "working-dir": "/workspace/jobs" },
@@ -54,7 +54,7 @@ describe("describeCnbImage", () => {
     const d = describeCnbImage({ Labels: LABELS, Entrypoint: ["/cnb/process/web"], Env: ENV });
     assert.deepEqual(d, {
       buildpacks: [
-        { id: "paketo-buildpacks/node-engine", version: "4.1.0", homepage: "https://github.com/paketo-buildpacks/node-engine" },
+        { id: "paketo-buildpacks/node-engine", version: "4.1.0", homepage: "https://buildpacks.example/node-engine" },
         { id: "paketo-buildpacks/npm-start", version: "2.0.1" },
       ],
       processes: [
@@ -86,7 +86,7 @@ describe("describeCnbImage", () => {
           "io.buildpacks.stack.mixins": "[]",
         },
       },
-      launcher: { version: "0.20.0", source: { repository: "github.com/buildpacks/lifecycle", commit: "abc1234" }, layer: LAUNCHER },
+      launcher: { version: "0.20.0", source: { repository: "vcs.example/lifecycle", commit: "abc1234" }, layer: LAUNCHER },
       rebasable: true,
       platformApi: "0.12",
       sbomLayer: SBOM,
@@ -116,7 +116,7 @@ describe("describeCnbImage", () => {
     const lifecycle = JSON.stringify({ app: [{ sha: `sha256:${"a".repeat(64)}` }], buildpacks: [], stack: { runImage: { image: "cnbs/sample-stack-run:bionic", mirrors: [] } } });
     const build = JSON.stringify({
       buildpacks: [{ id: "samples/hello-world", version: "0.0.1" }],
-      launcher: { version: "0.9.0", source: { git: { repository: "github.com/buildpacks/lifecycle", commit: "" } } },
+      launcher: { version: "0.9.0", source: { git: { repository: "vcs.example/lifecycle", commit: "" } } },
       processes: [{ type: "web", command: "echo hello", args: ["world"], direct: false, buildpackID: "samples/hello-world" }],
     });
     const d = describeCnbImage({
@@ -129,7 +129,7 @@ describe("describeCnbImage", () => {
     assert.equal(d.defaultProcess, "web");
     assert.deepEqual(d.runImage, { image: "cnbs/sample-stack-run:bionic" });
     assert.deepEqual(d.base, { stackId: "io.buildpacks.samples.stacks.bionic", labels: { "io.buildpacks.stack.id": "io.buildpacks.samples.stacks.bionic" } });
-    assert.deepEqual(d.launcher, { version: "0.9.0", source: { repository: "github.com/buildpacks/lifecycle", commit: "" } });
+    assert.deepEqual(d.launcher, { version: "0.9.0", source: { repository: "vcs.example/lifecycle", commit: "" } });
     assert.equal(d.sbomLayer, undefined);
     assert.equal(d.project, undefined);
   });
