@@ -2,8 +2,9 @@
 // network is (and count what it is asked).
 import { rootCause } from "../../errors/index.js";
 import { NpmError } from "./errors.js";
+import { fetchWithTimeout, hasTransientCause, isTransientStatus, redact, retrying, type FetchFn } from "../http.js";
 
-export type FetchFn = (url: string, init?: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
+export { redact, type FetchFn };
 
 export interface HttpOptions {
   /** Default: the global fetch. */
@@ -27,51 +28,26 @@ export class NpmHttpError extends NpmError {
   }
 }
 
-const TRANSIENT = new Set([
-  "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH",
-  "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT",
-  "ABORT_ERR", "ERR_STREAM_PREMATURE_CLOSE",
-]);
-
 export function isTransient(e: unknown): boolean {
-  if (e instanceof NpmHttpError) return e.status >= 500 || e.status === 429 || e.status === 408;
+  if (e instanceof NpmHttpError) return isTransientStatus(e.status);
   if (e instanceof NpmError && e.code !== "NPM_UNREACHABLE") return false;
-  for (let c: unknown = e; c instanceof Error; c = c.cause) {
-    const code = (c as NodeJS.ErrnoException).code;
-    if (code && TRANSIENT.has(code)) return true;
-    if (c.name === "TimeoutError" || c.name === "AbortError") return true;
-  }
-  return false;
+  return hasTransientCause(e);
 }
 
-export async function withRetries<T>(opts: HttpOptions, attempt: () => Promise<T>): Promise<T> {
-  const retries = opts.retries ?? 3;
-  let delay = opts.retryDelayMs ?? 250;
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (e) {
-      if (i >= retries || !isTransient(e)) throw e;
-      await new Promise((r) => setTimeout(r, delay));
-      delay *= 2;
-    }
-  }
+export function withRetries<T>(opts: HttpOptions, attempt: () => Promise<T>): Promise<T> {
+  return retrying(opts, isTransient, attempt);
 }
 
 /** One GET: a response whose status is in `ok` (default 200), or an NpmError naming the URL. */
 export async function get(url: string, opts: HttpOptions, headers: Record<string, string> = {}, ok: readonly number[] = [200]): Promise<Response> {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new DOMException("no response headers in time", "TimeoutError")), opts.headersTimeoutMs ?? 30_000);
   let res: Response;
   try {
-    res = await (opts.fetch ?? fetch)(url, { signal: ctl.signal, headers });
+    res = await fetchWithTimeout(opts.fetch ?? fetch, url, { headers, headersTimeoutMs: opts.headersTimeoutMs });
   } catch (e) {
     throw new NpmError("NPM_UNREACHABLE", `cannot reach ${redact(url)}: ${rootCause(e)}`, {
       hint: "check the network and the registry in the npm configuration (npm config get registry)",
       cause: e,
     });
-  } finally {
-    clearTimeout(timer);
   }
   if (!ok.includes(res.status)) {
     await res.body?.cancel().catch(() => {});
@@ -88,16 +64,3 @@ export async function get(url: string, opts: HttpOptions, headers: Record<string
   return res;
 }
 
-/** A URL without credentials, for messages. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = "***";
-      u.password = "";
-    }
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
