@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { paketoCacheRoot } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { createBuildLog } from "../../lifecycle/index.js";
 import { buildImage, parseBindingArg, parsePullPolicy } from "../../platform/index.js";
@@ -17,12 +17,6 @@ function parseEnv(pairs: string[], where: string): Record<string, string> {
   return out;
 }
 
-/** `${PAKETO_CACHE}`, else `${XDG_CACHE_HOME:-~/.cache}/paketo`: shared by every build on the machine. */
-function cacheRoot(env: NodeJS.ProcessEnv): string {
-  if (env.PAKETO_CACHE) return env.PAKETO_CACHE;
-  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), ".cache");
-  return join(xdg, "paketo");
-}
 
 export const command: Command = {
   name: "build",
@@ -86,7 +80,7 @@ export const command: Command = {
       env,
       network: network === "on",
       sandbox,
-      cacheRoot: cacheRoot(ctx.env),
+      cacheRoot: paketoCacheRoot(ctx.env),
       transport: transportOptions(ctx, v),
       log,
       onProgress: (e) => ctx.reporter.progress(e),

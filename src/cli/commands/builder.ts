@@ -6,12 +6,8 @@ import { formatPlatform, remote } from "../../oci/index.js";
 import { createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
+import { paketoCacheRoot } from "../../deps/index.js";
 
-/** Where launchers compiled on this machine are kept: $PAKETO_CACHE/launcher, else the XDG cache. */
-function launcherCacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.PAKETO_CACHE) return join(env.PAKETO_CACHE, "launcher");
-  return join(env.XDG_CACHE_HOME || join(env.HOME || tmpdir(), ".cache"), "paketo", "launcher");
-}
 
 export const command: Command = {
   name: "builder",
@@ -54,7 +50,7 @@ export const command: Command = {
                   });
                 }
                 const cc = ctx.env.CC ? ctx.env.CC.split(" ").filter(Boolean) : ["cc"];
-                const built = await buildLauncher({ cc, outDir: join(workDir, "launcher"), cacheDir: launcherCacheDir(ctx.env) });
+                const built = await buildLauncher({ cc, outDir: join(workDir, "launcher"), cacheDir: join(paketoCacheRoot(ctx.env), "launcher") });
                 ctx.reporter.info(`Launcher ${built.cached ? "from cache" : `compiled with ${built.compiler}`} (sha256:${built.sha256.slice(0, 12)})`);
                 return built.path;
               },

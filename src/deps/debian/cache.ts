@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isPaketoError } from "../../errors/index.js";
 import { parseDigest, VerifyingStream } from "../../oci/index.js";
+import { paketoCacheRoot } from "../cache-root.js";
 import { DepsError } from "../errors.js";
 
 /**
@@ -16,9 +17,7 @@ import { DepsError } from "../errors.js";
  * `${XDG_CACHE_HOME:-~/.cache}/paketo/debian`. Takes the environment as an argument.
  */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
-  if (env["PAKETO_CACHE"]) return join(env["PAKETO_CACHE"], "debian");
-  const xdg = env["XDG_CACHE_HOME"] || join(env["HOME"] || home, ".cache");
-  return join(xdg, "paketo", "debian");
+  return join(paketoCacheRoot(env, home), "debian");
 }
 
 export interface Expected {

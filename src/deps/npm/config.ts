@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { NpmError } from "./errors.js";
+import { paketoCacheRoot } from "../cache-root.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,9 +15,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `${XDG_CACHE_HOME:-~/.cache}/paketo/npm`. Takes the environment as an argument.
  */
 export function defaultCacheDir(env: Env, home: string = homedir()): string {
-  if (env["PAKETO_CACHE"]) return join(env["PAKETO_CACHE"], "npm");
-  const xdg = env["XDG_CACHE_HOME"] || join(env["HOME"] || home, ".cache");
-  return join(xdg, "paketo", "npm");
+  return join(paketoCacheRoot(env, home), "npm");
 }
 
 export interface RegistryConfig {
