@@ -89,6 +89,13 @@ module.exports = {
       to: { path: "^src/(?!lifecycle/|errors/|oci/|cnb/|sandbox/|launcher/|sbom/)" },
     },
     {
+      name: "buildpacks-stand-on-buildpack-api",
+      severity: "error",
+      comment: "our buildpacks (src/buildpacks) may import errors, cnb, buildpack-api, deps, sbom and oci only: they run in the sandbox, not in the platform",
+      from: { path: "^src/buildpacks/" },
+      to: { path: "^src/(?!buildpacks/|errors/|cnb/|buildpack-api/|deps/|sbom/|oci/)" },
+    },
+    {
       name: "nothing-imports-cli",
       severity: "error",
       comment: "the CLI is the top; nothing imports it",
