@@ -28,7 +28,11 @@ export async function prepareRootfs(
 ): Promise<string> {
   const digest = await image.digest();
   const dest = join(opts.cacheDir, digestHex(digest));
-  if (await exists(join(dest, ".paketo-rootfs"))) return dest;
+  if (await exists(join(dest, ".paketo-rootfs"))) {
+    // A root extracted for an older paketo may lack a mount point added since: empty dirs, harmless.
+    for (const d of opts.mountPoints ?? BUILD_MOUNT_POINTS) await mkdir(join(dest, d), { recursive: true });
+    return dest;
+  }
   await mkdir(opts.cacheDir, { recursive: true });
   const tmp = join(opts.cacheDir, `.tmp-${digestHex(digest).slice(0, 12)}-${randomBytes(4).toString("hex")}`);
   try {

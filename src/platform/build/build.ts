@@ -1,7 +1,7 @@
 // `paketo build`: the phases of the CNB lifecycle run in this process, each buildpack in the
 // sandbox, the result written to any transport. Inputs are explicit (app dir, builder, run image,
 // caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
 import {
@@ -12,6 +12,7 @@ import {
   type RunImageTarget,
   stringifyProjectMetadataToml,
 } from "../../cnb/index.js";
+import { npm } from "../../deps/index.js";
 import { type Image, type OnProgress, sha256, digestHex, transport } from "../../oci/index.js";
 import {
   build as runBuild,
@@ -27,7 +28,7 @@ import {
   restore,
   saveCache,
 } from "../../lifecycle/index.js";
-import { BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs } from "../../sandbox/index.js";
+import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs } from "../../sandbox/index.js";
 import { type PullPolicy, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
@@ -148,6 +149,42 @@ async function loadProject(o: BuildOptions): Promise<Project | undefined> {
   return (await exists(path)) ? readProject(path) : undefined;
 }
 
+/** Where the machine-wide npm download cache is bound in the sandbox (src/buildpacks/README.md). */
+export const SANDBOX_NPM_CACHE = "/var/cache/paketo/npm";
+
+/**
+ * What buildpacks need to reach verified dependency sources (src/buildpacks/README.md): the
+ * shared download cache, the registry from the user's npm configuration, and offline mode. Given
+ * as operator env (`<build-config>/env`, CNB-60), because the lifecycle's own env is filtered
+ * (CNB-9). `.default` files, so a user's `--env npm_config_registry=...` still wins.
+ */
+async function dependencySourcesEnv(o: BuildOptions): Promise<Record<string, string>> {
+  const files: Record<string, string> = {
+    "PAKETO_CACHE.default": o.sandbox === "bwrap" ? SANDBOX_NPM_CACHE.slice(0, -"/npm".length) : o.cacheRoot,
+  };
+  if (!o.network) files["PAKETO_OFFLINE.override"] = "true";
+  try {
+    files["npm_config_registry.default"] = (await npm.registryFromConfig(process.env)).url;
+  } catch {
+    // No npm configuration and no npm: buildpacks that need the registry say so themselves.
+  }
+  return files;
+}
+
+/** The builder's operator env (`/cnb/build-config` in its rootfs) plus the dependency-source env. */
+async function writeBuildConfig(dir: string, rootfs: string, files: Record<string, string>): Promise<void> {
+  const fromBuilder = join(rootfs, "cnb", "build-config");
+  if (await exists(fromBuilder)) await cp(fromBuilder, dir, { recursive: true, verbatimSymlinks: true });
+  await mkdir(join(dir, "env"), { recursive: true });
+  for (const [name, value] of Object.entries(files)) {
+    const variable = name.slice(0, name.indexOf("."));
+    // The builder's own setting for a variable wins over paketo's default for it.
+    if (!(await exists(join(dir, "env", variable))) && !(await exists(join(dir, "env", `${variable}.override`)))) {
+      await writeFile(join(dir, "env", name), value);
+    }
+  }
+}
+
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const log = o.log;
   if (o.sandbox === "none" && !o.network) {
@@ -167,13 +204,16 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     });
   }
   if (o.sandbox === "bwrap") await checkBwrap();
+  // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
+  const registry = dependencySourcesEnv(o);
+  registry.catch(() => {});
   const builderImage = await log.time("builder", () => readImage(builderName, o.transport, "builder"));
   const info = await readBuilder(builderImage, builderName);
   const home = info.build.env.HOME;
   const rootfs = await log.time("rootfs", () =>
     prepareRootfs(builderImage, {
       cacheDir: join(o.cacheRoot, "rootfs"),
-      mountPoints: [...BUILD_MOUNT_POINTS, ...(home ? [home.replace(/^\/+/, "")] : [])],
+      mountPoints: [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])],
     }),
   );
   const runName = o.runImage ?? info.runImages[0]?.image;
@@ -202,7 +242,15 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         log,
       }),
     );
-    const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, ...(planned.buildpacksDir ? { buildpacksDir: planned.buildpacksDir } : {}) });
+    const buildConfigDir = join(workDir, "build-config");
+    await writeBuildConfig(buildConfigDir, rootfs, await registry);
+    const paths = buildPaths({
+      workDir,
+      rootfs,
+      mode: o.sandbox,
+      buildConfigDir,
+      ...(planned.buildpacksDir ? { buildpacksDir: planned.buildpacksDir } : {}),
+    });
     const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
     await copyApp(o.appDir, paths.host.workspace, filter);
     await mkdir(paths.host.layers, { recursive: true });
@@ -219,7 +267,10 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     if (descriptor) await writeFile(projectMetadataPath, stringifyProjectMetadataToml(projectMetadataOf(descriptor)));
 
     const runner = o.sandbox === "bwrap" ? bwrapRunner() : directRunner();
-    const exec = { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network };
+    const npmCache = npm.defaultCacheDir({ PAKETO_CACHE: o.cacheRoot });
+    await mkdir(npmCache, { recursive: true });
+    const binds: Bind[] = o.sandbox === "bwrap" ? [{ source: npmCache, target: SANDBOX_NPM_CACHE }] : [];
+    const exec = { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network, binds };
     const store = dirStore(paths);
     const previous = await previousImage(o.dest, o.transport);
     const previousMetadata = await labelMetadata(previous);
