@@ -33,6 +33,7 @@ import { type PullPolicy, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
 import { checkEnvName, groupField, type Project, projectEnv, projectMetadataOf, readProject } from "./project.js";
+import { ensureDefaultBuilder } from "./default-builder.js";
 import { copyApp, type WorkspaceFilter } from "./workspace.js";
 
 /** The Platform API paketo speaks to buildpacks and records in images. */
@@ -197,13 +198,14 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   if (project?.legacy) log.warn(`${project.path} has no [_] schema-version; it is read as schema 0.1`);
   const env = { ...(descriptor ? projectEnv(descriptor) : {}), ...o.env };
   for (const k of Object.keys(o.env)) checkEnvName(k, "--env");
-  const builderName = o.builder ?? descriptor?.builder;
-  if (builderName === undefined) {
-    throw new PaketoError("PLATFORM_BUILDER", "no builder given", {
-      hint: "pass --builder REF (a builder made with `paketo builder create`), or set io.buildpacks.builder in project.toml",
-    });
-  }
   if (o.sandbox === "bwrap") await checkBwrap();
+  // No builder named: the embedded default, made in the local store on first use.
+  const builderName =
+    o.builder ??
+    descriptor?.builder ??
+    (await log.time("default builder", () =>
+      ensureDefaultBuilder({ cacheRoot: o.cacheRoot, transport: o.transport, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
+    ));
   // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
   const registry = dependencySourcesEnv(o);
   registry.catch(() => {});

@@ -1,0 +1,179 @@
+// The embedded default builder: `paketo build` without --builder uses `paketo/builder:default` in
+// the local store, and makes it (and the stack under it) on first use or when its inputs changed:
+// builders/default.toml, the bundled buildpacks in dist/buildpacks, the stack lock and the
+// launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
+// a few file reads and one store lookup.
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { debian } from "../../deps/index.js";
+import { buildLauncher, launcherSource } from "../../launcher/index.js";
+import { type OnProgress, remote, transport } from "../../oci/index.js";
+import {
+  createStack,
+  debianArch,
+  defaultLayerCacheDir,
+  defaultLockPath,
+  defaultStackFile,
+  type FlavorName,
+  loadStackFile,
+  StackError,
+  writeLockFile,
+} from "../../stack/index.js";
+import type { BuildLog } from "../../lifecycle/index.js";
+import { createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
+
+/** Where the default builder and its stack live in the local store. */
+export const DEFAULT_BUILDER = "paketo/builder:default";
+const STACK_IMAGES: Partial<Record<FlavorName, string>> = { build: "paketo/trixie:build", base: "paketo/trixie:run" };
+
+export function defaultBuilderConfig(): string {
+  // src/platform/build and dist/platform/build are both three levels below the package root.
+  return fileURLToPath(new URL("../../../builders/default.toml", import.meta.url));
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+/** A hash of everything the default builder is made from. */
+export async function defaultBuilderFingerprint(configPath = defaultBuilderConfig()): Promise<string> {
+  const h = createHash("sha256");
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const add = async (path: string) => {
+    h.update(`${relative(root, path)}\0`);
+    h.update(await readFile(path));
+    h.update("\0");
+  };
+  h.update(`paketo ${PAKETO_VERSION}\0`);
+  await add(configPath);
+  const bundles = fileURLToPath(new URL("../../buildpacks/", import.meta.url));
+  let files: string[];
+  try {
+    files = await listFiles(bundles);
+  } catch (e) {
+    throw new DistributionError("DIST_BUILDER_CONFIG", `the default builder's buildpacks are not built (${bundles})`, {
+      cause: e,
+      hint: "run `npm run build` in the paketo folder",
+    });
+  }
+  for (const f of files) await add(f);
+  const stackFile = defaultStackFile();
+  await add(stackFile);
+  await add(defaultLockPath(stackFile));
+  for (const f of launcherSource().files) await add(f);
+  return h.digest("hex");
+}
+
+export interface DefaultBuilderOptions {
+  cacheRoot: string;
+  /** The local store (and credentials) the builder and stack are written to. */
+  transport: transport.TransportOptions;
+  log: BuildLog;
+  onProgress?: OnProgress;
+  signal?: AbortSignal;
+}
+
+interface Marker {
+  fingerprint: string;
+  digest: string;
+}
+
+/** The default builder's name in the store, made first when missing or stale. */
+export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<string> {
+  const fingerprint = await defaultBuilderFingerprint();
+  const markerPath = join(o.cacheRoot, "default-builder.json");
+  const marker = await readFile(markerPath, "utf8").then(
+    (t) => JSON.parse(t) as Marker,
+    () => undefined,
+  );
+  if (marker?.fingerprint === fingerprint) {
+    const stored = await transport.read(DEFAULT_BUILDER, o.transport).then(
+      (a) => (a.kind === "image" ? a.image.digest() : undefined),
+      () => undefined,
+    );
+    if (stored === marker.digest) return DEFAULT_BUILDER;
+  }
+  const started = Date.now();
+  o.log.info(`Creating the default builder ${DEFAULT_BUILDER} (first use, or paketo changed); later builds reuse it`);
+  await ensureStack(o);
+  await mkdir(join(o.cacheRoot, "work"), { recursive: true });
+  const workDir = await mkdtemp(join(o.cacheRoot, "work", "builder-"));
+  try {
+    const made = await createBuilder({
+      config: defaultBuilderConfig(),
+      dest: DEFAULT_BUILDER,
+      launcher: async (build) => {
+        const host = remote.defaultPlatform();
+        if (build.platform.os !== host.os || build.platform.architecture !== host.architecture) {
+          throw new DistributionError("DIST_USAGE", `the default build image is ${build.platform.os}/${build.platform.architecture}, but this machine is ${host.os}/${host.architecture}`);
+        }
+        const built = await buildLauncher({ cc: ["cc"], outDir: join(workDir, "launcher"), cacheDir: join(o.cacheRoot, "launcher") });
+        return built.path;
+      },
+      images: o.transport,
+      workDir,
+      onMessage: (line) => o.log.debug(line),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const digest = String(made.digest);
+    const tmp = `${markerPath}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ fingerprint, digest } satisfies Marker)}\n`);
+    await rename(tmp, markerPath);
+    o.log.info(`Created ${DEFAULT_BUILDER} (${made.builder.buildpacks.length} buildpacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return DEFAULT_BUILDER;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The build and base run images of the shipped stack, into the store. The shipped lock is used
+ * first (a copy in the cache); when Debian no longer serves a locked version the stack is
+ * re-resolved once and that lock kept in the cache, never in the paketo folder.
+ */
+async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
+  const stackFile = defaultStackFile();
+  const def = await loadStackFile(stackFile);
+  const lockDir = join(o.cacheRoot, "stack", "default");
+  await mkdir(lockDir, { recursive: true });
+  const lockPath = join(lockDir, "trixie.lock.toml");
+  const shipped = defaultLockPath(stackFile);
+  const cachedLock = await readFile(lockPath).catch(() => undefined);
+  if (!cachedLock) await copyFile(shipped, lockPath);
+  const debCacheDir = debian.defaultCacheDir({ PAKETO_CACHE: o.cacheRoot });
+  const create = (update: boolean) =>
+    createStack({
+      def,
+      lockPath,
+      arch: debianArch(process.arch),
+      flavors: Object.keys(STACK_IMAGES) as FlavorName[],
+      update,
+      http: { fetch },
+      debCacheDir,
+      layerCacheDir: defaultLayerCacheDir(debCacheDir),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  const started = Date.now();
+  o.log.info(`Creating the stack ${def.name} (Debian packages, verified; cached after the first time)`);
+  let created;
+  try {
+    created = await create(false);
+  } catch (e) {
+    if (!(e instanceof StackError) || e.code !== "STACK_PACKAGE_GONE") throw e;
+    o.log.warn(`${e.message}; re-resolving the stack against the current Debian index`);
+    created = await create(true);
+    await writeLockFile(lockPath, created.lock);
+  }
+  for (const [flavor, name] of Object.entries(STACK_IMAGES)) {
+    const image = created.images[flavor as FlavorName];
+    if (image) await transport.write(name, { kind: "image", image }, o.transport);
+  }
+  o.log.info(`Stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${created.work.downloaded} packages downloaded)`);
+}
