@@ -1,0 +1,3 @@
+{
+  "targets": [{ "target_name": "adder", "sources": ["adder.c"] }]
+}

@@ -1,0 +1,161 @@
+// The whole product on Node.js apps: `paketo build` with the default builder (made on first use),
+// the image run by podman with PORT=8080 published, and an HTTP GET. Plus checks of what is (not)
+// in the image, and the failures a user meets first.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { cli, readOciLayout, tarNames } from "../platform/build/testing/e2e.js";
+import { tempDir } from "../testing/index.js";
+import { appCopy, Podman } from "./testing/harness.js";
+
+const tmp = tempDir("paketo-e2e-node-");
+const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
+const c = cli(env);
+const podman = new Podman(join(tmp.path, "podman"));
+
+interface Built {
+  layout: string;
+  image: string;
+  stderr: string;
+}
+
+async function build(app: string, dir: string, extra: string[] = []): Promise<Built> {
+  const layout = join(tmp.path, "images", `${app}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(join(tmp.path, "images"), { recursive: true });
+  const r = await c.paketo(["build", `oci:${layout}`, "--path", dir, ...extra]);
+  assert.equal(r.code, 0, `build of ${app} failed:\n${r.stderr}`);
+  return { layout, image: `oci:${layout}`, stderr: r.stderr };
+}
+
+function names(layout: string): string[] {
+  return readOciLayout(layout).layers.flatMap((l) => tarNames(l));
+}
+
+before(async () => {
+  // The first build makes the default builder and its stack in this test's store; the others reuse it.
+  const r = await c.paketo(["build", "paketo-e2e/warmup", "--path", appCopy("no-pm", join(tmp.path, "warmup"))]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Creating the default builder/);
+});
+after(() => tmp.cleanup());
+
+describe("Node.js apps build with the default builder and serve HTTP under podman", { concurrency: 3 }, () => {
+  test("no package manager: server.js, version from .nvmrc, runs as the CNB user", async () => {
+    const b = await build("no-pm", appCopy("no-pm", join(tmp.path, "a1")));
+    const body = await podman.serve(b.image);
+    assert.match(body, /^no-pm ok node=v22\.\d+\.\d+ uid=1002 env=production$/m);
+  });
+
+  test("npm with a lockfile: npm ci, devDependencies and the npm cache are not in the image", async () => {
+    const b = await build("npm-lock", appCopy("npm-lock", join(tmp.path, "a2")));
+    assert.match(await podman.serve(b.image), /^npm-lock ok express=4\.\d+\.\d+ dev=absent uid=1002$/m);
+    const files = names(b.layout);
+    assert.ok(files.some((f) => f.endsWith("node_modules/express/package.json")), "express is in the image");
+    assert.ok(!files.some((f) => f.includes("node_modules/is-number/")), "the devDependency is not in the image");
+    assert.ok(!files.some((f) => f.includes("_cacache/") || f.includes("/.npm/")), "no npm cache in the image");
+  });
+
+  test("npm without a lockfile: npm install", async () => {
+    const b = await build("npm-nolock", appCopy("npm-nolock", join(tmp.path, "a3")));
+    assert.match(await podman.serve(b.image), /^npm-nolock ok 2m$/m);
+  });
+
+  test("a native addon compiled from source against the installed Node.js headers", async () => {
+    const b = await build("native-addon", appCopy("native-addon", join(tmp.path, "a4")));
+    assert.match(await podman.serve(b.image), /^native-addon ok 2\+3=5$/m);
+  });
+
+  test("yarn classic", async () => {
+    const b = await build("yarn-classic", appCopy("yarn-classic", join(tmp.path, "a5")));
+    assert.match(await podman.serve(b.image), /^yarn-classic ok 1m$/m);
+  });
+
+  test("yarn berry (node-modules linker)", async () => {
+    const b = await build("yarn-berry", appCopy("yarn-berry", join(tmp.path, "a6")));
+    assert.match(await podman.serve(b.image), /^yarn-berry ok 1m$/m);
+  });
+
+  test("pnpm", async () => {
+    const b = await build("pnpm", appCopy("pnpm", join(tmp.path, "a7")));
+    assert.match(await podman.serve(b.image), /^pnpm ok 1m$/m);
+  });
+
+  test("TypeScript compiled by a run script; the compiler (a devDependency) is not in the image", async () => {
+    const b = await build("typescript", appCopy("typescript", join(tmp.path, "a8")), ["--env", "BP_NODE_RUN_SCRIPTS=build"]);
+    assert.match(await podman.serve(b.image), /^typescript ok compiler=absent$/m);
+    const files = names(b.layout);
+    assert.ok(files.some((f) => f.endsWith("workspace/dist/server.js")), "the compiled output is in the app layer");
+    assert.ok(!files.some((f) => f.includes("node_modules/typescript/")), "typescript is not in the image");
+  });
+
+  test("a monorepo subproject with BP_NODE_PROJECT_PATH", async () => {
+    const b = await build("monorepo", appCopy("monorepo", join(tmp.path, "a9")), ["--env", "BP_NODE_PROJECT_PATH=services/api"]);
+    assert.match(await podman.serve(b.image), /^monorepo api ok cwd=\/workspace(\/services\/api)? 1s$/m);
+  });
+
+  test("a Procfile app: its web process is the default, other types run by name", async () => {
+    const b = await build("procfile", appCopy("procfile", join(tmp.path, "a10")));
+    assert.match(await podman.serve(b.image), /^procfile ok$/m);
+    assert.match(await podman.serve(b.image, { entrypoint: "/cnb/process/worker" }), /^worker ok$/m);
+  });
+
+  test("a ca-certificates binding is trusted at build (run script) and at launch", async () => {
+    const app = appCopy("ca-binding", join(tmp.path, "a11"));
+    const binding = join(tmp.path, "a11-binding");
+    mkdirSync(join(app, "tls"), { recursive: true });
+    mkdirSync(binding, { recursive: true });
+    const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: tmp.path, stdio: "pipe" });
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=paketo e2e CA", "-keyout", join(binding, "ca.key"), "-out", join(binding, "ca.pem")]);
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", join(app, "tls/server.key"), "-out", join(tmp.path, "server.csr")]);
+    writeFileSync(join(tmp.path, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    openssl(["x509", "-req", "-in", join(tmp.path, "server.csr"), "-CA", join(binding, "ca.pem"), "-CAkey", join(binding, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", join(tmp.path, "san.ext"), "-out", join(app, "tls/server.crt")]);
+    execFileSync("rm", [join(binding, "ca.key")]);
+    writeFileSync(join(binding, "type"), "ca-certificates\n");
+    const b = await build("ca-binding", app, ["--env", "BP_NODE_RUN_SCRIPTS=check-ca", "--binding", `ca=${binding}`]);
+    assert.match(b.stderr, /build-time TLS check: trusted/);
+    assert.match(await podman.serve(b.image), /^ca-binding trusted$/m);
+  });
+});
+
+describe("failures name the file and the cause, and export nothing", { concurrency: 3 }, () => {
+  async function fails(app: string, edit: (dir: string) => void, extra: string[] = []): Promise<string> {
+    const dir = appCopy(app, join(tmp.path, `f-${app}-${Math.random().toString(36).slice(2, 6)}`));
+    edit(dir);
+    const layout = join(tmp.path, "images", `failed-${Math.random().toString(36).slice(2, 8)}`);
+    const r = await c.paketo(["build", `oci:${layout}`, "--path", dir, ...extra]);
+    assert.notEqual(r.code, 0, "the build must fail");
+    assert.ok(!existsSync(join(layout, "index.json")), "nothing is exported");
+    return r.stderr;
+  }
+
+  test("an unsatisfiable engines range", async () => {
+    const err = await fails("npm-nolock", (d) => {
+      const p = JSON.parse(readFileSync(join(d, "package.json"), "utf8"));
+      p.engines = { node: ">=99" };
+      writeFileSync(join(d, "package.json"), JSON.stringify(p));
+    });
+    assert.match(err, /package\.json/);
+    assert.match(err, />=99/);
+  });
+
+  test("a broken lockfile", async () => {
+    const err = await fails("npm-lock", (d) => writeFileSync(join(d, "package-lock.json"), '{ "lockfileVersion": 3, '));
+    assert.match(err, /package-lock\.json/);
+  });
+
+  test("a failing build script", async () => {
+    const err = await fails(
+      "npm-nolock",
+      (d) => {
+        const p = JSON.parse(readFileSync(join(d, "package.json"), "utf8"));
+        p.scripts.build = "node -e \"console.error('compile error in main.ts'); process.exit(3)\"";
+        writeFileSync(join(d, "package.json"), JSON.stringify(p));
+      },
+      ["--env", "BP_NODE_RUN_SCRIPTS=build"],
+    );
+    assert.match(err, /build/);
+    assert.match(err, /compile error in main\.ts/);
+  });
+});

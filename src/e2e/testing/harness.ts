@@ -1,0 +1,90 @@
+// End-to-end helpers for whole-product tests: `paketo build` with the default builder, the image
+// run by podman with a published port, and an HTTP GET against it. Servers listen on 127.0.0.1
+// only, every wait is bounded, and containers are removed by their id.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The fixture apps (src/e2e/apps, read from the source tree: tests run from dist). */
+export const APPS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../src/e2e/apps");
+
+/** A copy of fixture app `name` in `dir` (builds must not write into the source tree). */
+export function appCopy(name: string, dir: string): string {
+  const dest = join(dir, name);
+  cpSync(join(APPS, name), dest, { recursive: true });
+  return dest;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** podman with its own storage (overlay: we are root here) and the two settings this machine needs. */
+export class Podman {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "containers.conf"), '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n');
+  }
+
+  run(args: string[], timeoutMs = 300_000): string {
+    const r = spawnSync(
+      "podman",
+      ["--root", join(this.dir, "root"), "--runroot", join(this.dir, "runroot"), "--storage-driver", "overlay", ...args],
+      { encoding: "utf8", env: { ...process.env, CONTAINERS_CONF: join(this.dir, "containers.conf") }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (r.status !== 0) throw new Error(`podman ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /**
+   * Starts `image` (any podman transport) with PORT=8080 published on a free loopback port, GETs
+   * `/` until it answers (bounded), removes the container, and returns the body.
+   */
+  async serve(image: string, opts: { env?: Record<string, string>; args?: string[]; entrypoint?: string; timeoutMs?: number } = {}): Promise<string> {
+    const port = await freePort();
+    const env = Object.entries({ PORT: "8080", ...opts.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+    const entrypoint = opts.entrypoint ? ["--entrypoint", opts.entrypoint] : [];
+    const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...entrypoint, image, ...(opts.args ?? [])]);
+    try {
+      return await httpGet(`http://127.0.0.1:${port}/`, opts.timeoutMs ?? 60_000, () => this.logs(id));
+    } finally {
+      this.run(["rm", "-f", "-t", "0", id]);
+    }
+  }
+
+  logs(id: string): string {
+    try {
+      return this.run(["logs", id]);
+    } catch (e) {
+      return String(e);
+    }
+  }
+}
+
+/** GET `url` until it answers 200 or `timeoutMs` passes; the failure message carries `context()`. */
+export async function httpGet(url: string, timeoutMs: number, context: () => string = () => ""): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const body = await res.text();
+      if (res.ok) return body;
+      last = new Error(`HTTP ${res.status}: ${body}`);
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`no answer from ${url} in ${timeoutMs} ms: ${String(last)}\n${context()}`);
+}
