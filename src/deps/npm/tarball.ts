@@ -12,7 +12,7 @@ import { noProgress } from "../../oci/index.js";
 import { NpmError } from "./errors.js";
 import { get, redact, withRetries } from "./http.js";
 import { expectedHash, progressDigest, verifier, type ExpectedHash } from "./integrity.js";
-import { cacheDirOf, cachedPackument, packument, registryOf, type PackumentVersion, type RegistryOptions } from "./packument.js";
+import { cacheDirOf, cachedPackument, mirrorOf, packument, registryOf, upstreamOf, type PackumentVersion, type RegistryOptions } from "./packument.js";
 
 export interface FetchTarballOptions extends RegistryOptions {
   /** The version's manifest when the caller has it (e.g. from resolveVersion): no metadata lookup. */
@@ -34,6 +34,23 @@ export interface CachedTarball {
 /** The cache path of a tarball with this hash. */
 export function tarballCachePath(cacheDir: string, h: ExpectedHash): string {
   return join(cacheDir, h.algorithm, h.hex);
+}
+
+/**
+ * Where to download `dist.tarball` from (resolved against the registry when relative). With a
+ * mirror in effect, a URL outside the mirror is moved onto it: the configured registry's base
+ * is replaced by the mirror's when the URL starts with it, else the URL's origin is (its path
+ * kept): `https://up.example/npm/a/-/a-1.tgz` with registry `https://up.example/npm/` and mirror
+ * `https://mirror.example/m/` becomes `https://mirror.example/m/a/-/a-1.tgz`.
+ */
+export async function tarballUrl(tarball: string, opts: RegistryOptions = {}): Promise<string> {
+  const url = new URL(tarball, await registryOf(opts)).toString();
+  const mirror = mirrorOf(opts);
+  if (!mirror || url.startsWith(mirror)) return url;
+  const upstream = await upstreamOf(opts).catch(() => undefined);
+  if (upstream && url.startsWith(upstream)) return mirror + url.slice(upstream.length);
+  const u = new URL(url);
+  return mirror + (u.pathname + u.search).replace(/^\/+/, "");
 }
 
 /**
@@ -67,7 +84,7 @@ export async function fetchTarball(name: string, version: string, opts: FetchTar
   const progress = opts.onProgress ?? noProgress;
   const m = await manifestOf(name, version, opts);
   const h = expectedHash(m.dist, what);
-  const url = new URL(m.dist.tarball, await registryOf(opts)).toString();
+  const url = await tarballUrl(m.dist.tarball, opts);
   const cacheDir = cacheDirOf(opts);
   const final = tarballCachePath(cacheDir, h);
   const digest = progressDigest(h);
