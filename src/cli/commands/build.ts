@@ -24,7 +24,7 @@ export const command: Command = {
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
     "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--verbose]",
+    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -39,6 +39,7 @@ export const command: Command = {
     network: { type: "string" },
     sandbox: { type: "string" },
     timings: { type: "boolean" },
+    json: { type: "boolean" },
     "cache-dir": { type: "string" },
     "cache-image": { type: "string" },
     "clear-cache": { type: "boolean" },
@@ -89,7 +90,12 @@ export const command: Command = {
       clearCache: v["clear-cache"] === true,
     });
     if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
-    ctx.reporter.info(`Built ${dest} in ${((Date.now() - started) / 1000).toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
-    ctx.stdout.write(`${out.digest}\n`);
+    const seconds = (Date.now() - started) / 1000;
+    ctx.reporter.info(`Built ${dest} in ${seconds.toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
+    if (v.json) {
+      // One JSON document on stdout for machines; the build log stays on stderr.
+      const timings = Object.fromEntries(log.timings().map((t) => [t.label, Math.round(t.ms)]));
+      ctx.stdout.write(`${JSON.stringify({ image: dest, digest: out.digest, seconds, layers: out.stats, restored: out.restored, timings })}\n`);
+    } else ctx.stdout.write(`${out.digest}\n`);
   },
 };

@@ -80,6 +80,14 @@ test("two builds of the same app in different folders give the same digest; unch
   assert.equal(again.stdout.trim(), first);
   assert.match(again.stderr, /Reusing the greeting layer/);
   assert.match(again.stderr, /0 layers created/);
+  // --json: one document on stdout for machines, the log still on stderr.
+  const json = await paketo(["build", "same:b", "--builder", "builder:1", "--path", b, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { digest: string; layers: { created: number }; timings: Record<string, number> };
+  assert.equal(doc.digest, first);
+  assert.equal(doc.layers.created, 0);
+  assert.ok(typeof doc.timings.export === "number" && typeof doc.timings.restore === "number", json.stdout);
+  assert.match(json.stderr, /Reusing the greeting layer/);
 });
 
 test("an app no buildpack detects exits 20 (CNB-28) with one clear message and writes nothing", async () => {

@@ -280,9 +280,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     if (o.onProgress) factoryOpts.onProgress = o.onProgress;
     const factory = openLayerFactory(factoryOpts);
     const cache = openBuildCache(o);
-    const detected = await log.time("detect", () =>
-      detect({ paths, exec, platformApi, order: planned.order, runImageTarget: target, store }, { runner, log }),
-    );
+    // detect and build time themselves (with a line per buildpack in the summary).
+    const detected = await detect({ paths, exec, platformApi, order: planned.order, runImageTarget: target, store }, { runner, log });
     const restored = await log.time("restore", () =>
       restore({
         layersDir: paths.host.layers,
@@ -295,9 +294,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         log,
       }),
     );
-    await log.time("build", () =>
-      runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, runImageTarget: target, store }, { runner, log }),
-    );
+    await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, runImageTarget: target, store }, { runner, log });
     const exported = await log.time("export", async () => {
       const inputs: Parameters<typeof exportImage>[0] = {
         layersDir: paths.host.layers,
