@@ -143,7 +143,7 @@ test("inspect shows a CNB app image's buildpacks, processes, run image, base ima
   assert.equal(cnb.defaultProcess, "web");
   const run = await remoteImage(`stack-run:1`);
   const runCfg = await run.configFile();
-  assert.equal(cnb.runImage.image, `docker://${host}/stack-run:1`);
+  assert.equal(cnb.runImage.image, `${host}/stack-run:1`);
   assert.match(cnb.runImage.reference, new RegExp(`${(await run.digest()).replace(":", ":")}$`));
   assert.equal(cnb.runImage.topLayer, runCfg.rootfs.diff_ids.at(-1));
   const baseLabels = Object.fromEntries(Object.entries(runCfg.config.Labels ?? {}).filter(([k]) => /^io\.buildpacks\.(base|stack)\./.test(k)));
@@ -157,7 +157,7 @@ test("inspect shows a CNB app image's buildpacks, processes, run image, base ima
   assert.match(text, /^Buildpacks:\n {2}test\/greeting@1\.0\.0 +https:\/\/example\.com\/greeting$/m);
   assert.match(text, /^ {2}web \(default\) +greet$/m);
   assert.match(text, /^ {2}worker +sh -c "echo working"$/m);
-  assert.match(text, new RegExp(`^Run image:\\n {2}Name: +docker://${host}/stack-run:1$`, "m"));
+  assert.match(text, new RegExp(`^Run image:\\n {2}Name: +${host}/stack-run:1$`, "m"));
   assert.match(text, /^Launcher: /m);
 
   // A plain image has no cnb key.
@@ -272,7 +272,7 @@ test("rebase --run-image onto another name needs --force, then records the new n
   assert.equal(await rebased.digest(), r.stdout.trim());
   await assertManifestAndConfigOnly("rebase-b", built, rebased, v3);
   const md = JSON.parse((await rebased.configFile()).config.Labels?.["io.buildpacks.lifecycle.metadata"] as string);
-  assert.equal(md.runImage.image, `docker://${host}/stack-run:3`);
+  assert.equal(md.runImage.image, `${host}/stack-run:3`);
   const builtCfg = await built.configFile();
   const builtMd = JSON.parse(builtCfg.config.Labels?.["io.buildpacks.lifecycle.metadata"] as string);
   const runCount = builtCfg.rootfs.diff_ids.indexOf(builtMd.runImage.topLayer) + 1;

@@ -9,8 +9,19 @@ import { AnalyzeError } from "./errors.js";
  * any transport name when it says so (`oci:DIR`, `docker://...`, ...).
  */
 export function runImageName(s: string): oci.transport.ImageName {
-  if (/^(docker:\/\/|oci:|oci-archive:|docker-archive:)/.test(s)) return oci.transport.parseImageName(s);
+  if (/^(docker:\/\/|oci:|oci-archive:|docker-archive:|store:)/.test(s)) return oci.transport.parseImageName(s);
   return { transport: "docker", ref: s };
+}
+
+/**
+ * The inverse of runImageName: how a name is recorded in image labels. A registry reference is
+ * written bare, as every CNB tool reads it; anything else keeps its transport, and a local store
+ * name is written `store:NAME`, so `paketo rebase` finds the run image where the build found it.
+ */
+export function labelImageName(n: oci.transport.ImageName): string {
+  if (n.transport === "docker") return n.ref;
+  if (n.transport === "store") return `store:${n.name}`;
+  return oci.transport.formatImageName(n);
 }
 
 /** The registry (host[:port]) of a name, or undefined for names not in a registry. */
@@ -77,5 +88,5 @@ export function targetOf(config: oci.ConfigFile): RunImageTarget {
 /** How the label and analyzed.toml name an image read by digest: `registry/repo@sha256:...`, or `NAME@sha256:...`. */
 export function digestReference(n: oci.transport.ImageName, digest: oci.Digest): string {
   if (n.transport === "docker") return `${oci.parseReference(n.ref).context().toString()}@${digest}`;
-  return `${oci.transport.formatImageName(n)}@${digest}`;
+  return `${labelImageName(n)}@${digest}`;
 }

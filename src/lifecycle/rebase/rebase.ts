@@ -16,7 +16,7 @@ import {
 } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
-import { chooseRunImage, digestReference, readImage, registryOf, runImageName, targetOf } from "../analyze/index.js";
+import { chooseRunImage, digestReference, labelImageName, readImage, registryOf, runImageName, targetOf } from "../analyze/index.js";
 import { type PhaseLog, quietLog, saveImage } from "../export/index.js";
 import { RebaseError } from "./errors.js";
 
@@ -155,7 +155,7 @@ export async function rebase(inputs: RebaseInputs): Promise<RebaseResult> {
   });
   if (!newRun) throw new RebaseError("REBASE_READ", `the run image ${runName} does not exist`);
   const { image, metadata } = await rebaseImage(app, newRun, {
-    runImageName: runName,
+    runImageName: labelImageName(runImageRefName),
     runImageReference: digestReference(runImageRefName, await newRun.digest()),
     platformApi: inputs.platformApi,
     ...(inputs.force ? { force: true } : {}),

@@ -42,6 +42,12 @@ export function parseImageName(s: string): ImageName {
     if (!file) throw bad("no file after docker-archive:", "write docker-archive:FILE[:NAME:TAG]");
     return { transport: "docker-archive", file, ...(ref ? { ref } : {}) };
   }
+  // An explicit `store:NAME`, for places where a bare name means a registry (CNB labels, run.toml).
+  if (s.startsWith("store:")) {
+    const name = s.slice("store:".length);
+    if (!name) throw bad("no name after store:", "write store:NAME[:TAG]");
+    return { transport: "store", name };
+  }
   const colon = s.indexOf(":");
   if (colon > 0 && UNSUPPORTED.includes(s.slice(0, colon))) {
     throw bad(`the ${s.slice(0, colon)} transport is not supported`, "use oci:, oci-archive:, docker-archive:, docker:// or a local store name");

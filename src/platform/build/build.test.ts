@@ -129,3 +129,14 @@ test("--sandbox none: a layer that is a symlink out of the layers dir is refused
   const images = JSON.parse(await ok(["images", "--json"])) as Array<{ name: string }>;
   assert.ok(!images.some((i) => i.name === "evil:1"));
 });
+
+test("a run image from the local store is recorded as store:NAME, so rebase finds it again without --run-image", async () => {
+  const app = writeTree(join(tmp.path, "storerun/app"), { "hello.txt": "x\n" });
+  const built = await ok(["build", "storerun:1", "--builder", "builder:1", "--path", app]);
+  const cnb = JSON.parse(await ok(["inspect", "storerun:1", "--json"])).cnb as { runImage: { image: string; reference: string } };
+  assert.equal(cnb.runImage.image, "store:stack:run");
+  assert.match(cnb.runImage.reference, /^store:stack:run@sha256:[0-9a-f]{64}$/);
+  // The run image is unchanged, so the rebase is a no-op that keeps the digest.
+  const rebased = await ok(["rebase", "storerun:1"]);
+  assert.equal(rebased, built);
+});

@@ -21,7 +21,9 @@ import {
   type Cache,
   detect,
   dirStore,
+  digestReference,
   exportImage,
+  labelImageName,
   openCacheDir,
   openCacheImage,
   openLayerFactory,
@@ -221,6 +223,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const runName = o.runImage ?? info.runImages[0]?.image;
   if (!runName) throw new PaketoError("PLATFORM_RUN_IMAGE", `builder ${builderName} names no run image`, { hint: "pass --run-image" });
   const runImage = await readImage(runName, o.transport, "run image");
+  // In labels a bare name is a registry reference (CNB); a store run image is recorded `store:NAME`.
+  const runParsed = transport.parseImageName(runName);
   const runConfig = await runImage.configFile();
   const target = runImageTarget(runConfig);
 
@@ -300,7 +304,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         layersDir: paths.host.layers,
         appDir: paths.host.workspace,
         runImage,
-        runImageRef: { reference: `${runName}@${await runImage.digest()}`, image: runName, mirrors: [] },
+        runImageRef: { reference: digestReference(runParsed, await runImage.digest()), image: labelImageName(runParsed), mirrors: [] },
         launcher: { path: join(rootfs, "cnb/lifecycle/launcher") },
         projectMetadataPath,
         platformApi: PLATFORM_API,
