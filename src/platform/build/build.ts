@@ -30,7 +30,7 @@ import {
   restore,
   saveCache,
 } from "../../lifecycle/index.js";
-import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs } from "../../sandbox/index.js";
+import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareRootfs, prepareBuilderRootfs } from "../../sandbox/index.js";
 import { type PullPolicy, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
@@ -188,6 +188,22 @@ async function writeBuildConfig(dir: string, rootfs: string, files: Record<strin
   }
 }
 
+/**
+ * The builder's file system for the sandbox: the build image's layers as the read-only root,
+ * shared by every builder on that build image, and the builder's own layers (its /cnb) beside it
+ * (`cnbRoot`). A builder whose own layers reach outside /cnb is extracted whole, and then cnbRoot
+ * is the root.
+ */
+async function builderRootfs(
+  image: Image,
+  opts: { cacheDir: string; mountPoints: readonly string[] },
+): Promise<{ rootfs: string; cnbRoot: string }> {
+  const parts = await prepareBuilderRootfs(image, opts);
+  if (parts) return { rootfs: parts.root, cnbRoot: parts.top };
+  const rootfs = await prepareRootfs(image, opts);
+  return { rootfs, cnbRoot: rootfs };
+}
+
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const log = o.log;
   if (o.sandbox === "none" && !o.network) {
@@ -214,8 +230,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const builderImage = await log.time("builder", () => readImage(builderName, o.transport, "builder"));
   const info = await readBuilder(builderImage, builderName);
   const home = info.build.env.HOME;
-  const rootfs = await log.time("rootfs", () =>
-    prepareRootfs(builderImage, {
+  const { rootfs, cnbRoot } = await log.time("rootfs", () =>
+    builderRootfs(builderImage, {
       cacheDir: join(o.cacheRoot, "rootfs"),
       mountPoints: [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])],
     }),
@@ -242,21 +258,16 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         pre: fromProject("pre"),
         post: fromProject("post"),
         builder: info,
-        rootfs,
+        rootfs: cnbRoot,
         workDir,
         images: { ...o.transport, ...(o.pullPolicy ? { pullPolicy: o.pullPolicy } : {}) },
         log,
       }),
     );
     const buildConfigDir = join(workDir, "build-config");
-    await writeBuildConfig(buildConfigDir, rootfs, await registry);
-    const paths = buildPaths({
-      workDir,
-      rootfs,
-      mode: o.sandbox,
-      buildConfigDir,
-      ...(planned.buildpacksDir ? { buildpacksDir: planned.buildpacksDir } : {}),
-    });
+    await writeBuildConfig(buildConfigDir, cnbRoot, await registry);
+    const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
+    const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
     const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
     await copyApp(o.appDir, paths.host.workspace, filter);
     await mkdir(paths.host.layers, { recursive: true });
@@ -305,7 +316,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         appDir: paths.host.workspace,
         runImage,
         runImageRef: { reference: digestReference(runParsed, await runImage.digest()), image: labelImageName(runParsed), mirrors: [] },
-        launcher: { path: join(rootfs, "cnb/lifecycle/launcher") },
+        launcher: { path: join(cnbRoot, "cnb/lifecycle/launcher") },
         projectMetadataPath,
         platformApi: PLATFORM_API,
         layers: factory,
