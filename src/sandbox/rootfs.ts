@@ -18,7 +18,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /**
- * The root filesystem of an image, extracted once per image digest under `cacheDir` and reused by
+ * The root filesystem of an image, extracted once per stack of layers under `cacheDir` and reused by
  * every later build. Extraction goes to a temp folder renamed into place at the end, so a killed
  * process never leaves a half-extracted root behind, and two processes racing simply share the
  * winner's copy.
@@ -27,11 +27,20 @@ export async function prepareRootfs(
   image: Image,
   opts: { cacheDir: string; mountPoints?: readonly string[]; mountFiles?: readonly string[] },
 ): Promise<string> {
-  const digest = await image.digest();
-  return extractOnce(opts.cacheDir, digestHex(digest), digest, await image.layers(), {
+  // Keyed by the layers, not the image: a build image and every builder's base part share one copy.
+  const layers = await image.layers();
+  const key = await chainKey(layers);
+  return extractOnce(opts.cacheDir, key, key, layers, {
     mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS,
     mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES,
   });
+}
+
+/** The cache key of a stack of layers: their diffIDs in order. */
+async function chainKey(layers: readonly Layer[]): Promise<string> {
+  const chain = createHash("sha256");
+  for (const l of layers) chain.update(`${await l.diffId()}\n`);
+  return `base-${chain.digest("hex")}`;
 }
 
 /** A builder's file system in two parts (see prepareBuilderRootfs). */
@@ -68,9 +77,7 @@ export async function prepareBuilderRootfs(
   let split = layers.length;
   while (split > 0 && (await onlyCnbLayer(layers[split - 1] as Layer))) split--;
   if (split === 0 || split === layers.length) return undefined;
-  const chain = createHash("sha256");
-  for (const l of layers.slice(0, split)) chain.update(`${await l.diffId()}\n`);
-  const baseKey = `base-${chain.digest("hex")}`;
+  const baseKey = await chainKey(layers.slice(0, split));
   const root = await extractOnce(opts.cacheDir, baseKey, baseKey, layers.slice(0, split), mounts);
   await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], extra: { [BASE_FILE]: `${baseKey}\n` } });
   return { root, top };

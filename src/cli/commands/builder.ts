@@ -1,9 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildLauncher } from "../../launcher/index.js";
-import { formatPlatform, remote } from "../../oci/index.js";
-import { createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
+import { compileLauncher, createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 import { paketoCacheRoot } from "../../deps/index.js";
@@ -43,15 +41,12 @@ export const command: Command = {
           launcher !== undefined
             ? resolve(ctx.cwd, launcher)
             : async (build) => {
-                const host = remote.defaultPlatform();
-                if (build.platform.os !== host.os || build.platform.architecture !== host.architecture) {
-                  throw new DistributionError("DIST_USAGE", `the build image ${build.name} is ${formatPlatform(build.platform)}, but this machine compiles for ${formatPlatform(host)}`, {
-                    hint: "pass --launcher FILE with a static launcher built for the build image's platform",
-                  });
-                }
-                const cc = ctx.env.CC ? ctx.env.CC.split(" ").filter(Boolean) : ["cc"];
-                const built = await buildLauncher({ cc, outDir: join(workDir, "launcher"), cacheDir: join(paketoCacheRoot(ctx.env), "launcher") });
-                ctx.reporter.info(`Launcher ${built.cached ? "from cache" : `compiled with ${built.compiler}`} (sha256:${built.sha256.slice(0, 12)})`);
+                const built = await compileLauncher(build, {
+                  cacheRoot: paketoCacheRoot(ctx.env),
+                  outDir: join(workDir, "launcher"),
+                  note: (line) => ctx.reporter.info(line),
+                });
+                ctx.reporter.info(`Launcher ${built.cached ? "from cache" : "compiled"}: ${built.compiler}`);
                 return built.path;
               },
         images: {

@@ -47,7 +47,10 @@ before(async () => {
     join(tmp.path, "builder.toml"),
     `[[buildpacks]]\nuri = "${join(tmp.path, "bp")}"\n\n[[order]]\n[[order.group]]\nid = "test/greeting"\nversion = "1.0.0"\n\n[build]\nimage = "stack:build"\n\n[[run.images]]\nimage = "stack:run"\n`,
   );
-  await ok(["builder", "create", "builder:1", "--config", join(tmp.path, "builder.toml")]);
+  const made = await paketo(["builder", "create", "builder:1", "--config", join(tmp.path, "builder.toml")]);
+  assert.equal(made.code, 0, made.stderr);
+  // D6: the launcher is compiled by the build image's own gcc (in the sandbox), not the host's.
+  assert.match(made.stderr, /Launcher (compiled|from cache): gcc \(Debian [^)]*\) \S+ in the build image [0-9a-f]{12}/);
 });
 
 after(() => tmp?.cleanup());

@@ -8,8 +8,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } fr
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { debian } from "../../deps/index.js";
-import { buildLauncher, launcherSource } from "../../launcher/index.js";
-import { type OnProgress, remote, transport } from "../../oci/index.js";
+import { launcherSource } from "../../launcher/index.js";
+import { type OnProgress, transport } from "../../oci/index.js";
 import {
   createStack,
   debianArch,
@@ -22,7 +22,7 @@ import {
   writeLockFile,
 } from "../../stack/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
-import { createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
+import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
 
 /** Where the default builder and its stack live in the local store. */
 export const DEFAULT_BUILDER = "paketo/builder:default";
@@ -108,14 +108,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
     const made = await createBuilder({
       config: defaultBuilderConfig(),
       dest: DEFAULT_BUILDER,
-      launcher: async (build) => {
-        const host = remote.defaultPlatform();
-        if (build.platform.os !== host.os || build.platform.architecture !== host.architecture) {
-          throw new DistributionError("DIST_USAGE", `the default build image is ${build.platform.os}/${build.platform.architecture}, but this machine is ${host.os}/${host.architecture}`);
-        }
-        const built = await buildLauncher({ cc: ["cc"], outDir: join(workDir, "launcher"), cacheDir: join(o.cacheRoot, "launcher") });
-        return built.path;
-      },
+      launcher: async (build) => (await compileLauncher(build, { cacheRoot: o.cacheRoot, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
       images: o.transport,
       workDir,
       onMessage: (line) => o.log.debug(line),

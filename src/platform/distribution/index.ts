@@ -16,3 +16,4 @@ export { type BuilderBuildpack, type BuilderInfo, readBuilder } from "./builder-
 export { type CreateBuilderOptions, type CreateBuilderResult, createBuilder } from "./builder-create.js";
 export { readImageFile } from "./image-files.js";
 export { PAKETO_VERSION } from "./version.js";
+export { type CompiledLauncher, type CompileLauncherOptions, compileLauncher } from "./launcher.js";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -59,8 +59,13 @@ export async function makeStack(c: Cli, dir: string): Promise<void> {
 
 function podmanArgs(dir: string, args: string[]): { args: string[]; env: NodeJS.ProcessEnv } {
   const conf = join(dir, "containers.conf");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(conf, '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n');
+  if (!existsSync(conf)) {
+    // Written once and renamed into place: concurrent podman calls must never read a half-written file.
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${conf}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n');
+    renameSync(tmp, conf);
+  }
   return {
     args: ["--root", join(dir, "root"), "--runroot", join(dir, "runroot"), "--storage-driver", "vfs", ...args],
     env: { ...process.env, CONTAINERS_CONF: conf },
@@ -116,6 +121,21 @@ export function readOciLayout(dir: string): OciImage {
     config: config.config,
     history: (config.history ?? []).filter((h) => !h.empty_layer).map((h) => h.created_by ?? ""),
   };
+}
+
+/** `ref` (any transport) copied to an OCI layout under `dir` and read back. */
+export async function readImage(c: Cli, ref: string, dir: string): Promise<OciImage> {
+  await c.ok(["copy", ref, `oci:${dir}`]);
+  return readOciLayout(dir);
+}
+
+/** The regular files and symlinks of the layer whose history says `createdBy`: path (no leading or trailing `/`) → entry. */
+export function layerFiles(image: OciImage, createdBy: string): Map<string, TarEntry> {
+  const i = image.history.indexOf(createdBy);
+  assert.ok(i >= 0, `no layer "${createdBy}" in ${JSON.stringify(image.history)}`);
+  const out = new Map<string, TarEntry>();
+  for (const e of tarEntries(image.layers[i] as Buffer)) out.set(e.name.replace(/^\/+/, "").replace(/\/+$/, ""), e);
+  return out;
 }
 
 export interface TarEntry {
