@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Part of `npm run build`: bundles each of paketo's own buildpacks (src/buildpacks/<name>/main.ts)
-// into a CNB buildpack directory, dist/buildpacks/<name>/ (buildpack.toml, bin/main.mjs, bin/detect,
+// into a CNB buildpack directory, dist/bundled-buildpacks/<name>/ (buildpack.toml, bin/main.mjs, bin/detect,
 // bin/build). The default builder (builders/default.toml) is made from these folders.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -9,7 +9,7 @@ import { packageBuildpack } from "../dist/buildpack-api/packaging/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src", "buildpacks");
-const out = join(root, "dist", "buildpacks");
+const out = join(root, "dist", "bundled-buildpacks");
 const names = readdirSync(src, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(src, d.name, "main.ts")) && existsSync(join(src, d.name, "buildpack.toml")))
   .map((d) => d.name)
@@ -26,4 +26,4 @@ await Promise.all(
     }),
   ),
 );
-console.log(`packaged ${names.length} buildpack(s) into dist/buildpacks in ${Date.now() - started} ms`);
+console.log(`packaged ${names.length} buildpack(s) into dist/bundled-buildpacks in ${Date.now() - started} ms`);

@@ -2,8 +2,11 @@
 // shipped in spdx-license-ids / spdx-exceptions, parsed by spdx-expression-parse) and which are
 // free names such as Debian's "GPL-2+".
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import parseSpdx from "spdx-expression-parse";
+// Static JSON imports, not createRequire: a bundler (our buildpacks are esbuild bundles) inlines them.
+import exceptionIds from "spdx-exceptions/index.json" with { type: "json" };
+import deprecatedIds from "spdx-license-ids/deprecated.json" with { type: "json" };
+import licenseIds from "spdx-license-ids/index.json" with { type: "json" };
 
 export type LicenseNode = parseSpdx.Info;
 
@@ -23,12 +26,7 @@ export type License =
 
 // Identifiers are case-insensitive (SPDX 2.3 annex D); the parser is not, so fold them first.
 const CANONICAL_ID: ReadonlyMap<string, string> = (() => {
-  const require = createRequire(import.meta.url);
-  const ids = [
-    ...(require("spdx-license-ids") as string[]),
-    ...(require("spdx-license-ids/deprecated.json") as string[]),
-    ...(require("spdx-exceptions") as string[]),
-  ];
+  const ids: string[] = [...licenseIds, ...deprecatedIds, ...exceptionIds];
   return new Map(ids.map((id) => [id.toLowerCase(), id]));
 })();
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { formatPlatform, remote, transport } from "../../oci/index.js";
-import { DistributionError, downloadSbom } from "../../platform/index.js";
+import { DistributionError, downloadSbom, writeImageSbom } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 
@@ -8,7 +8,8 @@ export const command: Command = {
   name: "sbom",
   summary:
     "Write an app image's SBOM layer (CNB-22) into a folder, keeping its paths: " +
-    "DIR/layers/sbom/launch/<buildpack>/[<layer>/]sbom.<ext>. Prints the files written.",
+    "DIR/layers/sbom/launch/<buildpack>/[<layer>/]sbom.<ext>, plus one image SBOM (DIR/sbom.cdx.json, DIR/sbom.spdx.json) " +
+    "merging the buildpacks' CycloneDX documents with the run image's OS packages. Prints the files written.",
   usage: "paketo sbom download IMAGE [--output-dir DIR] [--creds USER:PASS] [--insecure-registry HOST]...",
   options: { ...imageOptions, "output-dir": { type: "string" } },
   args: [2, 2],
@@ -28,5 +29,9 @@ export const command: Command = {
     const r = await downloadSbom(image, outputDir, { name: name as string });
     ctx.reporter.info(`Wrote the SBOM of ${name} (layer ${r.layer.slice(0, 19)}${r.foundBy === "scan" ? ", found by scanning" : ""}) to ${outputDir}`);
     for (const f of r.files) ctx.stdout.write(`${f}\n`);
+    const merged = await writeImageSbom(image, outputDir, r.files, { name: name as string });
+    for (const f of merged.skipped) ctx.reporter.info(`warning: ${f} is not CycloneDX JSON paketo can read; it is left out of the image SBOM`);
+    ctx.reporter.info(`Image SBOM (buildpacks' and the run image's components merged, ${merged.components} components): ${merged.files.join(", ")}`);
+    for (const f of merged.files) ctx.stdout.write(`${f}\n`);
   },
 };

@@ -1,6 +1,6 @@
 // The embedded default builder: `paketo build` without --builder uses `paketo/builder:default` in
 // the local store, and makes it (and the stack under it) on first use or when its inputs changed:
-// builders/default.toml, the bundled buildpacks in dist/buildpacks, the stack lock and the
+// builders/default.toml, the bundled buildpacks in dist/bundled-buildpacks, the stack lock and the
 // launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
@@ -52,7 +52,7 @@ export async function defaultBuilderFingerprint(configPath = defaultBuilderConfi
   };
   h.update(`paketo ${PAKETO_VERSION}\0`);
   await add(configPath);
-  const bundles = fileURLToPath(new URL("../../buildpacks/", import.meta.url));
+  const bundles = fileURLToPath(new URL("../../bundled-buildpacks/", import.meta.url));
   let files: string[];
   try {
     files = await listFiles(bundles);

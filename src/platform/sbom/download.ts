@@ -6,7 +6,13 @@
 // safe extractor (nothing lands outside the folder, whatever the tar says).
 import { PaketoError } from "../../errors/index.js";
 import { LIFECYCLE_METADATA_LABEL, type LifecycleMetadata, parseLifecycleMetadataLabel } from "../../cnb/index.js";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Digest, extract, type Image, type Layer } from "../../oci/index.js";
+import * as sbom from "../../sbom/index.js";
+import type { SbomDocument } from "../../sbom/index.js";
+import { PAKETO_VERSION } from "../distribution/index.js";
 
 export type SbomErrorCode =
   /** The image has no SBOM layer (or is no CNB app image at all). */
@@ -118,4 +124,84 @@ export async function downloadSbom(image: Image, outputDir: string, opts: SbomDo
     if (got.placed > 0) return { layer: diffId, foundBy: "scan", files: got.files.sort() };
   }
   throw noSbom(name, `its ${LIFECYCLE_METADATA_LABEL} label records no SBOM layer and no layer holds /${root}`);
+}
+
+export interface ImageSbomResult {
+  /** Relative paths written: `sbom.cdx.json`, `sbom.spdx.json`. */
+  files: string[];
+  /** How many components the merged document lists. */
+  components: number;
+  /** CycloneDX files that could not be read (a buildpack's own format), left out of the merge. */
+  skipped: string[];
+}
+
+/** The run image's OS package SBOM (`/cnb/sbom/bom.cdx.json`, as our stacks write it), from the image's run image layers, top down. */
+async function runImageSbom(image: Image, md: LifecycleMetadata): Promise<string | undefined> {
+  const diffIds = (await image.configFile()).rootfs.diff_ids;
+  const layers = await image.layers();
+  const top = md.runImage?.topLayer ? diffIds.indexOf(md.runImage.topLayer as Digest) : -1;
+  const tmp = await mkdtemp(join(tmpdir(), "paketo-sbom-"));
+  try {
+    for (let i = top; i >= 0; i--) {
+      await extract.extractLayer(layers[i] as Layer, tmp, {
+        whiteouts: "ignore",
+        devices: "skip",
+        onEntry: (e) => {
+          try {
+            return extract.normalizeEntryName(e.name) === RUN_IMAGE_SBOM ? undefined : false;
+          } catch {
+            return false;
+          }
+        },
+      });
+      const text = await readFile(join(tmp, RUN_IMAGE_SBOM), "utf8").catch(() => undefined);
+      if (text !== undefined) return text;
+    }
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const RUN_IMAGE_SBOM = "cnb/sbom/bom.cdx.json";
+
+/**
+ * One SBOM for the whole image, in CycloneDX and SPDX: every buildpack's CycloneDX document from
+ * the SBOM layer (already written to `outputDir` by downloadSbom) merged with the run image's OS
+ * packages. The subject is the image, by digest; the time is the image's (1980 for CNB images),
+ * so the same image always gives the same bytes.
+ */
+export async function writeImageSbom(image: Image, outputDir: string, downloaded: readonly string[], opts: { name: string }): Promise<ImageSbomResult> {
+  const config = await image.configFile();
+  const md = parseLifecycleMetadataLabel(config.config.Labels?.[LIFECYCLE_METADATA_LABEL] ?? "{}");
+  const digest = await image.digest();
+  const docs: SbomDocument[] = [
+    {
+      name: opts.name,
+      timestamp: new Date(config.created ?? "1980-01-01T00:00:01Z"),
+      tool: { name: "paketo", version: PAKETO_VERSION },
+      subject: { type: "container", name: opts.name, version: digest },
+      components: [],
+    },
+  ];
+  const skipped: string[] = [];
+  for (const f of [...downloaded].filter((f) => f.endsWith(".cdx.json")).sort()) {
+    try {
+      docs.push(sbom.parseCycloneDx(await readFile(join(outputDir, f), "utf8"), { source: f }));
+    } catch {
+      skipped.push(f);
+    }
+  }
+  const os = await runImageSbom(image, md);
+  if (os !== undefined) {
+    try {
+      docs.push(sbom.parseCycloneDx(os, { source: `run image /${RUN_IMAGE_SBOM}` }));
+    } catch {
+      skipped.push(`run image /${RUN_IMAGE_SBOM}`);
+    }
+  }
+  const merged = sbom.merge(docs);
+  await writeFile(join(outputDir, "sbom.cdx.json"), sbom.toCycloneDx(merged));
+  await writeFile(join(outputDir, "sbom.spdx.json"), sbom.toSpdx(merged));
+  return { files: ["sbom.cdx.json", "sbom.spdx.json"], components: merged.components.length, skipped };
 }
