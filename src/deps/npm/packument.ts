@@ -33,12 +33,12 @@ export interface Packument {
 }
 
 export interface RegistryOptions extends HttpOptions {
-  /** Registry base URL; overrides the npm configuration (and PAKETO_NPM_MIRROR). */
+  /** Registry base URL; overrides the npm configuration. */
   registry?: string;
   /**
    * A mirror of the registry for paketo's own downloads: packuments come from it and tarball URLs
-   * are rewritten onto it (see tarballUrl). Default: `PAKETO_NPM_MIRROR` from `env`, unless an
-   * explicit `registry` is given.
+   * are rewritten onto it (see tarballUrl). Default: `PAKETO_NPM_MIRROR` from `env`. It applies
+   * over an explicit `registry` too, so callers that resolve the registry themselves keep it.
    */
   mirror?: string;
   /** Ask for the full packument (`time`, every manifest field) instead of the abbreviated one. */
@@ -80,9 +80,9 @@ export function packumentUrl(registry: string, name: string): string {
   return normaliseRegistry(registry) + path;
 }
 
-/** The mirror in effect: the `mirror` option, else `PAKETO_NPM_MIRROR` unless `registry` is explicit. */
+/** The mirror in effect: the `mirror` option, else `PAKETO_NPM_MIRROR` of `env`. */
 export function mirrorOf(opts: RegistryOptions): string | undefined {
-  const m = opts.mirror ?? (opts.registry ? undefined : (opts.env ?? process.env)["PAKETO_NPM_MIRROR"]);
+  const m = opts.mirror ?? (opts.env ?? process.env)["PAKETO_NPM_MIRROR"];
   if (!m) return undefined;
   let u: URL;
   try {
