@@ -1,8 +1,8 @@
 // Layers with explicit keep-or-rebuild decisions (libcnb.rs struct API). The author calls
 // `ctx.layers.cached(...)` and gets a LayerRef whose `state` says what is on disk; the library never
 // calls back into the buildpack later, and a rebuild is a visible, typed decision.
-import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { type LayerMetadataFile, type LayerName, type LayerTypes, parseLayerMetadata, parseLayerName, stringifyLayerMetadata, type Table } from "../cnb/index.js";
 import { BuildpackError } from "./errors.js";
 import type { LayerEnv } from "./layer-env.js";
@@ -145,29 +145,28 @@ export class LayerRef<M> {
   /** Replaces the layer's env files (env/, env.build/, env.launch/...) with `env`. */
   async writeEnv(env: LayerEnv): Promise<void> {
     this.#refuseIfReused("its env");
-    await io(`layer ${this.name}: writing env files`, async () => {
-      for (const d of ["env", "env.build", "env.launch"]) await rm(join(this.path, d), { recursive: true, force: true });
-      for (const [rel, value] of env.files()) {
-        const file = join(this.path, rel);
-        await mkdir(join(file, ".."), { recursive: true });
-        await writeFile(file, value);
-      }
-    });
+    await io(`layer ${this.name}: writing env files`, () =>
+      syncFiles(
+        this.path,
+        ["env", "env.build", "env.launch"],
+        [...env.files()].map(([rel, content]) => ({ rel, content })),
+      ),
+    );
   }
 
   /** Replaces the layer's exec.d programs. */
   async writeExecD(programs: readonly ExecD[]): Promise<void> {
     this.#refuseIfReused("exec.d");
-    await io(`layer ${this.name}: writing exec.d`, async () => {
-      await rm(join(this.path, "exec.d"), { recursive: true, force: true });
-      for (const p of programs) {
-        if (p.name === "" || p.name.includes("/")) throw new BuildpackError("BUILDPACK_LAYER", `layer ${this.name}: exec.d name ${JSON.stringify(p.name)} is not a file name`);
-        const dir = p.process === undefined ? join(this.path, "exec.d") : join(this.path, "exec.d", p.process);
-        await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, p.name), p.content);
-        await chmod(join(dir, p.name), 0o755);
-      }
-    });
+    for (const p of programs) {
+      if (p.name === "" || p.name.includes("/")) throw new BuildpackError("BUILDPACK_LAYER", `layer ${this.name}: exec.d name ${JSON.stringify(p.name)} is not a file name`);
+    }
+    await io(`layer ${this.name}: writing exec.d`, () =>
+      syncFiles(
+        this.path,
+        ["exec.d"],
+        programs.map((p) => ({ rel: p.process === undefined ? `exec.d/${p.name}` : `exec.d/${p.process}/${p.name}`, content: p.content, mode: 0o755 })),
+      ),
+    );
   }
 
   /** Writes `<name>.sbom.<ext>` next to the layer, one file per format (CNB-22). */
@@ -194,8 +193,37 @@ export async function writeSboms(layersDir: string, owner: string, sboms: readon
     if (seen.has(sbom.format)) throw new BuildpackError("BUILDPACK_SBOM", `${sbomFileName(owner, sbom.format)}: written twice`);
     seen.add(sbom.format);
     const file = join(layersDir, sbomFileName(owner, sbom.format));
-    await io(`writing ${file}`, () => writeFile(file, sbom.content));
+    await io(`writing ${file}`, () => writeIfChanged(file, sbom.content));
   }
+}
+
+/**
+ * Writes `content` to `file` unless it already holds exactly that (same bytes, same mode): an
+ * unchanged file keeps its inode and ctime, so the exporter sees an unchanged layer and neither
+ * tars nor compresses it again (D8).
+ */
+async function writeIfChanged(file: string, content: string | Uint8Array, mode?: number): Promise<void> {
+  const want = typeof content === "string" ? Buffer.from(content) : Buffer.from(content);
+  const have = await readFile(file).catch(() => undefined);
+  const st = have ? await stat(file) : undefined;
+  if (have && want.equals(have) && (mode === undefined || (st && (st.mode & 0o7777) === mode))) return;
+  await mkdir(join(file, ".."), { recursive: true });
+  await writeFile(file, want);
+  if (mode !== undefined) await chmod(file, mode);
+}
+
+/** Makes the files under `dirs` of `root` exactly `files`: unchanged files are not touched, others are written, the rest removed. */
+async function syncFiles(root: string, dirs: readonly string[], files: ReadonlyArray<{ rel: string; content: string | Uint8Array; mode?: number }>): Promise<void> {
+  const wanted = new Set(files.map((f) => f.rel));
+  for (const d of dirs) {
+    const entries = await readdir(join(root, d), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.isDirectory()) continue;
+      const rel = relative(root, join(e.parentPath, e.name)).split(sep).join("/");
+      if (!wanted.has(rel)) await rm(join(root, rel), { force: true });
+    }
+  }
+  for (const f of files) await writeIfChanged(join(root, f.rel), f.content, f.mode);
 }
 
 /** `ctx.layers`: creates this build's layers. Each name may be used once per build. */

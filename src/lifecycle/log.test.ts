@@ -23,6 +23,17 @@ test("the build log: phase headers, buildpack titles with their lines indented, 
   assert.equal(verbose, "shown\n");
 });
 
+test("a buildpack that prints its own title first is not titled twice, and its own indentation is kept", () => {
+  let out = "";
+  const log = createBuildLog({ sink: (s) => (out += s) });
+  const write = log.buildpack("Paketo Buildpack for Node Engine 1.2.3");
+  write("");
+  write("Paketo Buildpack for Node Engine 1.2.3");
+  write("  Resolving Node Engine version");
+  write("Paketo Buildpack for Node Engine 1.2.3");
+  assert.equal(out, "\nPaketo Buildpack for Node Engine 1.2.3\n\n  Resolving Node Engine version\nPaketo Buildpack for Node Engine 1.2.3\n");
+});
+
 test("timings come from the injected clock, in start order, with a total of the phases", async () => {
   let now = 0;
   const log = createBuildLog({ sink: () => {}, clock: { now: () => now } });

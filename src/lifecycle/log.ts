@@ -65,9 +65,20 @@ export function createBuildLog(opts: { sink: LogSink; verbose?: boolean; clock?:
     },
     buildpack(title) {
       sink(`\n${title}\n`);
+      // A buildpack that prints its own title first (Paketo's do) is not titled twice; its lines
+      // are then already indented under that title, so they are written as they are.
+      let first = true;
+      let ownTitle = false;
       return (line) => {
         const l = line.replace(/\n$/, "");
-        sink(l === "" ? "\n" : `${INDENT}${l}\n`);
+        if (first && l.trim() !== "") {
+          first = false;
+          if (l.trim() === title.trim()) {
+            ownTitle = true;
+            return;
+          }
+        }
+        sink(l === "" ? "\n" : `${ownTitle ? "" : INDENT}${l}\n`);
       };
     },
     async time(label, fn) {

@@ -1,7 +1,7 @@
 // `paketo build`: the phases of the CNB lifecycle run in this process, each buildpack in the
 // sandbox, the result written to any transport. Inputs are explicit (app dir, builder, run image,
 // caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
-import { cp, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
 import {
@@ -174,6 +174,34 @@ async function dependencySourcesEnv(o: BuildOptions): Promise<Record<string, str
   return files;
 }
 
+/**
+ * The certificate authorities this machine trusts, for buildpacks' downloads: the build image's
+ * bundle plus the host's system bundle and the files NODE_EXTRA_CA_CERTS and SSL_CERT_FILE name,
+ * so a build behind a TLS-inspecting proxy reaches the registries the host reaches. Build-time
+ * only (operator env, `.default`); nothing of it goes into the image. Returns the env files.
+ */
+async function writeHostTrust(buildConfigDir: string, rootfs: string, sandboxDir: string): Promise<Record<string, string>> {
+  const sources = [join(rootfs, "etc/ssl/certs/ca-certificates.crt"), "/etc/ssl/certs/ca-certificates.crt", process.env.NODE_EXTRA_CA_CERTS, process.env.SSL_CERT_FILE];
+  const seen = new Set<string>();
+  const blocks: string[] = [];
+  for (const f of sources) {
+    if (!f) continue;
+    const text = await readFile(f, "utf8").catch(() => "");
+    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)) {
+      const pem = m[0].replace(/\r/g, "");
+      if (!seen.has(pem)) {
+        seen.add(pem);
+        blocks.push(pem);
+      }
+    }
+  }
+  if (blocks.length === 0) return {};
+  await mkdir(buildConfigDir, { recursive: true });
+  await writeFile(join(buildConfigDir, "ca-certificates.crt"), `${blocks.join("\n")}\n`);
+  const path = `${sandboxDir}/ca-certificates.crt`;
+  return { "NODE_EXTRA_CA_CERTS.default": path, "SSL_CERT_FILE.default": path };
+}
+
 /** The builder's operator env (`/cnb/build-config` in its rootfs) plus the dependency-source env. */
 async function writeBuildConfig(dir: string, rootfs: string, files: Record<string, string>): Promise<void> {
   const fromBuilder = join(rootfs, "cnb", "build-config");
@@ -265,7 +293,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
       }),
     );
     const buildConfigDir = join(workDir, "build-config");
-    await writeBuildConfig(buildConfigDir, cnbRoot, await registry);
+    const trust = await writeHostTrust(buildConfigDir, rootfs, o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir);
+    await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await registry), ...trust });
     const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
     const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
     const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
