@@ -58,3 +58,31 @@ test("restore rules (CNB-25): cached contents come back with their metadata; lau
   // build-only and uncached: never restored.
   assert.deepEqual(decideRestored({ toml: toml({ version: "22" }), hasDir: true }, def({ cache: false, launch: false, build: true }), layer), { kind: "empty", cause: "new" });
 });
+
+test("syncFiles leaves unchanged files alone (same inode and ctime), rewrites changed ones and removes the rest (D8)", async () => {
+  const { mkdtempSync, statSync, existsSync, readFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { syncFiles } = await import("./layers.js");
+  const root = mkdtempSync(join(tmpdir(), "paketo-sync-"));
+  try {
+    await syncFiles(root, ["env", "env.launch"], [
+      { rel: "env/A.override", content: "1" },
+      { rel: "env.launch/B.default", content: "2" },
+      { rel: "env.launch/C.default", content: "3" },
+    ]);
+    const before = statSync(join(root, "env/A.override"));
+    await new Promise((r) => setTimeout(r, 20));
+    await syncFiles(root, ["env", "env.launch"], [
+      { rel: "env/A.override", content: "1" },
+      { rel: "env.launch/B.default", content: "changed" },
+    ]);
+    const after = statSync(join(root, "env/A.override"));
+    assert.equal(after.ino, before.ino);
+    assert.equal(after.ctimeMs, before.ctimeMs);
+    assert.equal(readFileSync(join(root, "env.launch/B.default"), "utf8"), "changed");
+    assert.ok(!existsSync(join(root, "env.launch/C.default")));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -213,7 +213,7 @@ async function writeIfChanged(file: string, content: string | Uint8Array, mode?:
 }
 
 /** Makes the files under `dirs` of `root` exactly `files`: unchanged files are not touched, others are written, the rest removed. */
-async function syncFiles(root: string, dirs: readonly string[], files: ReadonlyArray<{ rel: string; content: string | Uint8Array; mode?: number }>): Promise<void> {
+export async function syncFiles(root: string, dirs: readonly string[], files: ReadonlyArray<{ rel: string; content: string | Uint8Array; mode?: number }>): Promise<void> {
   const wanted = new Set(files.map((f) => f.rel));
   for (const d of dirs) {
     const entries = await readdir(join(root, d), { recursive: true, withFileTypes: true }).catch(() => []);
