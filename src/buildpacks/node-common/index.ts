@@ -1,0 +1,36 @@
+// Helpers shared by the Node.js package-manager buildpacks (npm-install, yarn-install,
+// pnpm-install, node-run-script). Not a buildpack itself. See ../README.md.
+export { NodeError, type NodeErrorCode } from "./errors.js";
+export { runTool, lastLines, stripAnsi, exitText, nodeInfo, type NodeInfo, type ToolRun } from "./exec.js";
+export {
+  loadProject,
+  projectDir,
+  readPackageJson,
+  hasDevDependencies,
+  exists,
+  readIfExists,
+  shown,
+  sha256,
+  type Env,
+  type PackageJson,
+  type Project,
+} from "./project.js";
+export { registrySource, type PackageSource } from "./registry.js";
+export { installPackageManager, parsePackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
+export { checkLockfile, isBerryLockfile, lockfileIntegrity, pnpmLockfileVersion, type IntegrityMap, type LockfileKind } from "./lockfile.js";
+export {
+  installModules,
+  installInputs,
+  cacheLayer,
+  keyedLayer,
+  neededAtBuild,
+  linkModules,
+  removeSourceModules,
+  runPackageManager,
+  writeModulesSbom,
+  LAUNCH_MODULES_ENV,
+  type InstallStrategy,
+  type InstallDiagnosis,
+} from "./modules.js";
+export { listPackages, modulesSbom, packageComponent, hashFromIntegrity, sbomTime, type InstalledPackage } from "./sbom.js";
+export { useLaunchModules, PNP_FILES } from "./finalize.js";

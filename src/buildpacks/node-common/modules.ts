@@ -1,0 +1,262 @@
+// node_modules in layers, shared by npm-install, yarn-install (node_modules linkers) and
+// pnpm-install. The package manager installs in place in the project dir; the tree is then moved
+// into a layer and the project's node_modules becomes a symlink to it. A layer is reused without
+// any install while its key (lockfile, package.json install fields, Node.js, package manager,
+// config files, npm_config_*/YARN_*/PNPM_* env) is unchanged.
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { type BuildContext, type LayerRef, layerEnv, s } from "../../buildpack-api/index.js";
+import { NodeError } from "./errors.js";
+import { exitText, lastLines, type NodeInfo, runTool, stripAnsi, type ToolRun } from "./exec.js";
+import { checkLockfile, type IntegrityMap, lockfileIntegrity, type LockfileKind } from "./lockfile.js";
+import type { InstalledPm } from "./package-manager.js";
+import { type Env, exists, hasDevDependencies, installRelevant, memberManifests, type Project, readIfExists, sha256, shown } from "./project.js";
+import { listPackages, modulesSbom } from "./sbom.js";
+
+/** Set in the build env when node_modules points at the build layer: where it must point in the image. */
+export const LAUNCH_MODULES_ENV = "PAKETO_NODE_MODULES_LAUNCH";
+
+export interface InstallStrategy {
+  pm: InstalledPm;
+  /** The project's lockfile, or undefined: then the install runs every build (it is not reproducible). */
+  lockfile: LockfileKind | undefined;
+  /** The cache-only layer that keeps the package manager's downloads, and the env pointing it there. */
+  cacheLayer: string;
+  cacheEnv: (cacheDir: string) => Record<string, string>;
+  /** Arguments after the package manager: an install with devDependencies, and a production one. */
+  full: readonly string[];
+  production: readonly string[];
+  /** Arguments that turn a copy of the full tree into the production tree (npm prune); else `production` runs afresh. */
+  prune?: readonly string[];
+  /** Files in the project dir that change what an install produces (.npmrc, .yarnrc...). */
+  configFiles: readonly string[];
+  /** From a failed install's output: the lockfile problem in words, or undefined when it is something else. */
+  lockfileProblem: (output: string) => string | undefined;
+  /** How to regenerate the lockfile, for the hint: `npm install`. */
+  relock: string;
+}
+
+const ModulesMetadata = s.object({ key: s.string() });
+
+/** Env settings that change an install: the package managers' own configuration variables. */
+function configEnv(env: Env): [string, string][] {
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined && /^(npm_config_|yarn_|pnpm_|corepack_)/i.test(e[0]))
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+async function moveTree(from: string, to: string, cwd: string, env: Env): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+    // /workspace and /layers are separate mounts in the sandbox: mv copies and removes.
+    const run = await runTool(["mv", from, to], { cwd, env });
+    if (run.code !== 0) throw new NodeError("NODE_INSTALL", `moving ${from} to ${to} ${exitText(run)}: ${lastLines(run.output, 3).join(" / ")}`);
+  }
+}
+
+/**
+ * Relative links that pointed from the project's node_modules to the project (npm, yarn and pnpm
+ * workspace members: `node_modules/a -> ../packages/a`) would dangle in the layer: make them absolute.
+ */
+async function fixEscapingLinks(moved: string, original: string): Promise<void> {
+  const names = await readdir(moved).catch(() => [] as string[]);
+  const candidates = [...names.filter((n) => !n.startsWith("@")).map((n) => n)];
+  for (const scope of names.filter((n) => n.startsWith("@"))) {
+    for (const n of await readdir(join(moved, scope)).catch(() => [] as string[])) candidates.push(join(scope, n));
+  }
+  for (const rel of candidates) {
+    const path = join(moved, rel);
+    if (!(await lstat(path)).isSymbolicLink()) continue;
+    const target = await readlink(path);
+    if (isAbsolute(target) || (await exists(resolve(dirname(path), target)))) continue;
+    const meant = resolve(dirname(join(original, rel)), target);
+    if (await exists(meant)) {
+      await unlink(path);
+      await symlink(meant, path);
+    }
+  }
+}
+
+/** The project's node_modules: a symlink to `target` (whatever was there is replaced). */
+export async function linkModules(projectDir: string, target: string): Promise<void> {
+  const nm = join(projectDir, "node_modules");
+  await rm(nm, { recursive: true, force: true });
+  await symlink(target, nm);
+}
+
+/** A node_modules shipped in the app source is removed: modules come from package.json and the lockfile. */
+export async function removeSourceModules(ctx: BuildContext, project: Project): Promise<void> {
+  const nm = join(project.dir, "node_modules");
+  const st = await lstat(nm).catch(() => undefined);
+  if (st === undefined) return;
+  if (st.isDirectory()) ctx.logger.warning(`${shown(project.rel, "node_modules")} in the app source is removed: modules are installed from package.json and the lockfile`);
+  await rm(nm, { recursive: true, force: true });
+}
+
+/**
+ * Installs the project's modules into layers and links them:
+ * - `launch-modules` (launch, cached): production dependencies only; also the build-time tree when
+ *   the build needs node_modules and there is nothing to prune;
+ * - `build-modules` (build, cached), only when a later buildpack needs node_modules at build time
+ *   (plan `node_modules` with `build = true`) and there are devDependencies: the full tree, linked
+ *   during the build; `PAKETO_NODE_MODULES_LAUNCH` tells that buildpack where to point the link after.
+ * The package manager's cache is a cache-only layer.
+ */
+export async function installModules(ctx: BuildContext, project: Project, strategy: InstallStrategy, node: NodeInfo): Promise<void> {
+  const needBuild = neededAtBuild(ctx);
+  const separate = needBuild && hasDevDependencies(project.packageJson);
+  const nm = join(project.dir, "node_modules");
+  const pm = strategy.pm;
+  await removeSourceModules(ctx, project);
+
+  const lockText = strategy.lockfile === undefined ? undefined : await readFile(join(project.dir, strategy.lockfile), "utf8");
+  if (strategy.lockfile !== undefined && lockText !== undefined) checkLockfile(strategy.lockfile, lockText, shown(project.rel, strategy.lockfile));
+  const base = await installInputs(ctx, project, pm, node, lockText, strategy.configFiles);
+  const cache = await cacheLayer(ctx, strategy.cacheLayer);
+  const env: Env = { ...ctx.env, ...strategy.cacheEnv(cache.path) };
+  const modulesLayer = (name: string, types: { build: boolean; launch: boolean }, key: string) => keyedLayer(ctx, name, types, key, lockText !== undefined);
+
+  const run = (args: readonly string[], nodeEnv: string): Promise<void> => runPackageManager(ctx, project, strategy, args, { ...env, NODE_ENV: nodeEnv });
+  const populate = async (layer: LayerRef<{ key: string }>, kind: "full" | "production", key: string, from?: string): Promise<void> => {
+    await rm(nm, { recursive: true, force: true });
+    if (from !== undefined && strategy.prune !== undefined) {
+      ctx.logger.process(`Pruning devDependencies from a copy of ${from} into ${layer.path}`);
+      await cp(from, nm, { recursive: true, verbatimSymlinks: true });
+      await run(strategy.prune, "production");
+    } else {
+      ctx.logger.process(`Installing ${kind === "full" ? "all dependencies (devDependencies included)" : "production dependencies"} into ${layer.path}`);
+      await run(kind === "full" ? strategy.full : strategy.production, kind === "full" ? "development" : "production");
+    }
+    const dest = join(layer.path, "node_modules");
+    if (await exists(nm)) {
+      await moveTree(nm, dest, project.dir, env);
+      await fixEscapingLinks(dest, nm);
+    } else {
+      await mkdir(dest, { recursive: true }); // nothing to install
+    }
+    await layer.write({ key });
+  };
+  const reuse = (layer: LayerRef<{ key: string }>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
+
+  let launch: LayerRef<{ key: string }>;
+  if (separate) {
+    const fullKey = sha256(base, "full");
+    const build = await modulesLayer("build-modules", { build: true, launch: false }, fullKey);
+    if (build.state.kind === "restored") reuse(build);
+    else await populate(build, "full", fullKey);
+    const prodKey = sha256(base, "production");
+    launch = await modulesLayer("launch-modules", { build: false, launch: true }, prodKey);
+    if (launch.state.kind === "restored") reuse(launch);
+    else await populate(launch, "production", prodKey, join(build.path, "node_modules"));
+    await linkModules(project.dir, join(build.path, "node_modules"));
+    await build.writeEnv(
+      layerEnv()
+        .prepend("PATH", join(build.path, "node_modules", ".bin"), { delim: ":", scope: "build" })
+        .override(LAUNCH_MODULES_ENV, join(launch.path, "node_modules"), { scope: "build" }),
+    );
+    await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: "launch" }));
+  } else {
+    const kind = needBuild ? "full" : "production";
+    const key = sha256(base, kind);
+    launch = await modulesLayer("launch-modules", { build: needBuild, launch: true }, key);
+    if (launch.state.kind === "restored") reuse(launch);
+    else await populate(launch, kind, key);
+    await linkModules(project.dir, join(launch.path, "node_modules"));
+    await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: needBuild ? "all" : "launch" }));
+  }
+  await writeModulesSbom(ctx, project, launch, strategy.lockfile, lockText);
+}
+
+/**
+ * The digest of everything that changes what an install produces: the package manager and its
+ * version, Node.js (version, platform, arch, module ABI), the lockfile, package.json's install
+ * fields (and workspace members'), config files, and npm_config_* / YARN_* / PNPM_* settings.
+ */
+export async function installInputs(ctx: BuildContext, project: Project, pm: InstalledPm, node: NodeInfo, lockText: string | undefined, configFiles: readonly string[]): Promise<string> {
+  const config = await Promise.all(configFiles.map(async (f) => [f, sha256((await readIfExists(join(project.dir, f))) ?? "")]));
+  return sha256(
+    JSON.stringify({
+      format: 1,
+      pm: `${pm.name}@${pm.version}`,
+      node: [node.version, node.platform, node.arch, node.modules],
+      lockfile: lockText === undefined ? null : sha256(lockText),
+      manifest: installRelevant(project.packageJson),
+      members: project.packageJson.workspaces === undefined ? [] : await memberManifests(project.dir),
+      config,
+      env: configEnv(ctx.env),
+    }),
+  );
+}
+
+/** The package manager's download cache: a cache-only layer, always kept. */
+export async function cacheLayer(ctx: BuildContext, name: string): Promise<LayerRef<Record<string, never>>> {
+  const layer = await ctx.layers.cached(name, { cache: true, metadata: s.object({}), onRestored: () => "keep" });
+  await layer.write({});
+  return layer;
+}
+
+/** A cached layer kept while its key matches; never kept without a lockfile (the install would not be reproducible). */
+export function keyedLayer(ctx: BuildContext, name: string, types: { build: boolean; launch: boolean }, key: string, locked: boolean): Promise<LayerRef<{ key: string }>> {
+  return ctx.layers.cached(name, {
+    ...types,
+    cache: true,
+    metadata: ModulesMetadata,
+    onRestored: (m) =>
+      !locked
+        ? { rebuild: "there is no lockfile, so the install runs every build" }
+        : m.key === key
+          ? "keep"
+          : { rebuild: "the lockfile, package.json, Node.js, the package manager or its configuration changed" },
+  });
+}
+
+/** Whether a later buildpack needs node_modules at build time (node-run-script requires it with build = true). */
+export function neededAtBuild(ctx: BuildContext): boolean {
+  return ctx.plan.select("node_modules").some((e) => e.metadata.build === true);
+}
+
+/** What a failed install is matched against: the lockfile, how the package manager words its problems, how to regenerate it. */
+export type InstallDiagnosis = Pick<InstallStrategy, "pm" | "lockfile" | "lockfileProblem" | "relock">;
+
+/** Runs the package manager in the project dir, its output in the log; a failure is NODE_LOCKFILE or NODE_INSTALL. */
+export async function runPackageManager(ctx: BuildContext, project: Project, strategy: InstallDiagnosis, args: readonly string[], env: Env): Promise<void> {
+  const shownCmd = `${strategy.pm.name} ${args.join(" ")}`;
+  ctx.logger.subprocess(`Running '${shownCmd}'`);
+  const started = Date.now();
+  const r = await runTool([...strategy.pm.argv, ...args], { cwd: project.dir, env, logger: ctx.logger });
+  if (r.code !== 0) throw installError(strategy, project, shownCmd, r);
+  ctx.logger.subprocess(`Completed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+function installError(strategy: InstallDiagnosis, project: Project, cmd: string, r: ToolRun): NodeError {
+  const tail = lastLines(r.output, 12);
+  const problem = strategy.lockfile === undefined ? undefined : strategy.lockfileProblem(stripAnsi(r.output));
+  if (problem !== undefined) {
+    return new NodeError("NODE_LOCKFILE", `${shown(project.rel, strategy.lockfile!)}: ${problem}`, {
+      hint: `run '${strategy.relock}' in ${project.rel === "" ? "the app" : project.rel} and commit ${strategy.lockfile}`,
+    });
+  }
+  return new NodeError("NODE_INSTALL", `'${cmd}' in ${project.rel === "" ? "the app" : project.rel} ${exitText(r)}; its last output:\n${tail.map((l) => `    ${l}`).join("\n")}`, {
+    hint: "the install output above shows the cause",
+  });
+}
+
+/** `<layer>.sbom.cdx.json` and `.spdx.json`: every package in the layer's node_modules (unless BP_DISABLE_SBOM). */
+export async function writeModulesSbom(ctx: BuildContext, project: Project, layer: LayerRef<unknown>, lockfile: LockfileKind | undefined, lockText: string | undefined): Promise<void> {
+  if ((ctx.env.BP_DISABLE_SBOM ?? "").toLowerCase() === "true") return;
+  const dir = join(layer.path, "node_modules");
+  let integrity: IntegrityMap = new Map();
+  if (lockfile !== undefined && lockText !== undefined) integrity = lockfileIntegrity(lockfile, lockText);
+  else {
+    const hidden = await readIfExists(join(dir, ".package-lock.json")); // npm writes it on every install
+    if (hidden !== undefined) integrity = lockfileIntegrity("package-lock.json", hidden);
+  }
+  const packages = await listPackages(dir);
+  const sbom = modulesSbom(packages, integrity, { app: project.packageJson, tool: { name: ctx.buildpack.id, version: ctx.buildpack.version }, env: ctx.env });
+  ctx.logger.process(`Generating SBOM for ${layer.path} (${packages.length} packages)`);
+  await layer.writeSbom({ format: "cyclonedx", content: sbom.cyclonedx }, { format: "spdx", content: sbom.spdx });
+}

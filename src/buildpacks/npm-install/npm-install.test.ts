@@ -1,0 +1,231 @@
+// npm-install against the real npm registry and the host's node (node-engine's role): npm ci and
+// npm install, devDependencies in the build layer only, reuse without install, lockfile errors.
+import assert from "node:assert/strict";
+import { lstat, readFile, readlink, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
+import { appPackageJson, buildEnv, buildpackToml, modulesLink, npmLockfile, once, restorable } from "../node-common/testing/index.js";
+import { npmInstall, npmLockfileProblem } from "./buildpack.js";
+
+const toml = buildpackToml("npm-install");
+const bp = npmInstall();
+const launchOnly = [{ name: "node_modules", metadata: { launch: true } }];
+const withBuild = [...launchOnly, { name: "node_modules", metadata: { build: true } }];
+// npm unpacked once (2,000 files), restored into the builds that are not about installing npm.
+const npmLayer = once(async () => restorable(await runBuild(bp, { buildpackToml: toml, app: { "package.json": "{}" }, env: await buildEnv(), plan: launchOnly }), "npm"));
+
+describe("npm-install detect", { concurrency: true }, () => {
+  test("passes with package.json: provides npm and node_modules, requires node, npm and node_modules", async () => {
+    const d = await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}" } });
+    assert.equal(d.outcome, "pass", d.stderr);
+    assert.ok(d.outcome === "pass");
+    assert.deepEqual(d.plan.provides, [{ name: "npm" }, { name: "node_modules" }]);
+    assert.deepEqual(
+      d.plan.requires.map((r) => [r.name, r.metadata]),
+      [
+        ["node", { build: true, launch: true }],
+        ["npm", { build: true }],
+        ["node_modules", { launch: true }],
+      ],
+    );
+  });
+
+  test("fails without package.json; looks in BP_NODE_PROJECT_PATH", async () => {
+    assert.equal((await runDetect(bp, { buildpackToml: toml, app: { "index.js": "" } })).outcome, "fail");
+    const sub = await runDetect(bp, { buildpackToml: toml, app: { "api/package.json": "{}" }, env: { BP_NODE_PROJECT_PATH: "api" } });
+    assert.equal(sub.outcome, "pass");
+    const outside = await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}" }, env: { BP_NODE_PROJECT_PATH: "../x" } });
+    assert.equal(outside.outcome, "error");
+    assert.match(outside.stderr, /BP_NODE_PROJECT_PATH=\.\.\/x: not a path inside the app directory/);
+  });
+
+  test("a broken package.json is one error naming it", async () => {
+    const d = await runDetect(bp, { buildpackToml: toml, app: { "package.json": '{"name": "x",' } });
+    assert.equal(d.outcome, "error");
+    assert.match(d.stderr, /^ERROR: package\.json is not valid JSON: /);
+  });
+});
+
+test("npmLockfileProblem reads npm ci's out-of-sync error", () => {
+  const out = [
+    "npm error code EUSAGE",
+    "npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
+    "npm error Invalid: lock file's ms@2.1.3 does not satisfy ms@2.1.2",
+    "npm error Clean install a project",
+  ].join("\n");
+  assert.equal(npmLockfileProblem(out), "out of sync with package.json: Invalid: lock file's ms@2.1.3 does not satisfy ms@2.1.2");
+  assert.equal(npmLockfileProblem("npm error code E404\nnpm error 404 Not Found"), undefined);
+});
+
+describe("npm-install build", { concurrency: true }, () => {
+  test("with a lockfile: npm ci of production dependencies into launch-modules, linked, with an SBOM", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "package.json": appPackageJson(), "package-lock.json": await npmLockfile(), "node_modules/stale/index.js": "" },
+      env: await buildEnv(),
+      plan: launchOnly,
+      keep: true,
+    });
+    try {
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      assert.match(b.stdout, /^Paketo Buildpack for NPM Install 0\.1\.0\n/);
+      assert.match(b.stdout, /Installing npm \d+\.\d+\.\d+ \(the newest npm for this Node\.js\)/);
+      assert.match(b.stdout, /Running 'npm ci --omit=dev'/);
+      assert.match(b.stdout, /node_modules in the app source is removed/);
+      const launch = b.layers["launch-modules"];
+      assert.ok(launch);
+      assert.deepEqual(launch.types, { launch: true, build: false, cache: true });
+      assert.ok(launch.files["node_modules/is-number/package.json"]);
+      assert.equal(launch.files["node_modules/ms/package.json"], undefined, "devDependencies are not in the launch layer");
+      assert.equal(launch.files["env.launch/PATH.prepend"], join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules/.bin"));
+      assert.equal(await modulesLink(join(b.dir, "workspace")), join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules"));
+      assert.equal(b.layers["build-modules"], undefined);
+      assert.deepEqual(b.layers.npm?.types, { launch: false, build: true, cache: true });
+      assert.ok(b.layers.npm?.executables.includes("bin/npm"));
+      assert.deepEqual(b.layers["npm-cache"]?.types, { launch: false, build: false, cache: true });
+      const cdx = JSON.parse(b.files["launch-modules.sbom.cdx.json"]!) as { components: { purl: string; hashes?: { alg: string }[]; licenses?: unknown[] }[] };
+      assert.deepEqual(
+        cdx.components.map((c) => c.purl),
+        ["pkg:npm/is-number@7.0.0"],
+      );
+      assert.equal(cdx.components[0]!.hashes?.[0]?.alg, "SHA-512");
+      assert.ok(b.files["launch-modules.sbom.spdx.json"]?.includes('"SPDXID"'));
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("needed at build: devDependencies in build-modules (linked during the build), pruned from launch-modules; a second build reuses both without installing", async (t) => {
+    const app = { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() };
+    const env = await buildEnv();
+    const first = await runBuild(bp, { buildpackToml: toml, app, env, plan: withBuild, layers: { npm: await npmLayer() }, keep: true });
+    try {
+      assert.equal(first.outcome, "success", first.stderr + first.stdout);
+      const layers = join(first.dir, "layers/paketo-buildpacks_npm-install");
+      const build = first.layers["build-modules"];
+      const launch = first.layers["launch-modules"];
+      assert.ok(build && launch);
+      assert.deepEqual(build.types, { launch: false, build: true, cache: true });
+      assert.ok(build.files["node_modules/ms/package.json"] && build.files["node_modules/is-number/package.json"]);
+      assert.ok(launch.files["node_modules/is-number/package.json"]);
+      assert.equal(launch.files["node_modules/ms/package.json"], undefined);
+      assert.match(first.stdout, /Running 'npm ci --include=dev'/);
+      assert.match(first.stdout, /Running 'npm prune --omit=dev'/);
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], join(layers, "launch-modules/node_modules"));
+      assert.equal(await modulesLink(join(first.dir, "workspace")), join(layers, "build-modules/node_modules"));
+
+      const started = Date.now();
+      const second = await runBuild(bp, {
+        buildpackToml: toml,
+        app,
+        env,
+        plan: withBuild,
+        layers: {
+          "build-modules": { metadata: build.metadata, files: build.files },
+          "launch-modules": { metadata: launch.metadata, files: launch.files },
+          npm: restorable(first, "npm"),
+        },
+      });
+      const took = Date.now() - started;
+      assert.equal(second.outcome, "success", second.stderr + second.stdout);
+      assert.doesNotMatch(second.stdout, /Running 'npm/, "no install at all");
+      assert.doesNotMatch(second.stdout, /Installing npm/);
+      assert.equal(second.stdout.match(/Reusing cached layer/g)?.length, 3);
+      assert.ok(second.layers["launch-modules"]?.files["node_modules/is-number/package.json"]);
+      t.diagnostic(`the build that reused every layer took ${took} ms (harness included)`);
+
+      // The same dependencies in a lockfile with other bytes: installs again.
+      const changed = await runBuild(bp, {
+        buildpackToml: toml,
+        app: { ...app, "package-lock.json": JSON.stringify(JSON.parse(app["package-lock.json"])) },
+        env,
+        plan: launchOnly,
+        layers: { "launch-modules": { metadata: launch.metadata, files: launch.files }, npm: await npmLayer() },
+      });
+      assert.equal(changed.outcome, "success", changed.stderr + changed.stdout);
+      assert.match(changed.stdout, /Running 'npm ci --omit=dev'/);
+    } finally {
+      await rm(first.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("without a lockfile: npm install, and never reused", async () => {
+    const env = await buildEnv();
+    const b = await runBuild(bp, { buildpackToml: toml, app: { "package.json": appPackageJson() }, env, plan: launchOnly, layers: { npm: await npmLayer() } });
+    assert.equal(b.outcome, "success", b.stderr + b.stdout);
+    assert.match(b.stdout, /Selected npm build process: 'npm install' \(no lockfile\)/);
+    assert.match(b.stdout, /Running 'npm install --omit=dev'/);
+    const launch = b.layers["launch-modules"]!;
+    assert.ok(launch.files["node_modules/is-number/package.json"]);
+    const again = await runBuild(bp, { buildpackToml: toml, app: { "package.json": appPackageJson() }, env, plan: launchOnly, layers: { "launch-modules": { metadata: launch.metadata, files: launch.files }, npm: await npmLayer() } });
+    assert.equal(again.outcome, "success", again.stderr);
+    assert.match(again.stdout, /Running 'npm install --omit=dev'/);
+  });
+
+  test("a lockfile out of sync with package.json: one error naming package-lock.json and npm's cause", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "package.json": appPackageJson({ devDependencies: { ms: "2.1.2" } }), "package-lock.json": await npmLockfile() },
+      env: await buildEnv(),
+      plan: launchOnly,
+      layers: { npm: await npmLayer() },
+    });
+    assert.equal(b.outcome, "error");
+    assert.match(b.stderr, /^ERROR: package-lock\.json: out of sync with package\.json: Invalid: lock file's ms@2\.1\.3 does not satisfy ms@2\.1\.2\n {2}hint: run 'npm install' in the app and commit package-lock\.json\n$/);
+  });
+
+  test("a broken lockfile in BP_NODE_PROJECT_PATH: one error naming it", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "api/package.json": appPackageJson(), "api/package-lock.json": '{"lockfileVersion": 3,' },
+      env: await buildEnv({ BP_NODE_PROJECT_PATH: "api" }),
+      plan: launchOnly,
+    });
+    assert.equal(b.outcome, "error");
+    assert.match(b.stderr, /^ERROR: api\/package-lock\.json is broken: not valid JSON \(/);
+  });
+
+  test("BP_NODE_PROJECT_PATH: installs and links in the subproject", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "README.md": "", "services/api/package.json": appPackageJson(), "services/api/package-lock.json": await npmLockfile() },
+      env: await buildEnv({ BP_NODE_PROJECT_PATH: "services/api" }),
+      plan: launchOnly,
+      layers: { npm: await npmLayer() },
+      keep: true,
+    });
+    try {
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      assert.equal(await modulesLink(join(b.dir, "workspace/services/api")), join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules"));
+      assert.equal(await lstat(join(b.dir, "workspace/node_modules")).catch(() => "none"), "none");
+      const required = await readFile(join(b.dir, "workspace/services/api/node_modules/is-number/package.json"), "utf8");
+      assert.match(required, /"version": "7\.0\.0"/);
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("npm workspaces: links to members still resolve once node_modules is in the layer", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: {
+        "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*"] }),
+        "packages/lib/package.json": JSON.stringify({ name: "lib", version: "1.0.0", main: "index.js", dependencies: { "is-number": "7.0.0" } }),
+        "packages/lib/index.js": "module.exports = require('is-number')(5);\n",
+      },
+      env: await buildEnv(),
+      plan: launchOnly,
+      layers: { npm: await npmLayer() },
+      keep: true,
+    });
+    try {
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      const link = join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules/lib");
+      assert.equal(await readlink(link), join(b.dir, "workspace/packages/lib"));
+      assert.equal(await readFile(join(b.dir, "workspace/node_modules/lib/index.js"), "utf8"), "module.exports = require('is-number')(5);\n");
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
+    }
+  });
+});
