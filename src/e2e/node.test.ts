@@ -3,14 +3,20 @@
 // in the image, and the failures a user meets first.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, readOciLayout, tarNames } from "../platform/build/testing/e2e.js";
-import { tempDir } from "../testing/index.js";
 import { appCopy, Podman } from "./testing/harness.js";
 
-const tmp = tempDir("paketo-e2e-node-");
+// Lowercase only: podman names an image from its oci: path, and references must be lowercase.
+const tmp = (() => {
+  const path = join(tmpdir(), `paketo-e2e-node-${randomBytes(4).toString("hex")}`);
+  mkdirSync(path);
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+})();
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));
@@ -110,7 +116,7 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=paketo e2e CA", "-keyout", join(binding, "ca.key"), "-out", join(binding, "ca.pem")]);
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", join(app, "tls/server.key"), "-out", join(tmp.path, "server.csr")]);
     writeFileSync(join(tmp.path, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    openssl(["x509", "-req", "-in", join(tmp.path, "server.csr"), "-CA", join(binding, "ca.pem"), "-CAkey", join(binding, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile", join(tmp.path, "san.ext"), "-out", join(app, "tls/server.crt")]);
+    openssl(["x509", "-req", "-in", join(tmp.path, "server.csr"), "-CA", join(binding, "ca.pem"), "-CAkey", join(binding, "ca.key"), "-CAcreateserial", "-CAserial", join(tmp.path, "ca.srl"), "-days", "2", "-extfile", join(tmp.path, "san.ext"), "-out", join(app, "tls/server.crt")]);
     execFileSync("rm", [join(binding, "ca.key")]);
     writeFileSync(join(binding, "type"), "ca-certificates\n");
     const b = await build("ca-binding", app, ["--env", "BP_NODE_RUN_SCRIPTS=check-ca", "--binding", `ca=${binding}`]);

@@ -48,7 +48,7 @@ async function labels(dest: string): Promise<Record<string, string>> {
 describe("detect and build", { concurrency: true }, () => {
   /** Builds an app with the order markers given, with the builder's order; the buildpacks that built, in order. */
   async function orderBuild(name: string, markers: string[]): Promise<{ label: string[]; ran: string }> {
-    const app = writeTree(join(tmp.path, `order-${name}`), Object.fromEntries(markers.map((m) => [`order/${m}`, ""])));
+    const app = writeTree(join(tmp.path, `apps/order-${name}`), Object.fromEntries(markers.map((m) => [`order/${m}`, ""])));
     await build(`order:${name}`, app);
     const metadata = JSON.parse((await labels(`order:${name}`))["io.buildpacks.build.metadata"] ?? "{}") as { buildpacks: Array<{ id: string }> };
     return { label: metadata.buildpacks.map((b) => b.id), ran: (await appFile(`order:${name}`, "order.log")) ?? "" };
@@ -74,7 +74,7 @@ describe("detect and build", { concurrency: true }, () => {
   });
 
   test("CNB-8, CNB-11, CNB-36: an [[or]] alternative resolves the plan; an unmet entry goes to the next provider, a met one to nobody after", async () => {
-    const app = writeTree(join(tmp.path, "plan"), { "app.txt": "" });
+    const app = writeTree(join(tmp.path, "apps/plan"), { "app.txt": "" });
     await build("plan:1", app, ["--buildpack", "conformance/plan-first", "--buildpack", "conformance/plan-second", "--buildpack", "conformance/plan-or"]);
     const plan = async (id: string) => JSON.parse(JSON.stringify(parse((await appFile("plan:1", `plans/${id}.toml`)) ?? "missing"))) as { entries?: unknown[] };
     const thing = [{ name: "thing", metadata: { via: "or" } }];
@@ -84,7 +84,7 @@ describe("detect and build", { concurrency: true }, () => {
   });
 
   test("CNB-9, CNB-30, CNB-60: user env reaches buildpacks, clear-env ones only as files; paketo's own env never", async () => {
-    const app = writeTree(join(tmp.path, "clear"), { "app.txt": "" });
+    const app = writeTree(join(tmp.path, "apps/clear"), { "app.txt": "" });
     const log = await build("clear:1", app, ["--buildpack", "conformance/probe", "--buildpack", "conformance/clear", "--env", "CONF_USER_SECRET=s3cr3t"], {
       CONF_HOST_ENV: "leaked",
     });
@@ -92,8 +92,18 @@ describe("detect and build", { concurrency: true }, () => {
     assert.match(log, /conformance_clear: env=\[unset\] file=\[s3cr3t\] host=\[unset\]/);
   });
 
+  test("CNB-12, CNB-14, CNB-19: a layer without a toml and an all-false one reach nobody and not the image; a later non-default redefinition leaves no default process", async () => {
+    const app = writeTree(join(tmp.path, "apps/odd"), { "app.txt": "" });
+    const log = await build("odd:1", app, ["--buildpack", "conformance/odd", "--buildpack", "conformance/redefine"]);
+    assert.match(log, /redefine: odd-tool=\[none\] odd layers=\[allfalse\.ignore allfalse\.toml launch\.toml notoml \]/);
+    assert.match(log, /redefines the default process type web/);
+    const img = await image("odd:1");
+    assert.deepEqual(img.config.Entrypoint, ["/cnb/lifecycle/launcher"]);
+    assert.deepEqual(img.history.filter((h) => h.includes("Created by buildpack")), []);
+  });
+
   test("CNB-21, CNB-25: store.toml comes back on every rebuild, even with --clear-cache; a cached layer is kept only while valid (TypeScript buildpack)", async () => {
-    const app = writeTree(join(tmp.path, "store"), { "cache-key.txt": "k1\n" });
+    const app = writeTree(join(tmp.path, "apps/counter"), { "cache-key.txt": "k1\n" });
     const group = ["--buildpack", "conformance/ts"];
     const builds = async () => (await labels("counter:1"))["org.example.conformance.builds"];
 
@@ -118,8 +128,8 @@ describe("detect and build", { concurrency: true }, () => {
     assert.equal(await builds(), "4");
   });
 
-  test("CNB-25, CNB-39, CNB-49: restored tomls carry no [types]; launch-only metadata comes back without contents and its layer is reused; a cache layer whose blob is broken comes back not at all", async () => {
-    const app = writeTree(join(tmp.path, "cache"), { "app.txt": "" });
+  test("CNB-25, CNB-39, CNB-49: restored tomls carry no [types]; launch-only metadata comes back alone and its layer is reused; a broken cache blob restores nothing", async () => {
+    const app = writeTree(join(tmp.path, "apps/cache"), { "app.txt": "" });
     const cacheDir = join(tmp.path, "cache-dir");
     const args = ["--buildpack", "conformance/cache", "--cache-dir", cacheDir];
     const restored = (log: string) => [...log.matchAll(/restored (\w+):(.*)$/gm)].map((m) => `${m[1]}:${m[2]}`);
@@ -136,7 +146,8 @@ describe("detect and build", { concurrency: true }, () => {
 
     // Break every blob of the cache image's layers: the restore must bring back neither the toml nor the dir.
     const blob = (digest: string) => join(cacheDir, "blobs", ...digest.split(":"));
-    const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+    type Index = { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+    const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as Index;
     const current = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === "cache");
     assert.ok(current, JSON.stringify(index));
     const manifest = JSON.parse(readFileSync(blob(current.digest), "utf8")) as { layers: Array<{ digest: string }> };

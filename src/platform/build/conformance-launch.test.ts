@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tempDir, writeTree } from "../../testing/index.js";
-import { cli, CONFORMANCE_BUILDER, makeConformanceBuilder, type OciImage, podmanAsync, readOciLayout, tarEntries } from "./testing/e2e.js";
+import { cli, CONFORMANCE_BUILDER, makeConformanceBuilder, type OciImage, podmanAsync, readImage, readOciLayout, tarEntries } from "./testing/e2e.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
@@ -144,28 +144,28 @@ describe("launch", { concurrency: true }, () => {
     assert.match(buildLog, /env-b at build: which=\[env-a\] CONF_BUILD_ONLY=\[build\] CONF_LAUNCH_ONLY=\[unset\] CONF_OVERRIDE=\[from-a\] CONF_LIST=\[a\]/);
   });
 
-  test("CNB-16, CNB-17, CNB-24, CNB-46, CNB-55, CNB-57: the default process gets the env files, bin/ and lib/ of every launch layer and the exec.d output", async () => {
+  test("CNB-16, CNB-17, CNB-24, CNB-46, CNB-55, CNB-57: the default process gets the env files, bin/ and lib/ of every launch layer and the exec.d output", () => {
     assert.equal(entrypoint.code, 0, entrypoint.stderr);
     assert.equal(entrypoint.stdout, EXECD_OUT + show({ args: ["web-default"], vars: WEB }));
   });
 
-  test("CNB-56: with Buildpack API >= 0.9 the user's args replace the process args", async () => {
+  test("CNB-56: with Buildpack API >= 0.9 the user's args replace the process args", () => {
     assert.equal(result("web-user-args"), EXECD_OUT + show({ args: ["u1", "u 2"], vars: WEB }));
   });
 
-  test("CNB-55, CNB-56, CNB-57, CNB-58: /cnb/process/<type> runs that type in its working dir; command[1:] always passed; container env kept except where files override", async () => {
+  test("CNB-55, CNB-56, CNB-57, CNB-58: /cnb/process/<type> runs that type in its working dir; command[1:] always passed; container env kept except where files override", () => {
     // The env has CONF_DEFAULT, CONF_LIST and CONF_OVERRIDE set to "user": .default keeps it, .append adds to it, .override replaces it.
     const vars = { ...COMMON, CONF_DEFAULT: "user", CONF_LIST: "user,a:b" };
     assert.equal(result("worker"), EXECD_OUT + show({ args: ["worker-fixed", "worker-default"], cwd: "/workspace/static", vars }));
     assert.equal(result("worker-user-args"), EXECD_OUT + show({ args: ["worker-fixed", "u1"], cwd: "/workspace/static", vars }));
   });
 
-  test("CNB-55: CNB_PROCESS_TYPE at run time is ignored with a warning; the default process runs", async () => {
+  test("CNB-55: CNB_PROCESS_TYPE at run time is ignored with a warning; the default process runs", () => {
     assert.equal(result("process-type-env"), EXECD_OUT + show({ args: ["web-default"], vars: WEB }));
     assert.match(started["process-type-env"]?.stderr ?? "", /CNB_PROCESS_TYPE is not supported .* ignored/);
   });
 
-  test("CNB-24: an exec.d program that exits non-zero aborts the launch", async () => {
+  test("CNB-24: an exec.d program that exits non-zero aborts the launch", () => {
     const r = started.broken;
     assert.ok(r);
     assert.notEqual(r.code, 0);
@@ -173,37 +173,48 @@ describe("launch", { concurrency: true }, () => {
     assert.doesNotMatch(r.stdout, /args:/, "the process never started");
   });
 
-  test("CNB-18, CNB-58: Buildpack API 0.7 string command without args (direct = false) is a bash script that sees profile.d and the app's .profile", async () => {
+  test("CNB-18, CNB-58: Buildpack API 0.7 string command without args (direct = false) is a bash script that sees profile.d and the app's .profile", () => {
     assert.equal(result("shell-script"), `${EXECD_OUT}script: profile=[profile-d] app=[app-profile] override=[from-b]\n`);
   });
 
-  test("CNB-18, CNB-56, CNB-58: Buildpack API 0.7 shell process with args: each arg expanded, not split; user args appended", async () => {
+  test("CNB-18, CNB-56, CNB-58: Buildpack API 0.7 shell process with args: each arg expanded, not split; user args appended", () => {
     const vars = { ...COMMON, CONF_FROM_PROFILE: "profile-d", CONF_APP_PROFILE: "app-profile" };
     assert.equal(result("shell-args"), EXECD_OUT + show({ args: ["profile-d", "two words", "u1"], vars }));
   });
 
-  test("CNB-18, CNB-56, CNB-58: Buildpack API 0.7 direct = true execs without a shell: no profile, no expansion; user args appended", async () => {
+  test("CNB-18, CNB-56, CNB-58: Buildpack API 0.7 direct = true execs without a shell: no profile, no expansion; user args appended", () => {
     assert.equal(result("direct"), EXECD_OUT + show({ args: ["$CONF_FROM_PROFILE", "u1"], vars: COMMON }));
   });
 
-  test("CNB-55, CNB-58: launcher -- CMD runs it directly; launcher CMD runs it through bash with the profiles", async () => {
+  test("CNB-55, CNB-58: launcher -- CMD runs it directly; launcher CMD runs it through bash with the profiles", () => {
     assert.equal(result("launcher-direct"), EXECD_OUT + show({ args: ["$CONF_OVERRIDE"], vars: COMMON }));
     const vars = { ...COMMON, CONF_FROM_PROFILE: "profile-d", CONF_APP_PROFILE: "app-profile" };
     assert.equal(result("launcher-shell"), EXECD_OUT + show({ args: ["from-b"], vars }));
   });
 
-  test("a TypeScript buildpack on src/buildpack-api, packaged with its packaging: its process and launch env", async () => {
+  test("a TypeScript buildpack on src/buildpack-api, packaged with its packaging: its process and launch env", () => {
     assert.equal(result("ts"), EXECD_OUT + show({ args: ["ts-fixed", "ts-default"], vars: COMMON }));
     assert.match(buildLog, /Conformance TypeScript 1\.0\.0\n.*build 1, plan from \[ts\]/);
   });
 
-  test("CNB-18, CNB-20, CNB-43, CNB-44, CNB-46: labels (the last buildpack wins), app slices, launch layers at their /layers paths, process types, entrypoint", () => {
+  test("CNB-42, CNB-46: the run image's user and labels stay; entrypoint, working dir and the launcher's env", async () => {
+    const run = await readImage({ paketo, ok }, "stack:run", join(tmp.path, "run-layout"));
+    assert.equal(image.config.User, run.config.User);
+    const base = Object.entries(run.labels).filter(([k]) => k.startsWith("io.buildpacks.base."));
+    assert.ok(base.length >= 3, JSON.stringify(run.labels));
+    for (const [k, v] of base) assert.equal(image.labels[k], v, k);
+    assert.deepEqual(image.config.Entrypoint, ["/cnb/process/web"]);
+    assert.equal(image.config.WorkingDir, "/workspace");
+    const imageEnv = image.config.Env ?? [];
+    assert.ok(imageEnv.includes("CNB_LAYERS_DIR=/layers") && imageEnv.includes("CNB_APP_DIR=/workspace"), imageEnv.join(" "));
+    assert.match(imageEnv.find((e) => e.startsWith("PATH=")) ?? "", /^PATH=\/cnb\/process:/);
+  });
+
+  test("CNB-18, CNB-20, CNB-43, CNB-44: labels (the last buildpack wins), app slices, launch layers at their /layers paths, process types", () => {
     assert.equal(image.labels["org.example.conformance.who"], "env-b");
     assert.equal(image.labels["org.example.conformance.a"], "a");
     assert.equal(image.labels["org.example.conformance.b"], "b");
     assert.equal(image.labels["org.example.conformance.builds"], "1");
-    assert.deepEqual(image.config.Entrypoint, ["/cnb/process/web"]);
-    assert.equal(image.config.WorkingDir, "/workspace");
 
     const n = image.history.length;
     assert.equal(image.layers.length, n);
