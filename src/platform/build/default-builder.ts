@@ -136,9 +136,14 @@ async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
   const lockDir = join(o.cacheRoot, "stack", "default");
   await mkdir(lockDir, { recursive: true });
   const lockPath = join(lockDir, "trixie.lock.toml");
+  // The cached lock follows the shipped one: a new paketo with a new lock replaces it.
   const shipped = defaultLockPath(stackFile);
-  const cachedLock = await readFile(lockPath).catch(() => undefined);
-  if (!cachedLock) await copyFile(shipped, lockPath);
+  const shippedHash = createHash("sha256").update(await readFile(shipped)).digest("hex");
+  const from = await readFile(`${lockPath}.from`, "utf8").catch(() => undefined);
+  if (from?.trim() !== shippedHash) {
+    await copyFile(shipped, lockPath);
+    await writeFile(`${lockPath}.from`, `${shippedHash}\n`);
+  }
   const debCacheDir = debian.defaultCacheDir({ PAKETO_CACHE: o.cacheRoot });
   const create = (update: boolean) =>
     createStack({
@@ -159,7 +164,8 @@ async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
   try {
     created = await create(false);
   } catch (e) {
-    if (!(e instanceof StackError) || e.code !== "STACK_PACKAGE_GONE") throw e;
+    // Debian dropped a locked version, or the lock does not match the stack file: re-resolve once.
+    if (!(e instanceof StackError) || (e.code !== "STACK_PACKAGE_GONE" && e.code !== "STACK_LOCK")) throw e;
     o.log.warn(`${e.message}; re-resolving the stack against the current Debian index`);
     created = await create(true);
     await writeLockFile(lockPath, created.lock);
