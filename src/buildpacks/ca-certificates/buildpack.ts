@@ -69,15 +69,18 @@ export const caCertificates = (deps: CaCertsDeps) =>
         const layer = await ctx.layers.uncached("ca-certificates", { build: true, launch: embed });
         // The build's trust starts from what it trusts now: SSL_CERT_FILE if set, else the system bundle.
         const source = ctx.env.SSL_CERT_FILE || deps.systemBundle;
-        const system = await readOptional(source);
+        let system = await readOptional(source);
         if (system === undefined) ctx.logger.warning(`no system CA bundle at ${source}: the build trusts only the bound certificates through SSL_CERT_FILE`);
+        // What Node.js trusts already (NODE_EXTRA_CA_CERTS, e.g. the platform's host trust) stays trusted.
+        const nodeExtra = ctx.env.NODE_EXTRA_CA_CERTS && ctx.env.NODE_EXTRA_CA_CERTS !== source ? await readOptional(ctx.env.NODE_EXTRA_CA_CERTS) : undefined;
+        if (nodeExtra) system = `${system ?? ""}${system && !system.endsWith("\n") ? "\n" : ""}${nodeExtra}`;
         const paths = await writeTrustStore(layer.path, certs, system);
-        if (ctx.env.NODE_EXTRA_CA_CERTS) ctx.logger.warning(`NODE_EXTRA_CA_CERTS=${ctx.env.NODE_EXTRA_CA_CERTS} is replaced by the bound certificates for the rest of the build`);
 
         let env = layerEnv()
           .override("SSL_CERT_FILE", paths.bundle, { scope: "build" })
           .append("SSL_CERT_DIR", paths.certsDir, { delim: ":", scope: "build" })
-          .override("NODE_EXTRA_CA_CERTS", paths.extra, { scope: "build" });
+          // At build Node.js gets the whole bundle: the bound certificates plus what the build trusted before.
+          .override("NODE_EXTRA_CA_CERTS", paths.bundle, { scope: "build" });
         if (embed) {
           // At launch the run image's own bundle stays SSL_CERT_FILE, so a rebase that updates it
           // takes effect; the bound certificates come from the CApath dir and NODE_EXTRA_CA_CERTS.

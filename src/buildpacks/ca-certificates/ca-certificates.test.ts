@@ -71,7 +71,7 @@ test("ca-certificates: the layer holds one PEM per certificate, hash links, the 
     assert.deepEqual(
       Object.fromEntries(Object.entries(layer.files).filter(([f]) => f.startsWith("env"))),
       {
-        "env.build/NODE_EXTRA_CA_CERTS.override": join(dir, "extra-ca-certificates.crt"),
+        "env.build/NODE_EXTRA_CA_CERTS.override": join(dir, "ca-certificates.crt"),
         "env.build/SSL_CERT_DIR.append": certsDir,
         "env.build/SSL_CERT_DIR.delim": ":",
         "env.build/SSL_CERT_FILE.override": join(dir, "ca-certificates.crt"),
