@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -118,6 +118,8 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     writeFileSync(join(tmp.path, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     openssl(["x509", "-req", "-in", join(tmp.path, "server.csr"), "-CA", join(binding, "ca.pem"), "-CAkey", join(binding, "ca.key"), "-CAcreateserial", "-CAserial", join(tmp.path, "ca.srl"), "-days", "2", "-extfile", join(tmp.path, "san.ext"), "-out", join(app, "tls/server.crt")]);
     execFileSync("rm", [join(binding, "ca.key")]);
+    // The app's files belong to the build user; the run user shares only its group (CNB-31).
+    chmodSync(join(app, "tls/server.key"), 0o640);
     writeFileSync(join(binding, "type"), "ca-certificates\n");
     const b = await build("ca-binding", app, ["--env", "BP_NODE_RUN_SCRIPTS=check-ca", "--binding", `ca=${binding}`]);
     assert.match(b.stderr, /build-time TLS check: trusted/);
