@@ -160,15 +160,18 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
   }
   const inLayer = (path: string): string => (path.startsWith("/") ? path : join(layer.path, path));
   const entry = inLayer(meta.entry);
-  // Wrappers, written every build: their absolute paths follow the layer.
-  await rm(binDir, { recursive: true, force: true });
-  await mkdir(binDir, { recursive: true });
-  for (const [bin, target] of Object.entries(names)) {
-    const run = target.startsWith("exec:") ? `exec ${quote(inLayer(target.slice(5)))}` : `exec node ${quote(inLayer(target))}`;
-    await writeFile(join(binDir, bin), `#!/bin/sh\n${run} "$@"\n`);
-    await chmod(join(binDir, bin), 0o755);
+  // Wrappers: written with the layer. A kept layer has them already (its path never changes), and
+  // leaving its files alone lets the platform link it from its restore copy again next time.
+  if (layer.state.kind !== "restored") {
+    await rm(binDir, { recursive: true, force: true });
+    await mkdir(binDir, { recursive: true });
+    for (const [bin, target] of Object.entries(names)) {
+      const run = target.startsWith("exec:") ? `exec ${quote(inLayer(target.slice(5)))}` : `exec node ${quote(inLayer(target))}`;
+      await writeFile(join(binDir, bin), `#!/bin/sh\n${run} "$@"\n`);
+      await chmod(join(binDir, bin), 0o755);
+    }
+    await writeFile(join(layer.path, "bins.json"), JSON.stringify(names));
   }
-  await writeFile(join(layer.path, "bins.json"), JSON.stringify(names));
   await layer.write(meta);
   return { name: req.name, version: meta.version, argv: meta.runner === "exec" ? [entry] : ["node", entry], binDir };
 }

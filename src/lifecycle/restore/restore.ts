@@ -2,7 +2,7 @@
 // image, cache=true layers' files from the cache, and the SBOM files of restored layers.
 // read -> decide (plan.ts, pure) -> apply (here).
 import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, readdir, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, readdir, rm, symlink } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { join, posix } from "node:path";
@@ -19,6 +19,7 @@ import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
 import { type Cache, type CacheMetadata, emptyCacheMetadata, writerOf } from "../cache/index.js";
 import { type LayerFactory, type PhaseLog, quietLog, readGroup, writeFileAtomic } from "../export/index.js";
+import { keepTree, restoreFromTree } from "./trees.js";
 import { RestoreError } from "./errors.js";
 import { type LayerRestore, planRestore } from "./plan.js";
 
@@ -87,7 +88,14 @@ export async function restore(inputs: RestoreInputs): Promise<RestoreResult> {
         if (!layer) throw new Error(`the cache has no layer ${r.contents}`);
         const path = inputs.layers ? await inputs.layers.importBlob(layer) : undefined;
         const source = path ? localLayer(layer, path) : layer;
-        await extractLayerDir(source, `${L}/${escapeId(r.buildpackId)}/${r.layer}`, dir, `cache layer ${id}`);
+        // Linked from the copy kept by an earlier restore when there is a valid one (trees.ts).
+        const trees = inputs.layers ? join(inputs.layers.dir, "trees") : undefined;
+        const diffId = await layer.diffId();
+        await rm(dir, { recursive: true, force: true });
+        if (!trees || !(await restoreFromTree(trees, diffId, dir))) {
+          await extractLayerDir(source, `${L}/${escapeId(r.buildpackId)}/${r.layer}`, dir, `cache layer ${id}`);
+          if (trees && (await lstat(dir)).isDirectory()) await keepTree(trees, diffId, dir);
+        }
         if (path) adopted.push({ r, dir, layer, path });
         result.contents.push(id);
         log.info(`Restored data for ${id} from ${(inputs.cache as Cache).name}`);

@@ -36,6 +36,7 @@ import { copyBindings } from "./bindings.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
 import { checkEnvName, groupField, type Project, projectEnv, projectMetadataOf, readProject } from "./project.js";
 import { ensureDefaultBuilder } from "./default-builder.js";
+import { detectMemo, treeDigest } from "./detect-memo.js";
 import { copyApp, type WorkspaceFilter } from "./workspace.js";
 
 /** The Platform API paketo speaks to buildpacks and records in images. */
@@ -298,7 +299,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
     const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
     const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
-    await copyApp(o.appDir, paths.host.workspace, filter);
+    const copied = await copyApp(o.appDir, paths.host.workspace, filter);
     await mkdir(paths.host.layers, { recursive: true });
     if (o.bindings && Object.keys(o.bindings).length > 0) {
       await copyBindings(o.bindings, join(paths.host.platform, "bindings"));
@@ -324,8 +325,25 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     if (o.onProgress) factoryOpts.onProgress = o.onProgress;
     const factory = openLayerFactory(factoryOpts);
     const cache = openBuildCache(o);
-    // detect and build time themselves (with a line per buildpack in the summary).
-    const detected = await detect({ paths, exec, platformApi, order: planned.order, runImageTarget: target, store }, { runner, log });
+    // detect and build time themselves (with a line per buildpack in the summary). A detection
+    // whose inputs are all unchanged since this destination's last build is reused (detect-memo.ts).
+    const memo = planned.buildpacksDir || o.clearCache ? undefined : await detectMemo({
+      cacheRoot: o.cacheRoot,
+      dest: o.dest,
+      inputs: {
+        builder: await builderImage.digest(),
+        order: planned.order,
+        app: copied.fingerprint,
+        env,
+        bindings: await treeDigest(join(paths.host.platform, "bindings")),
+        buildConfig: await treeDigest(join(buildConfigDir, "env")),
+        target,
+        platformApi: PLATFORM_API,
+        sandbox: o.sandbox,
+      },
+    });
+    const detected = (memo && (await memo.replay(paths.host.layers, log))) ?? (await detect({ paths, exec, platformApi, order: planned.order, runImageTarget: target, store }, { runner, log }));
+    if (memo && !memo.hit) await memo.save(detected);
     const restored = await log.time("restore", () =>
       restore({
         layersDir: paths.host.layers,

@@ -1,4 +1,5 @@
 import { copyFile, lstat, mkdir, readdir, readlink, symlink, chmod } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import ignore from "ignore";
 import { PaketoError } from "../../errors/index.js";
@@ -16,7 +17,7 @@ export interface WorkspaceFilter {
  * build; special files (sockets, fifos, devices) are left out. Modes are kept (executable bits
  * matter to buildpacks); times are not (export fixes them anyway).
  */
-export async function copyApp(src: string, dest: string, filter: WorkspaceFilter = {}): Promise<{ files: number; bytes: number }> {
+export async function copyApp(src: string, dest: string, filter: WorkspaceFilter = {}): Promise<{ files: number; bytes: number; fingerprint: string }> {
   const st = await lstat(src).catch((e: unknown) => {
     throw new PaketoError("PLATFORM_APP_DIR", `the app directory ${src} cannot be read`, { cause: e, hint: "pass the app with --path DIR" });
   });
@@ -24,6 +25,8 @@ export async function copyApp(src: string, dest: string, filter: WorkspaceFilter
   const inc = filter.include?.length ? ignore().add([...filter.include]) : undefined;
   const exc = filter.exclude?.length ? ignore().add([...filter.exclude]) : undefined;
   const stats = { files: 0, bytes: 0 };
+  // What was copied, by name, type, mode, size and mtime: equal fingerprints, equal workspaces.
+  const fp = createHash("sha256");
   const walk = async (dir: string) => {
     const names = (await readdir(dir)).sort();
     for (const name of names) {
@@ -34,6 +37,7 @@ export async function copyApp(src: string, dest: string, filter: WorkspaceFilter
       if (exc?.ignores(probe)) continue;
       const out = join(dest, rel);
       if (s.isDirectory()) {
+        fp.update(`d\0${rel}\0${s.mode}\n`);
         await mkdir(out, { recursive: true });
         await walk(abs);
         await chmod(out, s.mode & 0o7777);
@@ -43,8 +47,11 @@ export async function copyApp(src: string, dest: string, filter: WorkspaceFilter
       if (inc && !inc.ignores(rel)) continue;
       if (s.isSymbolicLink()) {
         await mkdir(join(out, ".."), { recursive: true });
-        await symlink(await readlink(abs), out);
+        const target = await readlink(abs);
+        fp.update(`l\0${rel}\0${target}\n`);
+        await symlink(target, out);
       } else if (s.isFile()) {
+        fp.update(`f\0${rel}\0${s.mode}\0${s.size}\0${s.mtimeMs}\n`);
         await mkdir(join(out, ".."), { recursive: true });
         await copyFile(abs, out);
         await chmod(out, s.mode & 0o777);
@@ -55,5 +62,5 @@ export async function copyApp(src: string, dest: string, filter: WorkspaceFilter
   };
   await mkdir(dest, { recursive: true });
   await walk(src);
-  return stats;
+  return { ...stats, fingerprint: fp.digest("hex") };
 }
