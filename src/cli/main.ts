@@ -95,7 +95,12 @@ main(process.argv.slice(2)).then(
     }
     if (isPaketoError(e)) {
       const cause = e.cause !== undefined ? rootCause(e) : undefined;
-      const because = cause && !e.message.includes(cause) ? `: ${cause}` : "";
+      // The root cause is added unless the message already says it (compared without the code
+      // rootCause appends, and by its first line, since TOML errors carry context lines).
+      let inner: unknown = e;
+      while (inner instanceof Error && inner.cause !== undefined && inner.cause !== inner) inner = inner.cause;
+      const said = inner instanceof Error ? (inner.message.split("\n")[0] ?? "").trim() : String(inner);
+      const because = cause && !e.message.includes(said) ? `: ${cause}` : "";
       process.stderr.write(`paketo: error: ${e.message}${because}\n`);
       if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
       if (process.env.PAKETO_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
