@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as oci from "../oci/index.js";
+import { validateCycloneDx, validateSpdx } from "../sbom/testing.js";
 import { type CountingProxy, run, startCountingProxy, startRegistry, tarOf, tempDir, type TestRegistry, writeTree } from "../testing/index.js";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/paketo");
@@ -167,7 +168,18 @@ test("inspect shows a CNB app image's buildpacks, processes, run image, base ima
 test("sbom download writes the SBOM layer keeping layers/sbom/launch/<bp>/... and fails clearly without one", async () => {
   const out = join(tmp.path, "sbom-out");
   const files = (await ok(["sbom", "download", `docker://${host}/app:1`, "--output-dir", out])).split("\n");
-  assert.deepEqual(files, ["layers/sbom/launch/test_greeting/greeting/sbom.cdx.json", "layers/sbom/launch/test_greeting/sbom.cdx.json"]);
+  assert.deepEqual(files, ["layers/sbom/launch/test_greeting/greeting/sbom.cdx.json", "layers/sbom/launch/test_greeting/sbom.cdx.json", "sbom.cdx.json", "sbom.spdx.json"]);
+  // The image SBOM: the buildpack's component plus the run image's OS packages, valid in both
+  // formats per the official schemas and tools, and the same bytes when downloaded again.
+  const merged = readFileSync(join(out, "sbom.cdx.json"), "utf8");
+  await validateCycloneDx(merged);
+  validateSpdx(readFileSync(join(out, "sbom.spdx.json"), "utf8"));
+  const names = (JSON.parse(merged) as { components: Array<{ name: string; purl?: string }> }).components;
+  assert.ok(names.some((c) => c.name === "greet"), "the buildpack's component");
+  assert.ok(names.some((c) => c.purl?.startsWith("pkg:deb/debian/libc6@")), "the run image's OS packages");
+  const again = join(tmp.path, "sbom-out-2");
+  await ok(["sbom", "download", `docker://${host}/app:1`, "--output-dir", again]);
+  assert.equal(readFileSync(join(again, "sbom.cdx.json"), "utf8"), merged);
   const layerSbom = JSON.parse(readFileSync(join(out, "layers/sbom/launch/test_greeting/greeting/sbom.cdx.json"), "utf8"));
   assert.equal(layerSbom.components[0].name, "greet");
   JSON.parse(readFileSync(join(out, "layers/sbom/launch/test_greeting/sbom.cdx.json"), "utf8"));

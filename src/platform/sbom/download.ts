@@ -135,14 +135,20 @@ export interface ImageSbomResult {
   skipped: string[];
 }
 
-/** The run image's OS package SBOM (`/cnb/sbom/bom.cdx.json`, as our stacks write it), from the image's run image layers, top down. */
+/**
+ * The run image's OS package SBOM (`/cnb/sbom/sbom.cdx.json`, as our stacks write it): from the
+ * layer the `io.buildpacks.base.sbom` label names, else the run image's layers, top down.
+ */
 async function runImageSbom(image: Image, md: LifecycleMetadata): Promise<string | undefined> {
-  const diffIds = (await image.configFile()).rootfs.diff_ids;
+  const config = await image.configFile();
+  const diffIds = config.rootfs.diff_ids;
   const layers = await image.layers();
   const top = md.runImage?.topLayer ? diffIds.indexOf(md.runImage.topLayer as Digest) : -1;
+  const labelled = diffIds.indexOf((config.config.Labels?.["io.buildpacks.base.sbom"] ?? "") as Digest);
+  const candidates = labelled >= 0 ? [labelled] : Array.from({ length: top + 1 }, (_, i) => top - i);
   const tmp = await mkdtemp(join(tmpdir(), "paketo-sbom-"));
   try {
-    for (let i = top; i >= 0; i--) {
+    for (const i of candidates) {
       await extract.extractLayer(layers[i] as Layer, tmp, {
         whiteouts: "ignore",
         devices: "skip",
@@ -163,7 +169,7 @@ async function runImageSbom(image: Image, md: LifecycleMetadata): Promise<string
   }
 }
 
-const RUN_IMAGE_SBOM = "cnb/sbom/bom.cdx.json";
+const RUN_IMAGE_SBOM = "cnb/sbom/sbom.cdx.json";
 
 /**
  * One SBOM for the whole image, in CycloneDX and SPDX: every buildpack's CycloneDX document from
