@@ -35,6 +35,16 @@ async function build(app: string, dir: string, extra: string[] = []): Promise<Bu
   return { layout, image: `oci:${layout}`, stderr: r.stderr };
 }
 
+/** Each layer's compressed size and its history line. */
+function layerSizes(layout: string): Array<{ size: number; by: string }> {
+  const blob = (d: string) => readFileSync(join(layout, "blobs", ...d.split(":")));
+  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
+  const manifest = JSON.parse(blob(index.manifests[0]?.digest as string).toString()) as { config: { digest: string }; layers: Array<{ size: number }> };
+  const config = JSON.parse(blob(manifest.config.digest).toString()) as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
+  const history = (config.history ?? []).filter((h) => !h.empty_layer);
+  return manifest.layers.map((l, i) => ({ size: l.size, by: history[i]?.created_by ?? "" }));
+}
+
 function names(layout: string): string[] {
   return readOciLayout(layout).layers.flatMap((l) => tarNames(l));
 }
@@ -61,6 +71,28 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     assert.ok(files.some((f) => f.endsWith("node_modules/express/package.json")), "express is in the image");
     assert.ok(!files.some((f) => f.includes("node_modules/is-number/")), "the devDependency is not in the image");
     assert.ok(!files.some((f) => f.includes("_cacache/") || f.includes("/.npm/")), "no npm cache in the image");
+    // Size: the image is Node.js plus node_modules plus at most 35 MB (compressed) of the rest.
+    const sizes = layerSizes(b.layout);
+    const node = sizes.find((l) => l.by.includes("'node'"));
+    const modules = sizes.find((l) => l.by.includes("'launch-modules'"));
+    assert.ok(node && modules, JSON.stringify(sizes));
+    const rest = sizes.reduce((n, l) => n + l.size, 0) - node.size - modules.size;
+    assert.ok(rest <= 35 * 1024 * 1024, `everything but Node.js and node_modules is ${(rest / 1048576).toFixed(1)} MiB`);
+  });
+
+  test("npm rebuilds: no change reuses detection and every layer; a one-line change runs no install", async () => {
+    const dir = appCopy("npm-lock", join(tmp.path, "rebuild"));
+    const first = await build("npm-lock", dir);
+    const again = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /Reusing the previous build's detection/);
+    assert.match(again.stderr, /0 layers created/);
+    writeFileSync(join(dir, "server.js"), `${readFileSync(join(dir, "server.js"), "utf8")}// one more line\n`);
+    const changed = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stderr, /Reusing cached layer \/layers\/paketo-buildpacks_npm-install\/launch-modules/);
+    assert.doesNotMatch(changed.stderr, /Running 'npm ci/);
+    assert.match(changed.stderr, /1 layers created/, "only the app layer is new");
   });
 
   test("npm without a lockfile: npm install", async () => {

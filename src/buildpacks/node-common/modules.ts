@@ -99,8 +99,9 @@ export async function removeSourceModules(ctx: BuildContext, project: Project): 
 
 /**
  * Installs the project's modules into layers and links them:
- * - `launch-modules` (launch, cached): production dependencies only; also the build-time tree when
- *   the build needs node_modules and there is nothing to prune;
+ * - `launch-modules` (launch, cached): production dependencies only (all of them when NODE_ENV is
+ *   not production); also the build-time tree when the build needs node_modules and there is
+ *   nothing to prune;
  * - `build-modules` (build, cached), only when a later buildpack needs node_modules at build time
  *   (plan `node_modules` with `build = true`) and there are devDependencies: the full tree, linked
  *   during the build; `PAKETO_NODE_MODULES_LAUNCH` tells that buildpack where to point the link after.
@@ -108,7 +109,10 @@ export async function removeSourceModules(ctx: BuildContext, project: Project): 
  */
 export async function installModules(ctx: BuildContext, project: Project, strategy: InstallStrategy, node: NodeInfo): Promise<void> {
   const needBuild = neededAtBuild(ctx);
-  const separate = needBuild && hasDevDependencies(project.packageJson);
+  // NODE_ENV other than production (Paketo's switch, e.g. for `vue-cli-service serve` or `ng serve`
+  // start scripts): devDependencies stay in the image.
+  const devAtLaunch = (ctx.env.NODE_ENV ?? "production") !== "production";
+  const separate = needBuild && !devAtLaunch && hasDevDependencies(project.packageJson);
   const nm = join(project.dir, "node_modules");
   const pm = strategy.pm;
   await removeSourceModules(ctx, project);
@@ -160,7 +164,8 @@ export async function installModules(ctx: BuildContext, project: Project, strate
     );
     await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: "launch" }));
   } else {
-    const kind = needBuild ? "full" : "production";
+    const kind = needBuild || devAtLaunch ? "full" : "production";
+    if (devAtLaunch && hasDevDependencies(project.packageJson)) ctx.logger.process(`NODE_ENV=${ctx.env.NODE_ENV}: devDependencies are kept in the image`);
     const key = sha256(base, kind);
     launch = await modulesLayer("launch-modules", { build: needBuild, launch: true }, key);
     if (launch.state.kind === "restored") reuse(launch);

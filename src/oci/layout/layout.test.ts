@@ -89,6 +89,20 @@ test("writing a tag replaces that tag's entry and keeps the others", async (t) =
   ]);
 });
 
+test("writing without a tag replaces the untagged entry (as containers/image does), so the layout still reads without a tag", async (t) => {
+  const d = tempDir();
+  t.after(d.cleanup);
+  const [one, two, tagged] = [await randomImage(1), await randomImage(1), await randomImage(1)];
+  await writeLayout(d.path, { kind: "image", image: tagged }, { tag: "keep" });
+  await writeLayout(d.path, { kind: "image", image: one });
+  await writeLayout(d.path, { kind: "image", image: two });
+  const entries = (await readIndexEntries(d.path)).map((e) => [e.descriptor.annotations?.[REF_NAME], e.descriptor.digest]);
+  assert.deepEqual(entries, [
+    ["keep", await tagged.digest()],
+    [undefined, await two.digest()],
+  ]);
+});
+
 test("reading without a tag needs a single image; errors list the tags there", async (t) => {
   const d = tempDir();
   t.after(d.cleanup);

@@ -40,11 +40,9 @@ export async function writeLayout(dir: string, artifact: Artifact, opts: WriteLa
       dir,
       (entries) => ({
         entries: [
-          ...entries.filter((e) =>
-            opts.tag !== undefined
-              ? refName(e.descriptor) !== opts.tag
-              : !(refName(e.descriptor) === undefined && e.descriptor.digest === root.digest),
-          ),
+          // The entry with the same name is replaced; "no name" is a name too, as containers/image
+          // treats it, so writing `oci:DIR` again replaces the untagged image instead of adding one.
+          ...entries.filter((e) => refName(e.descriptor) !== opts.tag),
           indexEntry(root, opts.tag),
         ],
         result: undefined,
