@@ -8,6 +8,6 @@ export { type DetectInputs, type DetectDeps, type DetectResult, detect, orderFro
 export { type BuildInputs, type BuildDeps, type BuildResult, type BuiltBuildpack, type BuiltLayer, type SbomFile, build } from "./build/index.js";
 export { type ExportInputs, type ExportResult, type ExportedLayerInfo, type PhaseLog, ExportError, exportImage, saveImage, writeReport, planExport, LayerFactory, openLayerFactory, pruneLayerCache, type LayerFactoryOptions } from "./export/index.js";
 export { type AnalyzeInputs, type AnalyzeResult, AnalyzeError, analyze, digestReference, labelImageName, readImage } from "./analyze/index.js";
-export { type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore } from "./restore/index.js";
+export { type Lent, type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore, returnTrees } from "./restore/index.js";
 export { type Cache, type CacheMetadata, type SaveCacheInputs, type SaveCacheResult, CacheError, openCacheDir, openCacheImage, saveCache } from "./cache/index.js";
 export { type RebaseInputs, type RebaseResult, RebaseError, rebase, rebaseImage } from "./rebase/index.js";

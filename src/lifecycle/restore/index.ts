@@ -2,3 +2,4 @@
 export { restore, extractLayerDir, type RestoreInputs, type RestoreResult } from "./restore.js";
 export { planRestore, type LayerRestore, type RestorePlan } from "./plan.js";
 export { RestoreError, RESTORE_EXIT_CODE, type RestoreErrorCode } from "./errors.js";
+export { returnTrees, type Lent } from "./trees.js";

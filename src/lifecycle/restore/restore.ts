@@ -19,7 +19,7 @@ import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
 import { type Cache, type CacheMetadata, emptyCacheMetadata, writerOf } from "../cache/index.js";
 import { type LayerFactory, type PhaseLog, quietLog, readGroup, writeFileAtomic } from "../export/index.js";
-import { keepTree, restoreFromTree } from "./trees.js";
+import { keepTree, type Lent, restoreFromTree } from "./trees.js";
 import { RestoreError } from "./errors.js";
 import { type LayerRestore, planRestore } from "./plan.js";
 
@@ -54,6 +54,8 @@ export interface RestoreResult {
   skipped: string[];
   /** The cache's metadata, as read. */
   cacheMetadata: CacheMetadata;
+  /** Layers moved in from kept copies: give them back with `returnTrees` once the build is done with them. */
+  lent: Lent[];
 }
 
 const CONCURRENCY = 3;
@@ -66,7 +68,7 @@ export async function restore(inputs: RestoreInputs): Promise<RestoreResult> {
   const group = inputs.group ?? (await wrap(() => readGroup(inputs.groupPath ?? join(inputs.layersDir, "group.toml"))));
   const cacheMetadata = inputs.cache ? await wrap(() => (inputs.cache as Cache).metadata()) : emptyCacheMetadata();
   const plan = planRestore({ buildpacks: group, previous: inputs.previousMetadata, cache: cacheMetadata, platformApi, ...(inputs.skipLayers ? { skipLayers: true } : {}) });
-  const result: RestoreResult = { metadata: [], contents: [], skipped: [], cacheMetadata };
+  const result: RestoreResult = { metadata: [], contents: [], skipped: [], cacheMetadata, lent: [] };
 
   for (const s of plan.stores) {
     const dir = join(inputs.layersDir, escapeId(s.buildpackId));
@@ -92,7 +94,8 @@ export async function restore(inputs: RestoreInputs): Promise<RestoreResult> {
         const trees = inputs.layers ? join(inputs.layers.dir, "trees") : undefined;
         const diffId = await layer.diffId();
         await rm(dir, { recursive: true, force: true });
-        if (!trees || !(await restoreFromTree(trees, diffId, dir))) {
+        if (trees && (await restoreFromTree(trees, diffId, dir))) result.lent.push({ diffId, dir });
+        else {
           await extractLayerDir(source, `${L}/${escapeId(r.buildpackId)}/${r.layer}`, dir, `cache layer ${id}`);
           if (trees && (await lstat(dir)).isDirectory()) await keepTree(trees, diffId, dir);
         }

@@ -1,8 +1,9 @@
 // `paketo build`: the phases of the CNB lifecycle run in this process, each buildpack in the
 // sandbox, the result written to any transport. Inputs are explicit (app dir, builder, run image,
 // caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
 import {
   LIFECYCLE_METADATA_LABEL,
@@ -24,6 +25,8 @@ import {
   digestReference,
   exportImage,
   labelImageName,
+  type Lent,
+  returnTrees,
   openCacheDir,
   openCacheImage,
   openLayerFactory,
@@ -168,7 +171,7 @@ async function dependencySourcesEnv(o: BuildOptions): Promise<Record<string, str
   };
   if (!o.network) files["PAKETO_OFFLINE.override"] = "true";
   try {
-    files["npm_config_registry.default"] = (await npm.registryFromConfig(process.env)).url;
+    files["npm_config_registry.default"] = (await npm.registryFromConfig(process.env, undefined, { npmConfigGet: npmDefaultRegistry(o.cacheRoot) })).url;
   } catch {
     // No npm configuration and no npm: buildpacks that need the registry say so themselves.
   }
@@ -201,6 +204,37 @@ async function writeHostTrust(buildConfigDir: string, rootfs: string, sandboxDir
   await writeFile(join(buildConfigDir, "ca-certificates.crt"), `${blocks.join("\n")}\n`);
   const path = `${sandboxDir}/ca-certificates.crt`;
   return { "NODE_EXTRA_CA_CERTS.default": path, "SSL_CERT_FILE.default": path };
+}
+
+/**
+ * `npm config get registry` (npm's own default, asked only when no npmrc or env names a registry),
+ * remembered per npm installation: starting npm costs 0.3 s, a warm rebuild's budget is 2 s.
+ */
+function npmDefaultRegistry(cacheRoot: string): (env: npm.Env) => Promise<string | undefined> {
+  return async (env) => {
+    const dirs = (env.PATH ?? "").split(":").filter(Boolean);
+    let id: string | undefined;
+    for (const d of dirs) {
+      const st = await stat(join(d, "npm")).catch(() => undefined);
+      if (st?.isFile()) {
+        id = `${await realpath(join(d, "npm"))}:${st.mtimeMs}`;
+        break;
+      }
+    }
+    if (id === undefined) return undefined;
+    const file = join(npm.defaultCacheDir({ PAKETO_CACHE: cacheRoot }), "default-registry.json");
+    const saved = await readFile(file, "utf8").then((t) => JSON.parse(t) as { id: string; url: string }, () => undefined);
+    if (saved?.id === id) return saved.url;
+    const url = await new Promise<string | undefined>((done) =>
+      execFile("npm", ["config", "get", "registry"], { env: env as NodeJS.ProcessEnv, timeout: 30_000 }, (err, out) => done(err ? undefined : out.trim() || undefined)),
+    );
+    if (url) {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(`${file}.${process.pid}`, JSON.stringify({ id, url }));
+      await rename(`${file}.${process.pid}`, file);
+    }
+    return url;
+  };
 }
 
 /** The builder's operator env (`/cnb/build-config` in its rootfs) plus the dependency-source env. */
@@ -275,6 +309,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
 
   await mkdir(join(o.cacheRoot, "work"), { recursive: true });
   const workDir = await mkdtemp(join(o.cacheRoot, "work", "build-"));
+  let lent: Lent[] = [];
   try {
     // The buildpacks: --buildpack, else project.toml's group, else the builder's order; pre/post around them.
     const fromProject = (which: "group" | "pre" | "post"): BuildpackRef[] =>
@@ -356,6 +391,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
         log,
       }),
     );
+    lent = restored.lent;
     await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, runImageTarget: target, store }, { runner, log });
     const exported = await log.time("export", async () => {
       const inputs: Parameters<typeof exportImage>[0] = {
@@ -382,6 +418,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
       restored: { metadata: restored.metadata.length, contents: restored.contents.length },
     };
   } finally {
+    // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
+    if (lent.length > 0) await returnTrees(join(o.cacheRoot, "layers", "trees"), lent).catch(() => 0);
     if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
   }
 }
