@@ -1,0 +1,51 @@
+# The peer for examples/typescript-app: compiled with devDependencies in a build stage, shipped
+# with production dependencies only. Build args and the `ca` secret as in express-app.Dockerfile.
+ARG BUILD_IMAGE
+ARG RUN_IMAGE
+
+FROM ${BUILD_IMAGE} AS node
+ARG NODE_URL
+ARG NODE_SHA512
+ARG NPM_URL
+ARG NPM_SHA512
+USER root
+RUN --mount=type=secret,id=ca,target=/etc/ssl/certs/ca-certificates.crt set -eu; \
+    curl -fsSL "$NODE_URL" -o /tmp/node.tgz; \
+    echo "$NODE_SHA512  /tmp/node.tgz" | sha512sum -c --quiet -; \
+    mkdir -p /opt/node /opt/npm; \
+    tar -xzf /tmp/node.tgz -C /opt/node --strip-components=1 --no-same-owner; \
+    curl -fsSL "$NPM_URL" -o /tmp/npm.tgz; \
+    echo "$NPM_SHA512  /tmp/npm.tgz" | sha512sum -c --quiet -; \
+    tar -xzf /tmp/npm.tgz -C /opt/npm --strip-components=1 --no-same-owner; \
+    ln -s /opt/npm/bin/npm-cli.js /opt/node/bin/npm; \
+    rm /tmp/node.tgz /tmp/npm.tgz
+ARG NPM_REGISTRY
+ENV PATH=/opt/node/bin:$PATH \
+    npm_config_registry=$NPM_REGISTRY \
+    npm_config_cafile=/etc/ssl/certs/ca-certificates.crt
+
+FROM node AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/etc/ssl/certs/ca-certificates.crt \
+    npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/etc/ssl/certs/ca-certificates.crt \
+    npm ci --omit=dev --no-audit --no-fund
+
+FROM ${RUN_IMAGE}
+COPY --from=node /opt/node/bin/node /usr/local/bin/node
+WORKDIR /workspace
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+ENV NODE_ENV=production PORT=8080
+USER 1002:1000
+CMD ["node", "dist/server.js"]
