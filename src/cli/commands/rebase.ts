@@ -1,4 +1,5 @@
-import { createBuildLog, rebase } from "../../lifecycle/index.js";
+import { createBuildLog, labelImageName, rebase } from "../../lifecycle/index.js";
+import { transport } from "../../oci/index.js";
 import { PLATFORM_API } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
@@ -14,7 +15,10 @@ export const command: Command = {
   args: [1, 1],
   async run(ctx, v, [image]) {
     const log = createBuildLog({ sink: (s) => ctx.stderr.write(s) });
-    const runImage = v["run-image"] as string | undefined;
+    // On the command line a bare name is the local store, as everywhere in the CLI (in labels it
+    // would mean a registry): say so explicitly for the lifecycle.
+    const given = v["run-image"] as string | undefined;
+    const runImage = given === undefined ? undefined : labelImageName(transport.parseImageName(given));
     const r = await rebase({
       appImage: image as string,
       ...(runImage !== undefined ? { runImage } : {}),

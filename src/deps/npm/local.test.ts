@@ -75,9 +75,12 @@ test("packument: asks for abbreviated metadata, caches it with its ETag and reva
   const doc = JSON.stringify(demoPackument(s.url, { integrity: sri("sha512", TARBALL) }));
   s.routes.set("/demo", (h) => (h["if-none-match"] === '"v1"' ? { status: 304, body: "" } : { body: doc, headers: { etag: '"v1"' } }));
   const cacheDir = cache(t);
-  const a = await packument("demo", { registry: s.url, cacheDir });
-  const b = await packument("demo", { registry: s.url, cacheDir });
+  const a = await packument("demo", { registry: s.url, cacheDir, maxAgeMs: 0 });
+  const b = await packument("demo", { registry: s.url, cacheDir, maxAgeMs: 0 });
   assert.deepEqual(a, b);
+  assert.equal(s.seen.length, 2);
+  // Within the max age the cached copy is used without a request.
+  assert.deepEqual(await packument("demo", { registry: s.url, cacheDir }), a);
   assert.equal(s.seen.length, 2);
   assert.match(String(s.seen[0]!.headers["accept"]), /^application\/vnd\.npm\.install-v1\+json/);
   assert.equal(s.seen[0]!.headers["if-none-match"], undefined);

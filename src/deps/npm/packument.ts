@@ -51,8 +51,15 @@ export interface RegistryOptions extends HttpOptions {
   cacheDir?: string;
   /** Never touch the network: cached copies only, and a clear error naming what is missing. */
   offline?: boolean;
+  /**
+   * A cached packument checked against the registry less than this long ago is used without asking
+   * again (default 5 minutes, the registry's own max-age for metadata; 0 always revalidates).
+   */
+  maxAgeMs?: number;
   onProgress?: OnProgress;
 }
+
+export const DEFAULT_METADATA_MAX_AGE_MS = 5 * 60_000;
 
 export const ACCEPT_ABBREVIATED = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 const ACCEPT_FULL = "application/json";
@@ -112,6 +119,8 @@ export function cacheDirOf(opts: RegistryOptions): string {
 interface CachedPackument {
   url: string;
   etag?: string;
+  /** When the registry last confirmed it (ms since the epoch). */
+  checkedAt?: number;
   packument: Packument;
 }
 
@@ -171,6 +180,8 @@ export async function packument(name: string, opts: RegistryOptions = {}): Promi
       hint: `run once with the network to fill the cache (${cacheDirOf(opts)})`,
     });
   }
+  const maxAge = opts.maxAgeMs ?? DEFAULT_METADATA_MAX_AGE_MS;
+  if (cached?.checkedAt !== undefined && Date.now() - cached.checkedAt >= 0 && Date.now() - cached.checkedAt < maxAge) return cached.packument;
   (opts.onProgress ?? noProgress)({ kind: "message", text: `metadata ${name}` });
   return withRetries(opts, async () => {
     const headers: Record<string, string> = { accept: opts.full ? ACCEPT_FULL : ACCEPT_ABBREVIATED };
@@ -185,6 +196,7 @@ export async function packument(name: string, opts: RegistryOptions = {}): Promi
     }
     if (res.status === 304 && cached) {
       await res.body?.cancel().catch(() => {});
+      await writeCached(path, { ...cached, checkedAt: Date.now() });
       return cached.packument;
     }
     if (res.status === 304) {
@@ -198,7 +210,7 @@ export async function packument(name: string, opts: RegistryOptions = {}): Promi
     }
     const p = parsePackument(text, name, url);
     const etag = res.headers.get("etag") ?? undefined;
-    await writeCached(path, etag ? { url: key, etag, packument: p } : { url: key, packument: p });
+    await writeCached(path, { url: key, ...(etag ? { etag } : {}), checkedAt: Date.now(), packument: p });
     return p;
   });
 }
