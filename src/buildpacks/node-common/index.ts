@@ -4,6 +4,8 @@ export { NodeError, type NodeErrorCode } from "./errors.js";
 export { runTool, lastLines, stripAnsi, exitText, nodeInfo, type NodeInfo, type ToolRun } from "./exec.js";
 export {
   loadProject,
+  buildProject,
+  installerPlan,
   projectDir,
   readPackageJson,
   hasDevDependencies,

@@ -178,3 +178,26 @@ export function sha256(...parts: (string | Uint8Array)[]): string {
   }
   return h.digest("hex");
 }
+
+/** The project a build works on: detection found its package.json, so its absence now is an error. */
+export async function buildProject(appDir: string, env: Env): Promise<Project> {
+  const project = await loadProject(appDir, env);
+  if (project === undefined) throw new NodeError("NODE_PACKAGE_JSON", "package.json is gone since detection");
+  return project;
+}
+
+/**
+ * The plan of a package-manager install buildpack: it provides its package manager and
+ * node_modules, and requires Node.js at build and launch, its package manager at build, and
+ * node_modules at launch (so it passes even where nothing else asks for node_modules).
+ */
+export function installerPlan(pm: "npm" | "yarn" | "pnpm") {
+  return {
+    provides: [{ name: pm }, { name: "node_modules" }],
+    requires: [
+      { name: "node", metadata: { build: true, launch: true } },
+      { name: pm, metadata: { build: true } },
+      { name: "node_modules", metadata: { launch: true } },
+    ],
+  };
+}

@@ -4,13 +4,14 @@
 import { join } from "node:path";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
+  buildProject,
   type Env,
   exists,
+  installerPlan,
   installModules,
   installPackageManager,
-  type LockfileKind,
   loadProject,
-  NodeError,
+  type LockfileKind,
   nodeInfo,
   type PackageSource,
   parsePackageManager,
@@ -48,19 +49,11 @@ export const npmInstall = (deps: NpmInstallDeps = { source: registrySource }) =>
     detect: async (ctx) => {
       const project = await loadProject(ctx.appDir, ctx.env);
       if (project === undefined) return fail("no package.json");
-      return pass({
-        provides: [{ name: "npm" }, { name: "node_modules" }],
-        requires: [
-          { name: "node", metadata: { build: true, launch: true } },
-          { name: "npm", metadata: { build: true } },
-          { name: "node_modules", metadata: { launch: true } },
-        ],
-      });
+      return pass(installerPlan("npm"));
     },
     build: async (ctx) => {
       ctx.logger.title(`${ctx.buildpack.name} ${ctx.buildpack.version}`);
-      const project = await loadProject(ctx.appDir, ctx.env);
-      if (project === undefined) throw new NodeError("NODE_PACKAGE_JSON", "package.json is gone since detection");
+      const project = await buildProject(ctx.appDir, ctx.env);
       const node = await nodeInfo(ctx.env, project.dir);
       const pm = await installPackageManager(ctx, npmRequest(project, ctx.env), node, deps.source(ctx.env));
       let lockfile: LockfileKind | undefined;

@@ -5,16 +5,17 @@
 import { join } from "node:path";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
+  buildProject,
   type Env,
+  installerPlan,
   installModules,
   installPackageManager,
   loadProject,
-  NodeError,
   nodeInfo,
   type PackageSource,
   parsePackageManager,
-  pnpmLockfileVersion,
   type PmRequest,
+  pnpmLockfileVersion,
   type Project,
   readIfExists,
   registrySource,
@@ -68,19 +69,11 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
       if (project === undefined) return fail("no package.json");
       const locked = (await readIfExists(join(project.dir, "pnpm-lock.yaml"))) !== undefined;
       if (!locked && parsePackageManager(project.packageJson, project.rel)?.name !== "pnpm") return fail("no pnpm-lock.yaml, and package.json names no pnpm packageManager");
-      return pass({
-        provides: [{ name: "pnpm" }, { name: "node_modules" }],
-        requires: [
-          { name: "node", metadata: { build: true, launch: true } },
-          { name: "pnpm", metadata: { build: true } },
-          { name: "node_modules", metadata: { launch: true } },
-        ],
-      });
+      return pass(installerPlan("pnpm"));
     },
     build: async (ctx) => {
       ctx.logger.title(`${ctx.buildpack.name} ${ctx.buildpack.version}`);
-      const project = await loadProject(ctx.appDir, ctx.env);
-      if (project === undefined) throw new NodeError("NODE_PACKAGE_JSON", "package.json is gone since detection");
+      const project = await buildProject(ctx.appDir, ctx.env);
       const lockText = await readIfExists(join(project.dir, "pnpm-lock.yaml"));
       const node = await nodeInfo(ctx.env, project.dir);
       const pm = await installPackageManager(ctx, pnpmRequest(project, ctx.env, lockText), node, deps.source(ctx.env));

@@ -5,13 +5,14 @@ import { join } from "node:path";
 import semver from "semver";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
+  buildProject,
   type Env,
   type InstalledPm,
+  installerPlan,
   installModules,
   installPackageManager,
   isBerryLockfile,
   loadProject,
-  NodeError,
   nodeInfo,
   type PackageSource,
   parsePackageManager,
@@ -136,19 +137,11 @@ export const yarnInstall = (deps: YarnInstallDeps = { source: registrySource }) 
       if (project === undefined) return fail("no package.json");
       const locked = (await readIfExists(join(project.dir, "yarn.lock"))) !== undefined;
       if (!locked && parsePackageManager(project.packageJson, project.rel)?.name !== "yarn") return fail("no yarn.lock, and package.json names no yarn packageManager");
-      return pass({
-        provides: [{ name: "yarn" }, { name: "node_modules" }],
-        requires: [
-          { name: "node", metadata: { build: true, launch: true } },
-          { name: "yarn", metadata: { build: true } },
-          { name: "node_modules", metadata: { launch: true } },
-        ],
-      });
+      return pass(installerPlan("yarn"));
     },
     build: async (ctx) => {
       ctx.logger.title(`${ctx.buildpack.name} ${ctx.buildpack.version}`);
-      const project = await loadProject(ctx.appDir, ctx.env);
-      if (project === undefined) throw new NodeError("NODE_PACKAGE_JSON", "package.json is gone since detection");
+      const project = await buildProject(ctx.appDir, ctx.env);
       const lockText = await readIfExists(join(project.dir, "yarn.lock"));
       const yarnrc = await readIfExists(join(project.dir, ".yarnrc.yml"));
       const node = await nodeInfo(ctx.env, project.dir);

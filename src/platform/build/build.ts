@@ -2,7 +2,7 @@
 // sandbox, the result written to any transport. Inputs are explicit (app dir, builder, run image,
 // caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PaketoError } from "../../errors/index.js";
 import {
@@ -27,6 +27,7 @@ import {
   labelImageName,
   type Lent,
   returnTrees,
+  writeFileAtomic,
   openCacheDir,
   openCacheImage,
   openLayerFactory,
@@ -230,8 +231,7 @@ function npmDefaultRegistry(cacheRoot: string): (env: npm.Env) => Promise<string
     );
     if (url) {
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(`${file}.${process.pid}`, JSON.stringify({ id, url }));
-      await rename(`${file}.${process.pid}`, file);
+      await writeFileAtomic(file, JSON.stringify({ id, url }));
     }
     return url;
   };

@@ -4,7 +4,7 @@
 // launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { debian } from "../../deps/index.js";
@@ -21,7 +21,7 @@ import {
   StackError,
   writeLockFile,
 } from "../../stack/index.js";
-import type { BuildLog } from "../../lifecycle/index.js";
+import { type BuildLog, writeFileAtomic } from "../../lifecycle/index.js";
 import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
 
 /** Where the default builder and its stack live in the local store. */
@@ -115,9 +115,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const digest = String(made.digest);
-    const tmp = `${markerPath}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ fingerprint, digest } satisfies Marker)}\n`);
-    await rename(tmp, markerPath);
+    await writeFileAtomic(markerPath, `${JSON.stringify({ fingerprint, digest } satisfies Marker)}\n`);
     o.log.info(`Created ${DEFAULT_BUILDER} (${made.builder.buildpacks.length} buildpacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return DEFAULT_BUILDER;
   } finally {

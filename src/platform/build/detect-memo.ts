@@ -7,10 +7,10 @@
 // detect afresh. A detect that reads something else (the clock, the network) is not memoised
 // correctly; no buildpack of ours does, and --clear-cache is the way out.
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type GroupFile, type PlanFile, stringifyGroupToml, stringifyPlanToml } from "../../cnb/index.js";
-import type { BuildLog } from "../../lifecycle/index.js";
+import { type BuildLog, writeFileAtomic } from "../../lifecycle/index.js";
 import { digestHex, sha256 } from "../../oci/index.js";
 
 interface Saved {
@@ -78,9 +78,7 @@ export async function detectMemo(o: { cacheRoot: string; dest: string; inputs: R
     },
     async save(result) {
       await mkdir(join(o.cacheRoot, "detect"), { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ key, group: result.group, plan: result.plan } satisfies Saved));
-      await rename(tmp, path);
+      await writeFileAtomic(path, JSON.stringify({ key, group: result.group, plan: result.plan } satisfies Saved));
     },
   };
 }
