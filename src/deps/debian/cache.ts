@@ -50,11 +50,17 @@ export class ContentCache {
     const final = this.path(e.sha256);
     await mkdir(join(this.dir, "sha256"), { recursive: true });
     const tmp = join(this.dir, "sha256", `.tmp-${e.sha256.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const out = createWriteStream(tmp);
+    // A failure can come while the file is still being opened: wait for the stream to close, or a
+    // pending open would create the file again after it was removed.
+    const closed = new Promise<void>((done) => out.once("close", () => done()));
     try {
-      await pipeline(source, new VerifyingStream(parseDigest(`sha256:${e.sha256}`), e.size, what), createWriteStream(tmp));
+      await pipeline(source, new VerifyingStream(parseDigest(`sha256:${e.sha256}`), e.size, what), out);
       await rename(tmp, final);
       return final;
     } catch (err) {
+      out.destroy();
+      await closed;
       await rm(tmp, { force: true });
       if (isPaketoError(err) && (err.code === "OCI_DIGEST_MISMATCH" || err.code === "OCI_SIZE_MISMATCH")) {
         throw new DepsError("DEBIAN_INTEGRITY", err.message, {

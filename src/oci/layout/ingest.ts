@@ -27,8 +27,9 @@ export async function beginIngest(root: string, opts: LockOptions = {}): Promise
     "registering a write",
     async () => {
       for (let attempt = 0; ; attempt++) {
-        await mkdir(privatePaths(root).ingest, { recursive: true });
         try {
+          // Inside the try: a writer tidying up can remove .paketo between mkdir -p's two steps.
+          await mkdir(privatePaths(root).ingest, { recursive: true });
           await writeFileAtomic(root, path, Buffer.from(JSON.stringify(me)));
           return;
         } catch (e) {
