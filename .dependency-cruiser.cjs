@@ -1,5 +1,5 @@
 // Module direction (see docs/architecture.md):
-//   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors;  buildpack-api -> cnb -> errors
+//   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors, fs;  buildpack-api -> cnb -> errors
 // A module is a top-level folder of src/. Other modules are reached only through their index.ts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -12,18 +12,32 @@ module.exports = {
       to: { path: "^src/(?!errors/)" },
     },
     {
+      name: "fs-is-the-bottom",
+      severity: "error",
+      comment: "src/fs (atomic writes, temp names, bounded reads, symlink-safe resolution) imports no other module: every module may use it",
+      from: { path: "^src/fs/" },
+      to: { path: "^src/(?!fs/)" },
+    },
+    {
+      name: "x509-is-a-pure-format",
+      severity: "error",
+      comment: "src/x509 (OpenSSL's subject-name hash of a certificate) imports no other module and does no I/O",
+      from: { path: "^src/x509/" },
+      to: { path: "^(src/(?!x509/)|(node:)?(fs|fs/promises|child_process|net|http|https|http2|dgram|dns|tls|worker_threads|cluster)$)" },
+    },
+    {
       name: "oci-knows-nothing-above-it",
       severity: "error",
       comment: "oci is the image toolkit: it may import errors only",
       from: { path: "^src/oci/" },
-      to: { path: "^src/(?!oci/|errors/)" },
+      to: { path: "^src/(?!oci/|errors/|fs/)" },
     },
     {
       name: "deps-stands-on-oci",
       severity: "error",
       comment: "deps (verified dependency sources: Debian archive, ...) may import errors and oci only",
       from: { path: "^src/deps/" },
-      to: { path: "^src/(?!deps/|oci/|errors/)" },
+      to: { path: "^src/(?!deps/|oci/|errors/|fs/)" },
     },
     {
       name: "sbom-is-a-pure-format",
@@ -40,14 +54,14 @@ module.exports = {
       severity: "error",
       comment: "stack (build and run images from Debian packages) may import errors, oci, deps and sbom only",
       from: { path: "^src/stack/" },
-      to: { path: "^src/(?!stack/|errors/|oci/|deps/|sbom/)" },
+      to: { path: "^src/(?!stack/|errors/|fs/|oci/|deps/|sbom/|x509/)" },
     },
     {
       name: "sandbox-stands-on-oci",
       severity: "error",
       comment: "sandbox runs processes in isolation; it may import errors and oci only",
       from: { path: "^src/sandbox/" },
-      to: { path: "^src/(?!sandbox/|oci/|errors/)" },
+      to: { path: "^src/(?!sandbox/|oci/|errors/|fs/)" },
     },
     {
       name: "cnb-is-pure-spec",
@@ -64,14 +78,14 @@ module.exports = {
       comment:
         "buildpack-api (what buildpacks are written on, bundled into every buildpack) may import errors and cnb only; its packaging/index.ts is a second entry point (esbuild) so bundles never include the bundler",
       from: { path: "^src/buildpack-api/" },
-      to: { path: "^src/(?!buildpack-api/|errors/|cnb/)" },
+      to: { path: "^src/(?!buildpack-api/|errors/|fs/|cnb/)" },
     },
     {
       name: "launcher-stands-alone",
       severity: "error",
       comment: "launcher (launch plan codec + the C launcher's build) may import errors only",
       from: { path: "^src/launcher/" },
-      to: { path: "^src/(?!launcher/|errors/)" },
+      to: { path: "^src/(?!launcher/|errors/|fs/)" },
     },
     {
       name: "platform-stands-below-cli",
@@ -79,21 +93,21 @@ module.exports = {
       comment:
         "platform (pack's role: distribution, builds, rebase) may import errors, oci, cnb, sandbox, launcher, sbom, lifecycle, stack, deps and buildpack-api; never cli",
       from: { path: "^src/platform/" },
-      to: { path: "^src/(?!platform/|errors/|oci/|cnb/|sandbox/|launcher/|sbom/|lifecycle/|stack/|deps/|buildpack-api/)" },
+      to: { path: "^src/(?!platform/|errors/|fs/|oci/|cnb/|sandbox/|launcher/|sbom/|lifecycle/|stack/|deps/|buildpack-api/)" },
     },
     {
       name: "lifecycle-stands-on-cnb",
       severity: "error",
       comment: "lifecycle (the CNB phases, in-process) may import errors, oci, cnb, sandbox, launcher and sbom only",
       from: { path: "^src/lifecycle/" },
-      to: { path: "^src/(?!lifecycle/|errors/|oci/|cnb/|sandbox/|launcher/|sbom/)" },
+      to: { path: "^src/(?!lifecycle/|errors/|fs/|oci/|cnb/|sandbox/|launcher/|sbom/)" },
     },
     {
       name: "buildpacks-stand-on-buildpack-api",
       severity: "error",
       comment: "our buildpacks (src/buildpacks) may import errors, cnb, buildpack-api, deps, sbom and oci only: they run in the sandbox, not in the platform",
       from: { path: "^src/buildpacks/" },
-      to: { path: "^src/(?!buildpacks/|errors/|cnb/|buildpack-api/|deps/|sbom/|oci/)" },
+      to: { path: "^src/(?!buildpacks/|errors/|fs/|cnb/|buildpack-api/|deps/|sbom/|oci/|x509/)" },
     },
     {
       name: "nothing-imports-cli",

@@ -3,6 +3,7 @@
 // calls back into the buildpack later, and a rebuild is a visible, typed decision.
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { exists } from "../fs/index.js";
 import { type LayerMetadataFile, type LayerName, type LayerTypes, parseLayerMetadata, parseLayerName, stringifyLayerMetadata, type Table } from "../cnb/index.js";
 import { BuildpackError } from "./errors.js";
 import type { LayerEnv } from "./layer-env.js";
@@ -73,12 +74,6 @@ async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** An executable run at launch (CNB-24): writes `NAME = "value"` lines to fd 3. Must run on the run image (no Node.js there). */
 export interface ExecD {

@@ -1,5 +1,5 @@
 // builder.toml, pack's builder configuration (CNB-68, CNB-69; not in the spec).
-import { type Fields, readToml, strip, type Table, writeToml } from "./fields.js";
+import { type Fields, readToml, strip, writeToml } from "./fields.js";
 import { type BuildpackId, type BuildpackVersion, parseBuildpackId, parseBuildpackVersion } from "./ids.js";
 import { type RunImageRef } from "./run.js";
 import { readTargets, type Target, targetsToToml } from "./targets.js";

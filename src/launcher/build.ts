@@ -1,11 +1,12 @@
 // Compiling the launcher (launcher/*.c at the package root) into a static binary. The platform
 // runs the build image's compiler (inside bubblewrap); tests run the host's gcc.
 import { spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
-import { chmod, copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempPath, writeFileAtomic } from "../fs/index.js";
 import { LauncherError } from "./errors.js";
 
 /** The C sources of the launcher. */
@@ -101,7 +102,7 @@ export async function buildLauncher(opts: BuildLauncherOptions): Promise<BuiltLa
     }
   }
 
-  const tmp = join(opts.outDir, `.launcher-${randomUUID()}.tmp`);
+  const tmp = tempPath(opts.outDir);
   try {
     const r = await run(opts.cc, [...LAUNCHER_CFLAGS, "-o", tmp, ...source.files], env);
     if (r.code !== 0) {
@@ -181,13 +182,7 @@ async function toCache(dir: string, key: string, bytes: Buffer, sha256: string):
   await placeFile(Buffer.from(`${sha256}\n`), join(dir, `${key}.sha256`));
 }
 
-/** Writes through a temporary file and a rename, so readers never see half a file. */
-async function placeFile(bytes: Buffer, path: string): Promise<void> {
-  const tmp = `${path}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(tmp, bytes, { mode: 0o755 });
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+/** Readers never see half a file. */
+function placeFile(bytes: Buffer, path: string): Promise<void> {
+  return writeFileAtomic(path, bytes, { mode: 0o755 });
 }

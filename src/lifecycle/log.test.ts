@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createBuildLog } from "./log.js";
-import { EXIT_CODES, LifecycleError, toLifecycleError } from "./exit-codes.js";
+import { EXIT_CODES, LifecycleError, toLifecycleError } from "./errors.js";
 import { CnbError } from "../cnb/index.js";
 import { PaketoError } from "../errors/index.js";
 

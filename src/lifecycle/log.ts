@@ -36,6 +36,12 @@ export interface BuildLog {
   summary(): string[];
 }
 
+/** Where a phase reports what it does: the build log (or anything with these three methods). */
+export type PhaseLog = Pick<BuildLog, "info" | "warn" | "debug">;
+
+/** A log that says nothing. */
+export const quietLog: PhaseLog = { info: () => {}, warn: () => {}, debug: () => {} };
+
 const INDENT = "  ";
 
 /** A multi-line message becomes several lines, each written with the same prefix. */

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { extract as tarExtract } from "tar-stream";
 import { dirname, join } from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { exists, tempPath } from "../fs/index.js";
 import { digestHex, extract, type Image, type Layer } from "../oci/index.js";
 import { SandboxError } from "./errors.js";
 
@@ -9,13 +10,6 @@ import { SandboxError } from "./errors.js";
 export const BUILD_MOUNT_POINTS = ["dev", "proc", "tmp", "workspace", "layers", "platform", "cnb/buildpacks", "cnb/build-config"] as const;
 /** Files the sandbox binds from the host when the network is on. */
 export const BUILD_MOUNT_FILES = ["etc/resolv.conf", "etc/hosts"] as const;
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * The root filesystem of an image, extracted once per stack of layers under `cacheDir` and reused by
@@ -129,7 +123,7 @@ async function extractOnce(
     return dest;
   }
   await mkdir(cacheDir, { recursive: true });
-  const tmp = join(cacheDir, `.tmp-${key.slice(0, 16)}-${randomBytes(4).toString("hex")}`);
+  const tmp = tempPath(cacheDir);
   try {
     await mkdir(tmp);
     for (const layer of layers) {

@@ -12,7 +12,8 @@ import { debian } from "../deps/index.js";
 import { extract, type Image, layer, mutate, transport } from "../oci/index.js";
 import { hasCommand, run, tempDir } from "../testing/index.js";
 import { createStack, type CreatedStack, debianArch } from "./create.js";
-import { defaultLayerCacheDir, defaultStackFile } from "./defaults.js";
+import { cacheLayout, paketoCacheRoot } from "../deps/index.js";
+import { defaultStackFile } from "./defaults.js";
 import { writeLockFile } from "./lockfile.js";
 import { SBOM_FILES } from "./sbom-layer.js";
 import { FLAVORS, type FlavorName, loadStackFile, type StackDefinition } from "./stack-file.js";
@@ -30,7 +31,7 @@ const roots: Partial<Record<FlavorName, string>> = {};
 before(async () => {
   def = await loadStackFile(defaultStackFile());
   lockPath = join(tmp.path, "trixie.lock.toml");
-  created = await createStack({ def, lockPath, arch, update: true, http: { fetch }, debCacheDir, layerCacheDir: defaultLayerCacheDir(debCacheDir) });
+  created = await createStack({ def, lockPath, arch, update: true, http: { fetch }, debCacheDir, layerCacheDir: cacheLayout(paketoCacheRoot(process.env)).stackLayers });
   await writeLockFile(lockPath, created.lock);
   for (const f of FLAVORS) {
     const img = created.images[f] as Image;

@@ -11,6 +11,6 @@ export { flavorDestination, defaultDestination } from "./names.js";
 export { FLAVOR_TAGS, labelsOf, runtimeOf, PATH } from "./image.js";
 export { SBOM_FILES, packageComponents } from "./sbom-layer.js";
 export { LayerCache, layerKey, LAYER_FORMAT } from "./layer-cache.js";
-export { defaultStackFile, defaultLockPath, defaultLayerCacheDir } from "./defaults.js";
+export { defaultStackFile, defaultLockPath } from "./defaults.js";
 export { StackError } from "./errors.js";
 export type { StackErrorCode } from "./errors.js";

@@ -1,10 +1,11 @@
 // Built layers by content identity (ARCHITECTURE.md D8): a key that hashes everything a layer's
 // bytes depend on maps to the compressed layer file and its digests, so an unchanged stack is
 // never unpacked, tarred or compressed again.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../fs/index.js";
 import { type Digest, type Layer, layer, MediaType, parseDigest, partial } from "../oci/index.js";
 
 /** Bump when the assembly changes what a layer holds for the same inputs. */
@@ -61,14 +62,7 @@ export class LayerCache {
     const s = built.stats;
     const rec: LayerRecord = { digest: s.digest, diffId: s.diffId, size: s.size, uncompressedSize: s.uncompressedSize };
     await mkdir(join(this.dir, "layers"), { recursive: true });
-    const tmp = join(this.dir, "layers", `.tmp-${randomUUID()}`);
-    try {
-      await writeFile(tmp, `${JSON.stringify(rec)}\n`);
-      await rename(tmp, this.recordPath(key));
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await writeFileAtomic(this.recordPath(key), `${JSON.stringify(rec)}\n`);
     return this.layerOf(rec);
   }
 

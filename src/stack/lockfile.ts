@@ -1,7 +1,8 @@
 // The stack lockfile: per architecture and flavor, the exact packages (name, version, file,
 // SHA-256, size, suite) an image is made of. Same lock, same image digests.
-import { createHash, randomUUID } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../fs/index.js";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { debian } from "../deps/index.js";
 import { StackError } from "./errors.js";
@@ -53,12 +54,9 @@ export async function readLockFile(path: string): Promise<StackLock | undefined>
 
 /** Writes a lockfile atomically (a temporary file renamed over it). */
 export async function writeLockFile(path: string, lock: StackLock): Promise<void> {
-  const tmp = `${path}.tmp-${randomUUID()}`;
   try {
-    await writeFile(tmp, formatLock(lock));
-    await rename(tmp, path);
+    await writeFileAtomic(path, formatLock(lock), { durable: true });
   } catch (e) {
-    await rm(tmp, { force: true });
     throw new StackError("STACK_LOCK", `cannot write the lockfile ${path}`, { cause: e });
   }
 }

@@ -4,10 +4,9 @@
 // tree becomes a layer.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ResolveRefusal, resolveInRootSync } from "../fs/index.js";
 import type { layer } from "../oci/index.js";
 import { StackError } from "./errors.js";
-
-const MAX_LINK_HOPS = 40;
 
 /** One item of the tree, as it will be written into a layer. */
 export interface RootEntry {
@@ -53,32 +52,13 @@ export class Rootfs {
   }
 
   private resolveDirs(comps: string[]): string[] {
-    const cur: string[] = [];
-    const pending = [...comps];
-    let hops = 0;
-    while (pending.length > 0) {
-      const c = pending.shift() as string;
-      if (c === "" || c === ".") continue;
-      if (c === "..") {
-        cur.pop();
-        continue;
-      }
-      cur.push(c);
-      let st;
-      try {
-        st = lstatSync(this.abs(cur.join("/")));
-      } catch {
-        continue; // missing: kept as written
-      }
-      if (st.isSymbolicLink()) {
-        if (++hops > MAX_LINK_HOPS) throw new StackError("STACK_ASSEMBLY", `too many levels of symbolic links at /${cur.join("/")}`);
-        const link = readlinkSync(this.abs(cur.join("/")));
-        cur.pop();
-        if (link.startsWith("/")) cur.length = 0;
-        pending.unshift(...link.split("/"));
-      }
+    try {
+      return resolveInRootSync(this.dir, comps, { symlinks: "follow", missing: "keep" }) as string[];
+    } catch (e) {
+      // Following links and keeping missing parts, a link loop is the only refusal.
+      if (e instanceof ResolveRefusal) throw new StackError("STACK_ASSEMBLY", `too many levels of symbolic links at /${e.key}`);
+      throw e;
     }
-    return cur;
   }
 
   /** Like `test -e`: does the path exist, following symbolic links inside the root? */

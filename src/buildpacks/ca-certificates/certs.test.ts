@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { parseCerts } from "./pem.js";
-import { subjectHash } from "./subject-hash.js";
+import { subjectHash } from "../../x509/index.js";
 import { makePki, openssl } from "./testing/openssl.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ca-certs-hash-"));

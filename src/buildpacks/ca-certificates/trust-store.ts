@@ -6,7 +6,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Binding } from "../../buildpack-api/index.js";
 import { type Cert, parseCerts } from "./pem.js";
-import { subjectHash } from "./subject-hash.js";
+import { subjectHash } from "../../x509/index.js";
 
 export const BINDING_TYPE = "ca-certificates";
 

@@ -5,7 +5,8 @@ import { copyFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../buildpack-api/index.js";
 import { LAUNCH_MODULES_ENV, linkModules } from "./modules.js";
-import { type Env, exists } from "./project.js";
+import { exists } from "../../fs/index.js";
+import type { Env } from "./project.js";
 
 export const PNP_FILES = [".pnp.cjs", ".pnp.loader.mjs"] as const;
 

@@ -1,6 +1,8 @@
 // Helpers shared by the Node.js package-manager buildpacks (npm-install, yarn-install,
 // pnpm-install, node-run-script). Not a buildpack itself. See ../README.md.
 export { NodeError, type NodeErrorCode } from "./errors.js";
+// The one `exists`, from src/fs, for the Node.js buildpacks that already import it from here.
+export { exists } from "../../fs/index.js";
 export { runTool, lastLines, stripAnsi, exitText, nodeInfo, type NodeInfo, type ToolRun } from "./exec.js";
 export {
   loadProject,
@@ -9,7 +11,6 @@ export {
   projectDir,
   readPackageJson,
   hasDevDependencies,
-  exists,
   readIfExists,
   shown,
   sha256,

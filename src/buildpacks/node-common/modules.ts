@@ -10,7 +10,8 @@ import { NodeError } from "./errors.js";
 import { exitText, lastLines, type NodeInfo, runTool, stripAnsi, type ToolRun } from "./exec.js";
 import { checkLockfile, type IntegrityMap, lockfileIntegrity, type LockfileKind } from "./lockfile.js";
 import type { InstalledPm } from "./package-manager.js";
-import { type Env, exists, hasDevDependencies, installRelevant, memberManifests, type Project, readIfExists, sha256, shown } from "./project.js";
+import { exists } from "../../fs/index.js";
+import { type Env, hasDevDependencies, installRelevant, memberManifests, type Project, readIfExists, sha256, shown } from "./project.js";
 import { listPackages, modulesSbom } from "./sbom.js";
 
 /** Set in the build env when node_modules points at the build layer: where it must point in the image. */

@@ -1,7 +1,7 @@
 // The Node.js project a buildpack works on: the app dir or BP_NODE_PROJECT_PATH under it, its
 // package.json and which lockfile it has.
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { NodeError } from "./errors.js";
 
@@ -54,12 +54,6 @@ export async function projectDir(appDir: string, env: Env): Promise<string> {
   return dir;
 }
 
-export async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** The file's text, or undefined when it does not exist. */
 export async function readIfExists(path: string): Promise<string | undefined> {

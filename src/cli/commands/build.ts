@@ -82,6 +82,7 @@ export const command: Command = {
       network: network === "on",
       sandbox,
       cacheRoot: paketoCacheRoot(ctx.env),
+      hostEnv: ctx.env,
       transport: transportOptions(ctx, v),
       log,
       onProgress: (e) => ctx.reporter.progress(e),

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { compileLauncher, createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
-import { paketoCacheRoot } from "../../deps/index.js";
+import { cacheLayout, paketoCacheRoot } from "../../deps/index.js";
 
 
 export const command: Command = {
@@ -42,7 +42,7 @@ export const command: Command = {
             ? resolve(ctx.cwd, launcher)
             : async (build) => {
                 const built = await compileLauncher(build, {
-                  cacheRoot: paketoCacheRoot(ctx.env),
+                  cache: cacheLayout(paketoCacheRoot(ctx.env)),
                   outDir: join(workDir, "launcher"),
                   note: (line) => ctx.reporter.info(line),
                 });

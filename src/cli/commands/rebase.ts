@@ -1,4 +1,4 @@
-import { createBuildLog, labelImageName, rebase } from "../../lifecycle/index.js";
+import { createBuildLog, rebase } from "../../lifecycle/index.js";
 import { transport } from "../../oci/index.js";
 import { PLATFORM_API } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
@@ -18,15 +18,14 @@ export const command: Command = {
     // On the command line a bare name is the local store, as everywhere in the CLI (in labels it
     // would mean a registry): say so explicitly for the lifecycle.
     const given = v["run-image"] as string | undefined;
-    const runImage = given === undefined ? undefined : labelImageName(transport.parseImageName(given));
+    const runImage = given === undefined ? undefined : transport.formatCnbImageName(transport.parseImageName(given));
     const r = await rebase({
       appImage: image as string,
       ...(runImage !== undefined ? { runImage } : {}),
       ...(v.force === true ? { force: true } : {}),
       platformApi: PLATFORM_API,
       transport: { ...transportOptions(ctx, v), signal: ctx.signal },
-      log,
-    });
+    }, { log });
     const run = r.metadata.runImage;
     ctx.reporter.info(`Rebased ${image} onto ${run?.reference || run?.image || "the new run image"}`);
     ctx.stdout.write(`${r.report.image.digest ?? (await r.image.digest())}\n`);

@@ -1,6 +1,6 @@
-import { debian } from "../../deps/index.js";
+import { cacheLayout, type debian, paketoCacheRoot } from "../../deps/index.js";
 import { transport } from "../../oci/index.js";
-import { type FlavorName, FLAVORS, createStack, debianArch, defaultDestination, defaultLayerCacheDir, defaultLockPath, defaultStackFile, flavorDestination, loadStackFile, StackError, writeLockFile } from "../../stack/index.js";
+import { type FlavorName, FLAVORS, createStack, debianArch, defaultDestination, defaultLockPath, defaultStackFile, flavorDestination, loadStackFile, StackError, writeLockFile } from "../../stack/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 
@@ -37,7 +37,7 @@ export const command: Command = {
     const mirror = v.mirror as string | undefined;
     const securityMirror = v["security-mirror"] as string | undefined;
     const mirrors = mirror || securityMirror ? mirrorsOf(mirror, securityMirror) : undefined;
-    const debCacheDir = debian.defaultCacheDir(ctx.env);
+    const cache = cacheLayout(paketoCacheRoot(ctx.env));
     const sde = ctx.env.SOURCE_DATE_EPOCH;
     const started = Date.now();
     const created = await createStack({
@@ -48,8 +48,8 @@ export const command: Command = {
       update: v.update === true,
       ...(mirrors ? { mirrors } : {}),
       http: { fetch },
-      debCacheDir,
-      layerCacheDir: defaultLayerCacheDir(debCacheDir),
+      debCacheDir: cache.debian,
+      layerCacheDir: cache.stackLayers,
       ...(sde ? { sourceDateEpoch: Number(sde) } : {}),
       onProgress: (e) => ctx.reporter.progress(e),
       signal: ctx.signal,

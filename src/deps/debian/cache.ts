@@ -2,14 +2,15 @@
 // only ever renamed into place after its bytes matched the SHA-256 and size the signed index
 // promised, so presence (with the right size) means verified.
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { writeFileAtomicWith } from "../../fs/index.js";
 import { isPaketoError } from "../../errors/index.js";
 import { parseDigest, VerifyingStream } from "../../oci/index.js";
-import { paketoCacheRoot } from "../cache-root.js";
+import { cacheLayout, paketoCacheRoot } from "../cache-layout.js";
 import { DepsError } from "../errors.js";
 
 /**
@@ -17,7 +18,7 @@ import { DepsError } from "../errors.js";
  * `${XDG_CACHE_HOME:-~/.cache}/paketo/debian`. Takes the environment as an argument.
  */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
-  return join(paketoCacheRoot(env, home), "debian");
+  return cacheLayout(paketoCacheRoot(env, home)).debian;
 }
 
 export interface Expected {
@@ -49,19 +50,21 @@ export class ContentCache {
   async put(source: Readable, e: Expected, what: string): Promise<string> {
     const final = this.path(e.sha256);
     await mkdir(join(this.dir, "sha256"), { recursive: true });
-    const tmp = join(this.dir, "sha256", `.tmp-${e.sha256.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const out = createWriteStream(tmp);
-    // A failure can come while the file is still being opened: wait for the stream to close, or a
-    // pending open would create the file again after it was removed.
-    const closed = new Promise<void>((done) => out.once("close", () => done()));
     try {
-      await pipeline(source, new VerifyingStream(parseDigest(`sha256:${e.sha256}`), e.size, what), out);
-      await rename(tmp, final);
+      await writeFileAtomicWith(final, async (tmp) => {
+        const out = createWriteStream(tmp);
+        // A failure can come while the file is still being opened: wait for the stream to close,
+        // or a pending open would create the file again after it was removed.
+        const closed = new Promise<void>((done) => out.once("close", () => done()));
+        try {
+          await pipeline(source, new VerifyingStream(parseDigest(`sha256:${e.sha256}`), e.size, what), out);
+        } finally {
+          out.destroy();
+          await closed;
+        }
+      });
       return final;
     } catch (err) {
-      out.destroy();
-      await closed;
-      await rm(tmp, { force: true });
       if (isPaketoError(err) && (err.code === "OCI_DIGEST_MISMATCH" || err.code === "OCI_SIZE_MISMATCH")) {
         throw new DepsError("DEBIAN_INTEGRITY", err.message, {
           hint: "the mirror served different bytes than the signed index lists (a broken or tampered mirror, or one caught mid-update); nothing was cached",

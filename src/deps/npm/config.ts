@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { NpmError } from "./errors.js";
-import { paketoCacheRoot } from "../cache-root.js";
+import { cacheLayout, paketoCacheRoot } from "../cache-layout.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,7 +15,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `${XDG_CACHE_HOME:-~/.cache}/paketo/npm`. Takes the environment as an argument.
  */
 export function defaultCacheDir(env: Env, home: string = homedir()): string {
-  return join(paketoCacheRoot(env, home), "npm");
+  return cacheLayout(paketoCacheRoot(env, home)).npm;
 }
 
 export interface RegistryConfig {

@@ -2,9 +2,10 @@
 // it, full JSON otherwise. Cached on disk with the ETag, revalidated with If-None-Match; offline
 // mode reads the cached copy alone.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../fs/index.js";
 import { rootCause } from "../../errors/index.js";
 import { noProgress, type OnProgress } from "../../oci/index.js";
 import { defaultCacheDir, registryFromConfig, type Env } from "./config.js";
@@ -140,13 +141,7 @@ async function readCached(path: string, url: string): Promise<CachedPackument | 
 
 async function writeCached(path: string, c: CachedPackument): Promise<void> {
   await mkdir(join(path, ".."), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    await writeFile(tmp, JSON.stringify(c));
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await writeFileAtomic(path, JSON.stringify(c));
 }
 
 function parsePackument(text: string, name: string, url: string): Packument {

@@ -2,11 +2,12 @@
 // package published since 2017), verified against `dist.integrity` while they stream, renamed
 // into place only after the check. Presence means verified; a cached file is never fetched again.
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { writeFileAtomicWith } from "../../fs/index.js";
 import { isPaketoError, rootCause } from "../../errors/index.js";
 import { noProgress } from "../../oci/index.js";
 import { NpmError } from "./errors.js";
@@ -121,13 +122,10 @@ export async function fetchTarball(name: string, version: string, opts: FetchTar
       },
     });
     const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
-    const tmp = join(dir, `.tmp-${h.hex.slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
-      await pipeline(body, counter, verifier(h, `${what} (${redact(url)})`), createWriteStream(tmp));
-      await rename(tmp, final);
+      await writeFileAtomicWith(final, (tmp) => pipeline(body, counter, verifier(h, `${what} (${redact(url)})`), createWriteStream(tmp)));
       return done;
     } catch (e) {
-      await rm(tmp, { force: true });
       if (isPaketoError(e) && (e.code === "OCI_DIGEST_MISMATCH" || e.code === "OCI_SIZE_MISMATCH" || e.code === "NPM_INTEGRITY")) {
         throw new NpmError("NPM_INTEGRITY", `${what} from ${redact(url)} does not match its integrity ${h.sri}: ${e.message}`, {
           hint: "the registry (or a proxy) served different bytes than the package metadata promises; nothing was cached",

@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { parseAnalyzedToml, stringifyAnalyzedToml } from "../../cnb/index.js";
 import * as oci from "../../oci/index.js";
 import { startRegistry, tempDir, type TestRegistry } from "../../testing/index.js";
-import { exportImage, openLayerFactory } from "../export/index.js";
-import { CNB_GID, CNB_UID, makeRunImage, writeBuild } from "../export/testing.js";
-import { AnalyzeError, analyze, chooseRunImage } from "./index.js";
+import { exportImage } from "../export/index.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { CNB_GID, CNB_UID, makeRunImage, writeBuild } from "../testing/build-fixture.js";
+import { chooseRunImage } from "../images/index.js";
+import { AnalyzeError, analyze } from "./index.js";
 
 test("chooseRunImage: the output's registry first, then the first readable; label metadata from the entry", async () => {
   const runFile = {
@@ -27,8 +29,9 @@ test("chooseRunImage: the output's registry first, then the first readable; labe
   // -run-image wins; its metadata comes from the entry naming it, else the first entry.
   assert.deepEqual(await chooseRunImage({ runFile, runImage: "d.example/run:1" }, readable([])), { name: "d.example/run:1", forExport: { image: "d.example/run:1", mirrors: [] } });
   assert.deepEqual((await chooseRunImage({ runFile, runImage: "x.example/run:1" }, readable([]))).forExport, { image: "a.example/run:1", mirrors: ["b.example/run:1", "c.example/run:1"] });
-  await assert.rejects(chooseRunImage({ runFile }, readable([])), (e: unknown) => e instanceof AnalyzeError && e.code === "ANALYZE_RUN_IMAGE");
-  await assert.rejects(chooseRunImage({}, all), (e: unknown) => e instanceof AnalyzeError && e.code === "ANALYZE_RUN_IMAGE");
+  // chooseRunImage is shared by analyze and rebase; in analyze its failure is an analyze error.
+  await assert.rejects(AnalyzeError.within(() => chooseRunImage({ runFile }, readable([]))), (e: unknown) => e instanceof AnalyzeError && e.code === "ANALYZE_RUN_IMAGE");
+  await assert.rejects(AnalyzeError.within(() => chooseRunImage({}, all)), (e: unknown) => e instanceof AnalyzeError && e.code === "ANALYZE_RUN_IMAGE");
 });
 
 describe("analyze against a registry and layouts", () => {

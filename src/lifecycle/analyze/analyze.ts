@@ -1,20 +1,11 @@
 // The analyze phase (CNB-32, CNB-33): the previous image's metadata, the run image and its target.
 // Reads manifests and configs only, never a layer.
-import {
-  type AnalyzedFile,
-  LIFECYCLE_METADATA_LABEL,
-  type LifecycleMetadata,
-  parseApiVersion,
-  parseLifecycleMetadataLabel,
-  platformFeatures,
-  type RunFile,
-} from "../../cnb/index.js";
+import { type AnalyzedFile, type LifecycleMetadata, parseApiVersion, platformFeatures, type RunFile, type RunImageTarget } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
-import { isNotFound } from "../cache/index.js";
-import { type PhaseLog, quietLog } from "../export/index.js";
+import { chooseRunImage, digestReference, previousMetadata, readImage, registryOf, runImageName, targetOf } from "../images/index.js";
+import { type PhaseLog, quietLog } from "../log.js";
 import { AnalyzeError } from "./errors.js";
-import { chooseRunImage, digestReference, registryOf, runImageName, targetOf } from "./run-image.js";
 
 export interface AnalyzeInputs {
   /** The image being built, in transport syntax (`docker://HOST/REPO:TAG`, `oci:DIR`, a store name). */
@@ -27,7 +18,6 @@ export interface AnalyzeInputs {
   runFile?: RunFile;
   platformApi: string;
   transport: oci.transport.TransportOptions;
-  log?: PhaseLog;
 }
 
 export interface AnalyzeResult {
@@ -37,12 +27,23 @@ export interface AnalyzeResult {
   previousImage?: oci.Image;
   /** The run image to export onto. */
   runImage: oci.Image;
+  /** Its target data (CNB-31), for detect and build (analyzed.toml carries it from Platform API 0.12). */
+  target: RunImageTarget;
   /** What the exporter records about the run image (ExportInputs.runImageRef). */
   runImageRef: { reference: string; image?: string; mirrors?: string[] };
 }
 
-export async function analyze(inputs: AnalyzeInputs): Promise<AnalyzeResult> {
-  const log = inputs.log ?? quietLog;
+/** What analyze reports to. */
+export interface AnalyzeDeps {
+  log?: PhaseLog;
+}
+
+export function analyze(inputs: AnalyzeInputs, deps: AnalyzeDeps = {}): Promise<AnalyzeResult> {
+  return AnalyzeError.within(() => analyzePhase(inputs, deps));
+}
+
+async function analyzePhase(inputs: AnalyzeInputs, deps: AnalyzeDeps): Promise<AnalyzeResult> {
+  const log = deps.log ?? quietLog;
   const platformApi = parseApiVersion(inputs.platformApi, "platform API");
   const output = oci.transport.parseImageName(inputs.outputImage);
 
@@ -93,14 +94,7 @@ export async function analyze(inputs: AnalyzeInputs): Promise<AnalyzeResult> {
   let previousRef: string | undefined;
   if (previousImage) {
     previousRef = digestReference(prevName, await previousImage.digest());
-    const label = (await previousImage.configFile()).config.Labels?.[LIFECYCLE_METADATA_LABEL];
-    if (label) {
-      try {
-        metadata = parseLifecycleMetadataLabel(label);
-      } catch (e) {
-        log.warn(`ignoring the previous image's ${LIFECYCLE_METADATA_LABEL}: ${(e as Error).message}`);
-      }
-    }
+    metadata = (await previousMetadata(previousImage, log)) ?? metadata;
     log.info(`Previous image ${oci.transport.formatImageName(prevName)} found`);
   } else {
     log.info(`Previous image ${oci.transport.formatImageName(prevName)} not found`);
@@ -118,23 +112,7 @@ export async function analyze(inputs: AnalyzeInputs): Promise<AnalyzeResult> {
   if (previousRef !== undefined) analyzed.previousImage = { reference: previousRef };
   const runImageRef: AnalyzeResult["runImageRef"] = { reference: runRef, mirrors: choice.forExport.mirrors };
   if (choice.forExport.image !== undefined) runImageRef.image = choice.forExport.image;
-  const result: AnalyzeResult = { analyzed, runImage: run.image, runImageRef };
+  const result: AnalyzeResult = { analyzed, runImage: run.image, target: targetOf(runConfig), runImageRef };
   if (previousImage) result.previousImage = previousImage;
   return result;
-}
-
-/**
- * The image a name points at, or undefined when there is none. An index gives its image for
- * `platform` (default: linux on this machine's architecture).
- */
-export async function readImage(name: oci.transport.ImageName, opts: oci.transport.TransportOptions, platform?: oci.Platform): Promise<oci.Image | undefined> {
-  let a: oci.Artifact;
-  try {
-    a = await oci.transport.read(name, opts);
-  } catch (e) {
-    if (isNotFound(e, name)) return undefined;
-    throw e;
-  }
-  if (a.kind === "image") return a.image;
-  return oci.remote.selectPlatform(a.index, platform ?? oci.remote.defaultPlatform(), oci.transport.formatImageName(name));
 }

@@ -1,4 +1,4 @@
-import { PaketoError } from "../../errors/index.js";
+import { phaseError } from "../errors.js";
 
 /** Error codes of the analyze phase (CNB-32, CNB-33). */
 export type AnalyzeErrorCode =
@@ -7,14 +7,5 @@ export type AnalyzeErrorCode =
   /** The previous image exists but cannot be read. */
   | "ANALYZE_PREVIOUS_IMAGE";
 
-/** The spec's generic analyze exit code (CNB-28). */
-export const ANALYZE_EXIT_CODE = 32;
-
-export class AnalyzeError extends PaketoError {
-  declare readonly code: AnalyzeErrorCode;
-  readonly exitCode = ANALYZE_EXIT_CODE;
-  constructor(code: AnalyzeErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, opts);
-    this.name = "AnalyzeError";
-  }
-}
+export const AnalyzeError = phaseError<AnalyzeErrorCode>("AnalyzeError", "ANALYZE_ERROR", "ANALYZE");
+export type AnalyzeError = InstanceType<typeof AnalyzeError>;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseApiVersion, parseBuildMetadata, parseBuildpackId, parseBuildpackPlan, parseBuildpackVersion, type PlanFile } from "../../cnb/index.js";
 import { checkBwrap } from "../../sandbox/index.js";
 import { dump, groupOf, harness, type Harness } from "../exec/testing.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 import { build } from "./index.js";
 
 before(async () => {

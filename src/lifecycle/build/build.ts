@@ -39,7 +39,7 @@ import {
   processSpec,
   runProcess,
 } from "../exec/index.js";
-import { LifecycleError, toLifecycleError } from "../exit-codes.js";
+import { LifecycleError, toLifecycleError } from "../errors.js";
 import type { BuildLog } from "../log.js";
 import { type BuiltLayer, copySbomFiles, readBuildpackOutputs, recheckLayers, type SbomFile } from "./outputs.js";
 import { buildpackPlanFor, filterPlan } from "./plan.js";

@@ -22,7 +22,7 @@ import {
 } from "../../cnb/index.js";
 import type { BuildLayerEnv } from "../env/index.js";
 import { type Buildpack, type BuildPaths, entryType, existingSubdirs, readEnvDir, readFileInside, resolveInside } from "../exec/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 import { metRequires } from "./plan.js";
 
 /** A layer a buildpack kept (at least one of launch, build, cache). */

@@ -9,7 +9,7 @@ import {
   parseProcessType,
   type PlanFile,
 } from "../../cnb/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 import { buildpackPlanFor, filterPlan, metRequires } from "./plan.js";
 import { EMPTY_PROCESSES, mergeLabels, mergeProcesses, type ProcessSet, sortedProcesses } from "./processes.js";
 

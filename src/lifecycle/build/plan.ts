@@ -1,6 +1,6 @@
 // The build plan during build (CNB-11): what each buildpack receives, and what it leaves unmet.
 import type { BuildFile, BuildpackPlan, PlanFile } from "../../cnb/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 
 /** A buildpack's plan: every requirement of each entry that lists it as a provider (a name may repeat). */
 export function buildpackPlanFor(plan: PlanFile, id: string): BuildpackPlan {

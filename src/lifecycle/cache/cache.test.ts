@@ -7,8 +7,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as oci from "../../oci/index.js";
 import { tempDir, writeTree } from "../../testing/index.js";
-import { exportImage, openLayerFactory } from "../export/index.js";
-import { CNB_GID, CNB_UID, GROUP_TOML, makeRunImage, metadataToml, settle, writeBuild } from "../export/testing.js";
+import { exportImage } from "../export/index.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { CNB_GID, CNB_UID, GROUP_TOML, makeRunImage, metadataToml, settle, writeBuild } from "../testing/build-fixture.js";
 import { restore } from "../restore/index.js";
 import { type Cache, CacheError, type CacheMetadata, openCacheDir, saveCache } from "./index.js";
 

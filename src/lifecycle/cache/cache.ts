@@ -15,7 +15,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as oci from "../../oci/index.js";
-import { PaketoError } from "../../errors/index.js";
+import { isNotFound } from "../images/index.js";
 import { CacheError } from "./errors.js";
 import { CACHE_METADATA_LABEL, type CacheMetadata, emptyCacheMetadata, parseCacheMetadata, stringifyCacheMetadata } from "./metadata.js";
 
@@ -165,15 +165,4 @@ export function openCacheImage(name: string, opts: oci.transport.TransportOption
       return (await oci.transport.write(parsed, { kind: "image", image }, opts)).digest;
     },
   });
-}
-
-/** "There is no such image" from any transport: a cache (or previous image) that does not exist yet. */
-export function isNotFound(e: unknown, name: oci.transport.ImageName): boolean {
-  if (!(e instanceof PaketoError)) return false;
-  if (e.code === "OCI_IMAGE_NOT_FOUND") return true;
-  if (name.transport === "oci" || name.transport === "oci-archive" || name.transport === "docker-archive") {
-    const path = name.transport === "oci" ? name.dir : name.file;
-    return !existsSync(path);
-  }
-  return false;
 }

@@ -1,4 +1,4 @@
-import { PaketoError } from "../../errors/index.js";
+import { phaseError } from "../errors.js";
 
 /** Error codes of the build cache (CNB-39, CNB-40, CNB-51). */
 export type CacheErrorCode =
@@ -6,13 +6,13 @@ export type CacheErrorCode =
   | "CACHE_READ"
   /** Saving the cache failed; the previous cache is left as it was. */
   | "CACHE_WRITE"
+  /** The layers dir cannot be read while saving. */
+  | "CACHE_LAYERS_DIR"
+  /** A layer dir is a symlink or not a directory. */
+  | "CACHE_LAYER_SYMLINK"
   /** A cache=true layer has no contents (CNB-51). */
   | "CACHE_NO_CONTENTS";
 
-export class CacheError extends PaketoError {
-  declare readonly code: CacheErrorCode;
-  constructor(code: CacheErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, opts);
-    this.name = "CacheError";
-  }
-}
+/** The cache is a speed-up: a failure to save it is reported with the generic exit code. */
+export const CacheError = phaseError<CacheErrorCode>("CacheError", "FAILED", "CACHE");
+export type CacheError = InstanceType<typeof CacheError>;

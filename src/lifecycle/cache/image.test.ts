@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CountingProxy, startCountingProxy, startRegistry, tempDir, type TestRegistry, writeTree } from "../../testing/index.js";
-import { exportImage, openLayerFactory } from "../export/index.js";
-import { CNB_GID, CNB_UID, GROUP_TOML, makeRunImage, settle, writeBuild } from "../export/testing.js";
+import { exportImage } from "../export/index.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { CNB_GID, CNB_UID, GROUP_TOML, makeRunImage, settle, writeBuild } from "../testing/build-fixture.js";
 import { restore } from "../restore/index.js";
 import { openCacheImage, saveCache } from "./index.js";
 

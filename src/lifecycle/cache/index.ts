@@ -1,6 +1,6 @@
 // The build cache (CNB-39, CNB-40, CNB-51): a cache dir or a cache image behind one interface,
 // and saving a build's cache=true layers into it. See src/lifecycle/export/README.md.
-export { type Cache, type CommitResult, openCacheDir, openCacheImage, isNotFound } from "./cache.js";
+export { type Cache, type CommitResult, openCacheDir, openCacheImage } from "./cache.js";
 export {
   CACHE_METADATA_LABEL,
   type CacheMetadata,
@@ -11,5 +11,5 @@ export {
   stringifyCacheMetadata,
   writerOf,
 } from "./metadata.js";
-export { saveCache, type SaveCacheInputs, type SaveCacheResult } from "./save.js";
+export { saveCache, type SaveCacheDeps, type SaveCacheInputs, type SaveCacheResult } from "./save.js";
 export { CacheError, type CacheErrorCode } from "./errors.js";

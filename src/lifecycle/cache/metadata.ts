@@ -3,7 +3,7 @@
 // (`io.buildpacks.lifecycle.cache.metadata`), with one addition under `paketo`: the settings the
 // layers were written with, so that a restored layer can be recognised as unchanged (D8).
 import { type LayerTypes, type Table } from "../../cnb/index.js";
-import { type LayerSettings, LAYER_FORMAT } from "../export/index.js";
+import { type LayerSettings, LAYER_FORMAT } from "../layer-cache/index.js";
 import { CacheError } from "./errors.js";
 
 export const CACHE_METADATA_LABEL = "io.buildpacks.lifecycle.cache.metadata";

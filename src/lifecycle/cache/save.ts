@@ -6,7 +6,9 @@
 import { join, posix } from "node:path";
 import { escapeId } from "../../cnb/index.js";
 import type * as oci from "../../oci/index.js";
-import { type ExportResult, type FactoryLayer, realDir, type LayerFactory, type LayerInput, type PhaseLog, quietLog, readGroup, scanBuildpacks } from "../export/index.js";
+import { type BuiltBuildpackLayer, type FactoryLayer, type LayerFactory, type LayerInput } from "../layer-cache/index.js";
+import { readGroup, realDir, scanBuildpacks } from "../layers-dir/index.js";
+import { type PhaseLog, quietLog } from "../log.js";
 import type { Cache } from "./cache.js";
 import { CacheError } from "./errors.js";
 import { type CacheMetadata, type CachedBuildpack, writerOf } from "./metadata.js";
@@ -20,8 +22,7 @@ export interface SaveCacheInputs {
   groupPath?: string;
   layers: LayerFactory;
   /** The export of this build: its buildpack layers are not built twice. */
-  exported?: ExportResult;
-  log?: PhaseLog;
+  exported?: { buildpackLayers: readonly BuiltBuildpackLayer[] };
 }
 
 export interface SaveCacheResult {
@@ -30,8 +31,17 @@ export interface SaveCacheResult {
   stats: { built: number; reused: number; kept: number };
 }
 
-export async function saveCache(inputs: SaveCacheInputs): Promise<SaveCacheResult> {
-  const log = inputs.log ?? quietLog;
+/** What the cache save reports to. */
+export interface SaveCacheDeps {
+  log?: PhaseLog;
+}
+
+export function saveCache(inputs: SaveCacheInputs, deps: SaveCacheDeps = {}): Promise<SaveCacheResult> {
+  return CacheError.within(() => saveCachePhase(inputs, deps));
+}
+
+async function saveCachePhase(inputs: SaveCacheInputs, deps: SaveCacheDeps): Promise<SaveCacheResult> {
+  const log = deps.log ?? quietLog;
   const imageLayersDir = posix.resolve("/", inputs.imageLayersDir ?? "/layers");
   const L = imageLayersDir.slice(1);
   const group = await readGroup(inputs.groupPath ?? join(inputs.layersDir, "group.toml"));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseGroupToml, parsePlanToml, parseSystemToml } from "../../cnb/index.js";
 import { checkBwrap } from "../../sandbox/index.js";
 import { dump, harness, type Harness, orderOf } from "../exec/testing.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 import { detect, readOrderFile, readSystemFile } from "./index.js";
 
 before(async () => {

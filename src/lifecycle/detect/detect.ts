@@ -19,7 +19,7 @@ import {
 } from "../../cnb/index.js";
 import type { Runner } from "../../sandbox/index.js";
 import { type Buildpack, buildpackKey, type BuildPaths, type BuildpackStore, dirStore, type ExecSettings, preparePhaseEnvironment } from "../exec/index.js";
-import { LifecycleError, toLifecycleError } from "../exit-codes.js";
+import { LifecycleError, toLifecycleError } from "../errors.js";
 import type { BuildLog } from "../log.js";
 import { expandOrder, withSystemBuildpacks } from "./order.js";
 import { type DetectOutcome, resolveGroup } from "./resolve.js";

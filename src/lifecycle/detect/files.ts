@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { type OrderFile, parseOrderToml, parseSystemToml, type SystemFile } from "../../cnb/index.js";
 import { type BuildPaths, readFileInside } from "../exec/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 
 /** order.toml (CNB-27): `<layers>/order.toml` when the platform wrote one, else the builder's `/cnb/order.toml`. */
 export async function readOrderFile(paths: BuildPaths): Promise<OrderFile> {

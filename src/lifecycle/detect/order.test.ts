@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type Order, type OrderEntry, parseBuildpackId, parseBuildpackVersion, type SystemFile } from "../../cnb/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 import { expandOrder, withSystemBuildpacks } from "./order.js";
 
 /** "A" → A@1, "A?" → optional. */

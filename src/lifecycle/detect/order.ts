@@ -1,6 +1,6 @@
 // Order resolution (CNB-5, CNB-34): composites expanded into flat groups of component buildpacks.
 import type { Order, OrderEntry, SystemFile } from "../../cnb/index.js";
-import { LifecycleError } from "../exit-codes.js";
+import { LifecycleError } from "../errors.js";
 
 /** A composite's `[[order]]`, or undefined for a component buildpack (or one that could not be read). */
 export type CompositeOrder = (entry: OrderEntry) => Order | undefined;

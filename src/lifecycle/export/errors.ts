@@ -1,4 +1,4 @@
-import { PaketoError } from "../../errors/index.js";
+import { phaseError } from "../errors.js";
 
 /** Error codes of the export phase (CNB-42..53). */
 export type ExportErrorCode =
@@ -19,15 +19,5 @@ export type ExportErrorCode =
   /** Tags that cannot all be written (CNB-52), or writing the image failed. */
   | "EXPORT_WRITE";
 
-/** The spec's generic export exit code (CNB-28). */
-export const EXPORT_EXIT_CODE = 62;
-
-export class ExportError extends PaketoError {
-  declare readonly code: ExportErrorCode;
-  /** The lifecycle exit code for this failure (CNB-28: export is 60–69). */
-  readonly exitCode = EXPORT_EXIT_CODE;
-  constructor(code: ExportErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, opts);
-    this.name = "ExportError";
-  }
-}
+export const ExportError = phaseError<ExportErrorCode>("ExportError", "EXPORT_ERROR", "EXPORT");
+export type ExportError = InstanceType<typeof ExportError>;

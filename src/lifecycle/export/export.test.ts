@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { decodeLaunchPlan } from "../../launcher/index.js";
 import * as oci from "../../oci/index.js";
 import { tempDir } from "../../testing/index.js";
-import { ExportError, exportImage, type ExportInputs, openLayerFactory } from "./index.js";
-import { CNB_GID, CNB_UID, type BuildFixture, layerEntries, makeRunImage, settle, writeBuild, type FixtureOptions } from "./testing.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { ExportError, exportImage, type ExportInputs } from "./index.js";
+import { CNB_GID, CNB_UID, type BuildFixture, layerEntries, makeRunImage, settle, writeBuild, type FixtureOptions } from "../testing/build-fixture.js";
 
 async function setup(t: { after(fn: () => void): void }, opts: FixtureOptions = {}) {
   const tmp = tempDir("paketo-export-");

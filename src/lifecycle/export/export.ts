@@ -5,41 +5,18 @@
 // push mounts or skips them.
 import { join, posix } from "node:path";
 import { readFile, stat } from "node:fs/promises";
-import {
-  type BuildMetadata,
-  type BuildMetadataLabel,
-  buildMetadataLabel,
-  escapeId,
-  LIFECYCLE_METADATA_LABEL,
-  type LifecycleMetadata,
-  parseApiVersion,
-  parseLifecycleMetadataLabel,
-  platformFeatures,
-  PROJECT_METADATA_LABEL,
-  type ProjectMetadata,
-  stringifyBuildMetadataLabel,
-  stringifyLifecycleMetadataLabel,
-  stringifyProjectMetadataLabel,
-  BUILD_METADATA_LABEL,
-  type BuildpackLayersMetadata,
-} from "../../cnb/index.js";
+import { type BuildMetadata, type BuildMetadataLabel, buildMetadataLabel, escapeId, LIFECYCLE_METADATA_LABEL, type LifecycleMetadata, parseApiVersion, platformFeatures, PROJECT_METADATA_LABEL, type ProjectMetadata, stringifyBuildMetadataLabel, stringifyLifecycleMetadataLabel, stringifyProjectMetadataLabel, BUILD_METADATA_LABEL, type BuildpackLayersMetadata } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
-import type { BuildLog } from "../log.js";
 import { encodeLauncherConfig, type LauncherConfig, launcherEntrypoint, LAUNCHER_PATH, planLaunch, PROCESS_DIR } from "../../launcher/index.js";
 import * as oci from "../../oci/index.js";
-import { type KeyedEntry, walkTree } from "./content-key.js";
+import { writeFileAtomic } from "../../fs/index.js";
+import { previousMetadata } from "../images/index.js";
+import { type BuiltBuildpackLayer, type FactoryLayer, type KeyedEntry, type LayerFactory, type LayerInput, walkTree } from "../layer-cache/index.js";
+import { kindOf, readBuildMetadata, readGroup, readProjectMetadata, realDir, type ScannedBuildpack, scanBuildpacks } from "../layers-dir/index.js";
+import { type PhaseLog, quietLog } from "../log.js";
 import { ExportError } from "./errors.js";
-import { kindOf, realDir, writeFileAtomic } from "./files.js";
-import type { FactoryLayer, LayerFactory, LayerInput } from "./layer-factory.js";
 import { type CurrentLayers, type PlannedLayer, planExport } from "./plan.js";
-import { readBuildMetadata, readGroup, readProjectMetadata, type ScannedBuildpack, scanBuildpacks } from "./scan.js";
 import { sliceAppDir } from "./slices.js";
-
-/** Where a phase reports what it does: the build log (or anything with these three methods). */
-export type PhaseLog = Pick<BuildLog, "info" | "warn" | "debug">;
-
-/** A log that says nothing. */
-export const quietLog: PhaseLog = { info: () => {}, warn: () => {}, debug: () => {} };
 
 export interface ExportInputs {
   /** The layers dir on this machine. */
@@ -71,7 +48,6 @@ export interface ExportInputs {
   execEnv?: string;
   /** Builds the layers and remembers them across builds (owner uid/gid and time stamp are its settings). */
   layers: LayerFactory;
-  log?: PhaseLog;
 }
 
 /** One appended layer and where its bytes came from. */
@@ -98,12 +74,21 @@ export interface ExportResult {
   /** `created`: layers tarred by this export; `reused`: layers appended without tarring. */
   stats: { created: number; reused: number };
   /** Buildpack layers as built (launch layers with contents), for the cache save to reuse. */
-  buildpackLayers: Array<{ buildpackId: string; name: string; layer: FactoryLayer }>;
+  buildpackLayers: BuiltBuildpackLayer[];
 }
 
 /** Exports the build as an image on top of the run image. */
-export async function exportImage(inputs: ExportInputs): Promise<ExportResult> {
-  const log = inputs.log ?? quietLog;
+/** What export reports to. */
+export interface ExportDeps {
+  log?: PhaseLog;
+}
+
+export function exportImage(inputs: ExportInputs, deps: ExportDeps = {}): Promise<ExportResult> {
+  return ExportError.within(() => exportImagePhase(inputs, deps));
+}
+
+async function exportImagePhase(inputs: ExportInputs, deps: ExportDeps): Promise<ExportResult> {
+  const log = deps.log ?? quietLog;
   const platformApi = wrap(() => parseApiVersion(inputs.platformApi, "platform API"));
   const features = platformFeatures(platformApi);
   const imageLayersDir = posix.resolve("/", inputs.imageLayersDir ?? "/layers");
@@ -120,7 +105,7 @@ export async function exportImage(inputs: ExportInputs): Promise<ExportResult> {
   const scanned = await scanBuildpacks(inputs.layersDir, group, imageLayersDir);
   const sbomDir = join(inputs.layersDir, "sbom", "launch");
   const sbomKind = await realDir(inputs.layersDir, "sbom", "launch");
-  const previous = inputs.previousMetadata ?? (await labelMetadata(inputs.previousImage));
+  const previous = inputs.previousMetadata ?? (await previousMetadata(inputs.previousImage, log));
 
   const plan = planExport(currentLayers(scanned, buildMd, sbomKind === "dir"), previous);
 
@@ -334,17 +319,6 @@ function processTypesInput(factory: LayerFactory, types: string[]): LayerInput {
     ...types.map((t): KeyedEntry => ({ literal: { path: `${PROCESS_DIR.slice(1)}/${t}`, symlink: LAUNCHER_PATH, ...root } })),
   ];
   return { id: "process-types", settings: factory.settings("root"), entries };
-}
-
-async function labelMetadata(img: oci.Image | undefined): Promise<LifecycleMetadata | undefined> {
-  if (!img) return undefined;
-  const label = (await img.configFile()).config.Labels?.[LIFECYCLE_METADATA_LABEL];
-  if (!label) return undefined;
-  try {
-    return parseLifecycleMetadataLabel(label);
-  } catch {
-    return undefined; // as the reference: a previous image with a bad label is no previous image
-  }
 }
 
 async function previousLayer(img: oci.Image | undefined, diffId: string, id: string): Promise<oci.Layer> {

@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { parseReportToml } from "../../cnb/index.js";
 import * as oci from "../../oci/index.js";
 import { type CountingProxy, startCountingProxy, startRegistry, tempDir, type TestRegistry } from "../../testing/index.js";
-import { exportImage, type ExportInputs, openLayerFactory, saveImage, writeReport } from "./index.js";
-import { CNB_GID, CNB_UID, makeRunImage, settle, writeBuild } from "./testing.js";
+import { saveImage, writeReport } from "../images/index.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { exportImage, type ExportInputs } from "./index.js";
+import { CNB_GID, CNB_UID, makeRunImage, settle, writeBuild } from "../testing/build-fixture.js";
 
 describe("export onto a run image in a registry", () => {
   let reg: TestRegistry;

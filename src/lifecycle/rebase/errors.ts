@@ -1,4 +1,4 @@
-import { PaketoError } from "../../errors/index.js";
+import { phaseError } from "../errors.js";
 
 /** Error codes of the rebaser (CNB-54). */
 export type RebaseErrorCode =
@@ -10,19 +10,12 @@ export type RebaseErrorCode =
   | "REBASE_INCOMPATIBLE"
   /** The new run image is not the one the label names, nor a mirror (without --force), or none is known. */
   | "REBASE_RUN_IMAGE_NAME"
+  /** No new run image can be chosen or read. */
+  | "REBASE_RUN_IMAGE"
   /** The app image or the run image cannot be read. */
   | "REBASE_READ"
   /** The result cannot be written. */
   | "REBASE_WRITE";
 
-/** The spec's generic rebase exit code (CNB-28). */
-export const REBASE_EXIT_CODE = 72;
-
-export class RebaseError extends PaketoError {
-  declare readonly code: RebaseErrorCode;
-  readonly exitCode = REBASE_EXIT_CODE;
-  constructor(code: RebaseErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, opts);
-    this.name = "RebaseError";
-  }
-}
+export const RebaseError = phaseError<RebaseErrorCode>("RebaseError", "REBASE_ERROR", "REBASE");
+export type RebaseError = InstanceType<typeof RebaseError>;

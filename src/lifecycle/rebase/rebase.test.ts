@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as oci from "../../oci/index.js";
 import { type CountingProxy, startCountingProxy, startRegistry, tarOf, tempDir, type TestRegistry } from "../../testing/index.js";
-import { exportImage, openLayerFactory, saveImage } from "../export/index.js";
-import { CNB_GID, CNB_UID, makeRunImage, writeBuild } from "../export/testing.js";
+import { exportImage } from "../export/index.js";
+import { saveImage } from "../images/index.js";
+import { openLayerFactory } from "../layer-cache/index.js";
+import { CNB_GID, CNB_UID, makeRunImage, writeBuild } from "../testing/build-fixture.js";
 import { RebaseError, rebase, rebaseImage, targetSatisfiedForRebase } from "./index.js";
 
 /** Run image v2: two new layers, a newer distro label. */

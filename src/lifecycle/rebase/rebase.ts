@@ -16,8 +16,8 @@ import {
 } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
-import { chooseRunImage, digestReference, labelImageName, readImage, registryOf, runImageName, targetOf } from "../analyze/index.js";
-import { type PhaseLog, quietLog, saveImage } from "../export/index.js";
+import { chooseRunImage, digestReference, labelImageName, readImage, registryOf, runImageName, saveImage, targetOf } from "../images/index.js";
+import { type PhaseLog, quietLog } from "../log.js";
 import { RebaseError } from "./errors.js";
 
 export interface RebaseOptions {
@@ -29,12 +29,16 @@ export interface RebaseOptions {
   force?: boolean;
   /** The Platform API of this rebase. */
   platformApi: string;
+}
+
+/** What a rebase reports to. */
+export interface RebaseDeps {
   log?: PhaseLog;
 }
 
 /** The app image on the new run image, and its updated io.buildpacks.lifecycle.metadata. */
-export async function rebaseImage(app: oci.Image, newRun: oci.Image, opts: RebaseOptions): Promise<{ image: oci.Image; metadata: LifecycleMetadata }> {
-  const log = opts.log ?? quietLog;
+export async function rebaseImage(app: oci.Image, newRun: oci.Image, opts: RebaseOptions, deps: RebaseDeps = {}): Promise<{ image: oci.Image; metadata: LifecycleMetadata }> {
+  const log = deps.log ?? quietLog;
   const platformApi = parseApiVersion(opts.platformApi, "platform API");
   const [appConfig, runConfig] = await Promise.all([app.configFile(), newRun.configFile()]);
   const appLabels = appConfig.config.Labels ?? {};
@@ -112,7 +116,6 @@ export interface RebaseInputs {
   force?: boolean;
   platformApi: string;
   transport: oci.transport.TransportOptions;
-  log?: PhaseLog;
 }
 
 export interface RebaseResult {
@@ -122,7 +125,7 @@ export interface RebaseResult {
 }
 
 /** Reads the app image and the new run image, rebases, and writes the result to the tags. */
-export async function rebase(inputs: RebaseInputs): Promise<RebaseResult> {
+export async function rebase(inputs: RebaseInputs, deps: RebaseDeps = {}): Promise<RebaseResult> {
   const appName = wrap(() => oci.transport.parseImageName(inputs.appImage));
   const app = await readImage(appName, inputs.transport).catch((e: unknown) => {
     throw new RebaseError("REBASE_READ", `reading the app image ${inputs.appImage}: ${(e as Error).message}`, { cause: e });
@@ -159,8 +162,7 @@ export async function rebase(inputs: RebaseInputs): Promise<RebaseResult> {
     runImageReference: digestReference(runImageRefName, await newRun.digest()),
     platformApi: inputs.platformApi,
     ...(inputs.force ? { force: true } : {}),
-    ...(inputs.log ? { log: inputs.log } : {}),
-  });
+  }, deps);
   let report: ReportFile;
   try {
     report = await saveImage(image, inputs.tags ?? [inputs.appImage], inputs.transport);

@@ -1,20 +1,13 @@
-import { PaketoError } from "../../errors/index.js";
+import { phaseError } from "../errors.js";
 
 /** Error codes of the restore phase (CNB-39). */
 export type RestoreErrorCode =
-  /** The layers dir cannot be written. */
+  /** The layers dir cannot be read or written. */
   | "RESTORE_LAYERS_DIR"
+  /** A buildpack's layers dir is a symlink or not a directory. */
+  | "RESTORE_LAYER_SYMLINK"
   /** The cache cannot be read, or a cache layer holds files outside its layer. */
   | "RESTORE_CACHE";
 
-/** The spec's generic restore exit code (CNB-28). */
-export const RESTORE_EXIT_CODE = 42;
-
-export class RestoreError extends PaketoError {
-  declare readonly code: RestoreErrorCode;
-  readonly exitCode = RESTORE_EXIT_CODE;
-  constructor(code: RestoreErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, opts);
-    this.name = "RestoreError";
-  }
-}
+export const RestoreError = phaseError<RestoreErrorCode>("RestoreError", "RESTORE_ERROR", "RESTORE");
+export type RestoreError = InstanceType<typeof RestoreError>;

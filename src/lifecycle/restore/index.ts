@@ -1,5 +1,5 @@
 // The restore phase (CNB-25, CNB-39, CNB-40). See src/lifecycle/export/README.md.
-export { restore, extractLayerDir, type RestoreInputs, type RestoreResult } from "./restore.js";
+export { restore, extractLayerDir, type RestoreDeps, type RestoreInputs, type RestoreResult } from "./restore.js";
 export { planRestore, type LayerRestore, type RestorePlan } from "./plan.js";
-export { RestoreError, RESTORE_EXIT_CODE, type RestoreErrorCode } from "./errors.js";
+export { RestoreError, type RestoreErrorCode } from "./errors.js";
 export { returnTrees, type Lent } from "./trees.js";

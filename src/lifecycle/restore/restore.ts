@@ -18,7 +18,10 @@ import {
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
 import { type Cache, type CacheMetadata, emptyCacheMetadata, writerOf } from "../cache/index.js";
-import { type LayerFactory, type PhaseLog, quietLog, readGroup, writeFileAtomic } from "../export/index.js";
+import { writeFileAtomic } from "../../fs/index.js";
+import type { LayerFactory } from "../layer-cache/index.js";
+import { readGroup } from "../layers-dir/index.js";
+import { type PhaseLog, quietLog } from "../log.js";
 import { keepTree, type Lent, restoreFromTree } from "./trees.js";
 import { RestoreError } from "./errors.js";
 import { type LayerRestore, planRestore } from "./plan.js";
@@ -43,7 +46,6 @@ export interface RestoreInputs {
    * cache layer they came from, so an unchanged one is not tarred again.
    */
   layers?: LayerFactory;
-  log?: PhaseLog;
 }
 
 export interface RestoreResult {
@@ -60,8 +62,17 @@ export interface RestoreResult {
 
 const CONCURRENCY = 3;
 
-export async function restore(inputs: RestoreInputs): Promise<RestoreResult> {
-  const log = inputs.log ?? quietLog;
+/** What restore reports to. */
+export interface RestoreDeps {
+  log?: PhaseLog;
+}
+
+export function restore(inputs: RestoreInputs, deps: RestoreDeps = {}): Promise<RestoreResult> {
+  return RestoreError.within(() => restorePhase(inputs, deps));
+}
+
+async function restorePhase(inputs: RestoreInputs, deps: RestoreDeps): Promise<RestoreResult> {
+  const log = deps.log ?? quietLog;
   const platformApi = parseApiVersion(inputs.platformApi, "platform API");
   const imageLayersDir = posix.resolve("/", inputs.imageLayersDir ?? "/layers");
   const L = imageLayersDir.slice(1);

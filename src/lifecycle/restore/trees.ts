@@ -10,10 +10,10 @@
 // changes it.) Nothing is linked across file systems: then the caller just extracts.
 // The walks use synchronous calls: thousands of small metadata syscalls cost far less in a loop
 // than as round trips through libuv's thread pool.
-import { randomBytes } from "node:crypto";
 import { linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { publish, tempPath } from "../../fs/index.js";
 
 type Entry = [rel: string, kind: "d" | "f" | "l", mode: number, ino: string, size: string, mtimeNs: string, target?: string];
 
@@ -108,7 +108,7 @@ export async function returnTrees(treesDir: string, lent: readonly Lent[]): Prom
 /** Keeps a hard-linked copy of a freshly extracted layer dir `source` as layer `diffId`. Best effort. */
 export async function keepTree(treesDir: string, diffId: string, source: string): Promise<void> {
   const dir = treeDir(treesDir, diffId);
-  const tmp = `${dir}.tmp-${randomBytes(4).toString("hex")}`;
+  const tmp = tempPath(dirname(dir));
   try {
     const entries: Entry[] = [];
     const walk = (rel: string): void => {
@@ -136,9 +136,7 @@ export async function keepTree(treesDir: string, diffId: string, source: string)
     walk("");
     const rootMode = Number(lstatSync(source, { bigint: true }).mode & 0o7777n);
     await writeFile(join(tmp, MANIFEST), JSON.stringify({ format: 1, rootMode, entries } satisfies Manifest));
-    await rename(tmp, dir).catch(async () => {
-      await rm(tmp, { recursive: true, force: true }); // another build kept it first
-    });
+    await publish(tmp, dir); // another build may have kept it first: theirs stays
   } catch {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Readable } from "node:stream";
+import { createTemp } from "../../fs/index.js";
 import { REPRODUCIBLE_EPOCH_SECONDS } from "../config.js";
 import type { Digest } from "../digest.js";
 import { OciError } from "../errors.js";
@@ -23,10 +23,10 @@ const MTIME = new Date(REPRODUCIBLE_EPOCH_SECONDS * 1000);
  */
 export async function writeTarAtomic(file: string, entries: TarFileEntry[], onProgress?: OnProgress): Promise<void> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const tmp = join(dirname(file), `.${basename(file)}.paketo-${randomBytes(6).toString("hex")}`);
+  let tmp: string;
   let fh;
   try {
-    fh = await open(tmp, "wx", 0o644);
+    ({ path: tmp, fh } = await createTemp(dirname(file)));
   } catch (e) {
     throw new OciError("OCI_ARCHIVE", `cannot create ${file}`, { cause: e });
   }

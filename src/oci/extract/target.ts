@@ -1,13 +1,11 @@
 import { constants, type Stats } from "node:fs";
-import { lstat, mkdir, open, readdir, readlink, rm, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, open, readdir, rm, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { ResolveRefusal, resolveInRoot } from "../../fs/index.js";
 import { Refusal } from "./names.js";
 
 /** How a symbolic link met on the way to an entry's parent directory is treated. */
 export type ParentSymlinks = "refuse" | "inside";
-
-/** Most symbolic links followed while resolving one path (as Linux's ELOOP limit). */
-const MAX_LINK_HOPS = 40;
 
 /**
  * The directory being extracted into. Every path below it is handled as components, checked one
@@ -40,39 +38,20 @@ export class Target {
    * component that is not a directory.
    */
   async resolveDir(comps: readonly string[], create: boolean): Promise<string[] | undefined> {
-    const cur: string[] = [];
-    const pending = [...comps];
-    let hops = 0;
-    while (pending.length > 0) {
-      const c = pending.shift() as string;
-      if (c === "" || c === ".") continue;
-      if (c === "..") {
-        cur.pop();
-        continue;
-      }
-      cur.push(c);
-      const key = cur.join("/");
-      if (this.knownDirs.has(key)) continue;
-      const p = this.abs(cur);
-      const st = await lstatOrUndefined(p);
-      if (st === undefined) {
-        if (!create) return undefined;
-        await mkdir(p, 0o755);
-        this.onCreate(key);
-      } else if (st.isSymbolicLink()) {
-        if (this.symlinks === "refuse") throw new Refusal(`its parent ${JSON.stringify(key)} is a symbolic link`);
-        if (++hops > MAX_LINK_HOPS) throw new Refusal(`too many levels of symbolic links at ${JSON.stringify(key)}`);
-        const link = await readlink(p);
-        cur.pop();
-        if (link.startsWith("/")) cur.length = 0;
-        pending.unshift(...link.split("/"));
-        continue;
-      } else if (!st.isDirectory()) {
-        throw new Refusal(`its parent ${JSON.stringify(key)} is not a directory`);
-      }
-      this.knownDirs.add(key);
+    let resolved: string[] | undefined;
+    try {
+      resolved = await resolveInRoot(
+        this.root,
+        comps,
+        { symlinks: this.symlinks === "refuse" ? "refuse" : "follow", missing: create ? "create" : "stop", known: this.knownDirs },
+        (made) => this.onCreate(made.join("/")),
+      );
+    } catch (e) {
+      if (e instanceof ResolveRefusal) throw new Refusal(e.message);
+      throw e;
     }
-    return cur;
+    if (resolved) for (let i = 1; i <= resolved.length; i++) this.knownDirs.add(resolved.slice(0, i).join("/"));
+    return resolved;
   }
 
   /** lstat of a resolved path, undefined when missing. */

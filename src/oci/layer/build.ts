@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { tempPath } from "../../fs/index.js";
 import { pack as tarPack } from "tar-stream";
 import { DigestingStream, digestHex, sha256 } from "../digest.js";
 import { OciError } from "../errors.js";
@@ -53,7 +53,7 @@ async function writeLayer(plan: readonly PlannedEntry[], s: Settings, opts: Laye
   } catch (err) {
     throw new OciError("OCI_ARCHIVE", `cannot create the layer folder ${outputDir}`, { cause: err });
   }
-  const tmp = join(outputDir, `.tmp-${randomUUID()}`);
+  const tmp = tempPath(outputDir);
 
   // The final digest is known only at the end: progress events carry a stand-in key instead.
   const onProgress = opts.onProgress;

@@ -6,7 +6,7 @@ import { MAX_MANIFEST_BYTES } from "../manifest.js";
 import { readIndexEntries } from "./index-json.js";
 import { readIngests } from "./ingest.js";
 import { type LockOptions, withLock } from "./lock.js";
-import { HOST_TAG, pidAlive, tempOwner } from "./owner.js";
+import { HOST_TAG, pidAlive, tempOwner } from "../../fs/index.js";
 import { blobPath, privatePaths } from "./paths.js";
 
 export interface PruneResult {

@@ -1,6 +1,6 @@
-import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
+import { exists } from "../../fs/index.js";
 import type { Descriptor } from "../descriptor.js";
 import { OciError } from "../errors.js";
 import type { Artifact } from "../image.js";
@@ -190,9 +190,3 @@ export async function openStore(root: string, opts: LockOptions = {}): Promise<S
   };
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}

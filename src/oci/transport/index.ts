@@ -12,7 +12,7 @@ import * as remote from "../remote/index.js";
 import { defaultStoreRoot, openStore } from "../store/index.js";
 import { formatImageName, type ImageName, parseImageName } from "./name.js";
 
-export { formatImageName, parseImageName, type ImageName } from "./name.js";
+export { formatCnbImageName, formatImageName, hasTransport, parseCnbImageName, parseImageName, type ImageName } from "./name.js";
 export { defaultStoreRoot };
 
 export interface TransportOptions {

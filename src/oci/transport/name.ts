@@ -19,6 +19,32 @@ function splitPath(rest: string): [string, string | undefined] {
   return i < 0 ? [rest, undefined] : [rest.slice(0, i), rest.slice(i + 1)];
 }
 
+/** The prefixes that name a transport; a name without one is a store name (CLI) or a registry reference (CNB files). */
+const PREFIXES = ["docker://", "oci:", "oci-archive:", "docker-archive:", "store:"] as const;
+
+/** Whether `s` starts with a transport prefix (`docker://`, `oci:`, `oci-archive:`, `docker-archive:`, `store:`). */
+export function hasTransport(s: string): boolean {
+  return PREFIXES.some((p) => s.startsWith(p));
+}
+
+/**
+ * A name as CNB files write it (run.toml, builder metadata, image labels): a bare name is a
+ * registry reference, as every CNB tool reads it; anything else names its transport.
+ */
+export function parseCnbImageName(s: string): ImageName {
+  return hasTransport(s) ? parseImageName(s) : { transport: "docker", ref: s };
+}
+
+/**
+ * The inverse of parseCnbImageName: a registry reference bare, a store name `store:NAME`, the
+ * rest in transport syntax. The CLI's `NAME` (the store) becomes `store:NAME` here.
+ */
+export function formatCnbImageName(n: ImageName): string {
+  if (n.transport === "docker") return n.ref;
+  if (n.transport === "store") return `store:${n.name}`;
+  return formatImageName(n);
+}
+
 export function parseImageName(s: string): ImageName {
   const bad = (why: string, hint?: string) =>
     new OciError("OCI_INVALID_REFERENCE", `invalid image name ${JSON.stringify(s)}: ${why}`, hint ? { hint } : {});

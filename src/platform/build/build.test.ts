@@ -2,7 +2,7 @@
 // bash buildpack written here, the build in the bubblewrap sandbox, and the image run by podman.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { cli, makeStack, podman as podmanIn } from "./testing/e2e.js";
@@ -142,4 +142,21 @@ test("a run image from the local store is recorded as store:NAME, so rebase find
   // The run image is unchanged, so the rebase is a no-op that keeps the digest.
   const rebased = await ok(["rebase", "storerun:1"]);
   assert.equal(rebased, built);
+});
+
+test("the previous image: missing (an empty folder) is a first build; present but unreadable fails analyze, naming it, with the layout untouched", async () => {
+  const app = writeTree(join(tmp.path, "previous/app"), { "hello.txt": "x\n" });
+  // An empty folder made for the output holds no image yet: the build is a first build.
+  const out = join(tmp.path, "previous/out");
+  mkdirSync(out, { recursive: true });
+  await ok(["build", `oci:${out}:app`, "--builder", "builder:1", "--path", app]);
+  // The same layout with an index that does not parse: analyze cannot tell what to reuse, so the
+  // build stops (exit 32) instead of silently starting over, and writes nothing.
+  const index = join(out, "index.json");
+  writeFileSync(index, "{ not json");
+  const before = readFileSync(index);
+  const r = await paketo(["build", `oci:${out}:app`, "--builder", "builder:1", "--path", app]);
+  assert.equal(r.code, 32, r.stderr);
+  assert.match(r.stderr, new RegExp(`reading the previous image oci:${out.replace(/[/.]/g, "\\$&")}:app`));
+  assert.deepEqual(readFileSync(index), before);
 });

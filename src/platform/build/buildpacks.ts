@@ -3,7 +3,7 @@
 // group (as pack does): ids from the builder; folders, .tgz files, buildpackage images and inline
 // (project.toml `script`) buildpacks laid out in a per-build buildpacks dir that also holds the
 // builder's buildpacks as hard links, so the sandbox sees one /cnb/buildpacks either way.
-import { copyFile, chmod, link, lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from "node:fs/promises";
+import { copyFile, chmod, link, lstat, mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import {
   type BuildpackId,
@@ -17,12 +17,14 @@ import {
 } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
-import { extract } from "../../oci/index.js";
+import { exists } from "../../fs/index.js";
+import { extract, transport } from "../../oci/index.js";
 import {
   type BuilderInfo,
   distributionMode,
   type ImageAccess,
   locateModule,
+  looksLikePath,
   openImage,
   readBuildpackage,
   readBuildpackArtifact,
@@ -37,10 +39,6 @@ export type BuildpackRef =
   /** A project.toml inline buildpack: bin/build runs `inline` with `shell`. */
   | { kind: "inline"; id: string; version: string; api: string; inline: string; shell: string; where: string };
 
-/** Image transports; a `--buildpack` value with one of these prefixes is an image. */
-const TRANSPORT = /^(docker:\/\/|oci:|oci-archive:|docker-archive:|file:\/\/)/;
-/** A path rather than a name: starts with ./, ../, / or ~, or ends like an archive. */
-const PATHLIKE = /^(\.{1,2}(\/|$)|\/|~)|\.(tgz|tar\.gz|tar|cnb)$/;
 /** `ID` or `ID@VERSION` (buildpack ids have no `:`, versions no `/`). */
 const ID_REF = /^([A-Za-z0-9][A-Za-z0-9._/-]*)(?:@([^@/:\s]+))?$/;
 
@@ -51,12 +49,8 @@ const ID_REF = /^([A-Za-z0-9][A-Za-z0-9._/-]*)(?:@([^@/:\s]+))?$/;
 export async function parseBuildpackArg(arg: string, cwd: string, builder: BuilderInfo, i: number): Promise<BuildpackRef> {
   const where = `--buildpack ${arg}`;
   if (arg.trim() === "") throw new PaketoError("PLATFORM_BUILDPACK", `--buildpack #${i + 1} is empty`);
-  if (TRANSPORT.test(arg) || PATHLIKE.test(arg)) return { kind: "uri", uri: arg, baseDir: cwd, where };
-  const exists = await stat(join(cwd, arg)).then(
-    () => true,
-    () => false,
-  );
-  if (exists) return { kind: "uri", uri: arg, baseDir: cwd, where };
+  if (transport.hasTransport(arg) || arg.startsWith("file://") || looksLikePath(arg)) return { kind: "uri", uri: arg, baseDir: cwd, where };
+  if (await exists(join(cwd, arg))) return { kind: "uri", uri: arg, baseDir: cwd, where };
   const m = ID_REF.exec(arg);
   if (m) {
     const [, id, version] = m as unknown as [string, string, string | undefined];

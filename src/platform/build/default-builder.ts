@@ -5,15 +5,15 @@
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { debian } from "../../deps/index.js";
+import type { CacheLayout } from "../../deps/index.js";
+import { writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
 import { type OnProgress, transport } from "../../oci/index.js";
 import {
   createStack,
   debianArch,
-  defaultLayerCacheDir,
   defaultLockPath,
   defaultStackFile,
   type FlavorName,
@@ -21,7 +21,7 @@ import {
   StackError,
   writeLockFile,
 } from "../../stack/index.js";
-import { type BuildLog, writeFileAtomic } from "../../lifecycle/index.js";
+import type { BuildLog } from "../../lifecycle/index.js";
 import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
 
 /** Where the default builder and its stack live in the local store. */
@@ -71,7 +71,7 @@ export async function defaultBuilderFingerprint(configPath = defaultBuilderConfi
 }
 
 export interface DefaultBuilderOptions {
-  cacheRoot: string;
+  cache: CacheLayout;
   /** The local store (and credentials) the builder and stack are written to. */
   transport: transport.TransportOptions;
   log: BuildLog;
@@ -87,7 +87,7 @@ interface Marker {
 /** The default builder's name in the store, made first when missing or stale. */
 export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<string> {
   const fingerprint = await defaultBuilderFingerprint();
-  const markerPath = join(o.cacheRoot, "default-builder.json");
+  const markerPath = o.cache.defaultBuilderMarker;
   const marker = await readFile(markerPath, "utf8").then(
     (t) => JSON.parse(t) as Marker,
     () => undefined,
@@ -102,13 +102,13 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
   const started = Date.now();
   o.log.info(`Creating the default builder ${DEFAULT_BUILDER} (first use, or paketo changed); later builds reuse it`);
   await ensureStack(o);
-  await mkdir(join(o.cacheRoot, "work"), { recursive: true });
-  const workDir = await mkdtemp(join(o.cacheRoot, "work", "builder-"));
+  await mkdir(o.cache.work, { recursive: true });
+  const workDir = await mkdtemp(join(o.cache.work, "builder-"));
   try {
     const made = await createBuilder({
       config: defaultBuilderConfig(),
       dest: DEFAULT_BUILDER,
-      launcher: async (build) => (await compileLauncher(build, { cacheRoot: o.cacheRoot, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
+      launcher: async (build) => (await compileLauncher(build, { cache: o.cache, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
       images: o.transport,
       workDir,
       onMessage: (line) => o.log.debug(line),
@@ -131,9 +131,8 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
 async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
   const stackFile = defaultStackFile();
   const def = await loadStackFile(stackFile);
-  const lockDir = join(o.cacheRoot, "stack", "default");
-  await mkdir(lockDir, { recursive: true });
-  const lockPath = join(lockDir, "trixie.lock.toml");
+  const lockPath = o.cache.defaultStackLock;
+  await mkdir(dirname(lockPath), { recursive: true });
   // The cached lock follows the shipped one: a new paketo with a new lock replaces it.
   const shipped = defaultLockPath(stackFile);
   const shippedHash = createHash("sha256").update(await readFile(shipped)).digest("hex");
@@ -142,7 +141,6 @@ async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
     await copyFile(shipped, lockPath);
     await writeFile(`${lockPath}.from`, `${shippedHash}\n`);
   }
-  const debCacheDir = debian.defaultCacheDir({ PAKETO_CACHE: o.cacheRoot });
   const create = (update: boolean) =>
     createStack({
       def,
@@ -151,8 +149,8 @@ async function ensureStack(o: DefaultBuilderOptions): Promise<void> {
       flavors: Object.keys(STACK_IMAGES) as FlavorName[],
       update,
       http: { fetch },
-      debCacheDir,
-      layerCacheDir: defaultLayerCacheDir(debCacheDir),
+      debCacheDir: o.cache.debian,
+      layerCacheDir: o.cache.stackLayers,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -8,10 +8,10 @@
 // correctly; no buildpack of ours does, and --clear-cache is the way out.
 import { createHash } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type GroupFile, type PlanFile, stringifyGroupToml, stringifyPlanToml } from "../../cnb/index.js";
-import { type BuildLog, writeFileAtomic } from "../../lifecycle/index.js";
-import { digestHex, sha256 } from "../../oci/index.js";
+import { writeFileAtomic } from "../../fs/index.js";
+import type { BuildLog } from "../../lifecycle/index.js";
 
 interface Saved {
   key: string;
@@ -48,9 +48,10 @@ export async function treeDigest(dir: string): Promise<string> {
   return h.digest("hex");
 }
 
-export async function detectMemo(o: { cacheRoot: string; dest: string; inputs: Record<string, unknown> }): Promise<DetectMemo> {
+/** The memo kept at `path` (one per destination: cacheLayout's detectMemo) for these inputs. */
+export async function detectMemo(o: { path: string; inputs: Record<string, unknown> }): Promise<DetectMemo> {
   const key = createHash("sha256").update(JSON.stringify({ format: 1, ...o.inputs })).digest("hex");
-  const path = join(o.cacheRoot, "detect", `${digestHex(sha256(o.dest)).slice(0, 16)}.json`);
+  const path = o.path;
   const saved = await readFile(path, "utf8").then(
     (t) => JSON.parse(t) as Saved,
     () => undefined,
@@ -77,7 +78,7 @@ export async function detectMemo(o: { cacheRoot: string; dest: string; inputs: R
       });
     },
     async save(result) {
-      await mkdir(join(o.cacheRoot, "detect"), { recursive: true });
+      await mkdir(dirname(path), { recursive: true });
       await writeFileAtomic(path, JSON.stringify({ key, group: result.group, plan: result.plan } satisfies Saved));
     },
   };

@@ -6,7 +6,7 @@ export { type PackagedBuildpack, BUILDPACKS_DIR, buildpackDir, moduleInfoOf } fr
 export { type BuildpackArtifact, type ArtifactOptions, readBuildpackArtifact, packBuildpack, loadBuildpack, distributionMode } from "./artifact.js";
 export { mergeCompatibleStacks, resolveStacks } from "./stacks.js";
 export { type BuildpackageSpec, type Buildpackage, buildpackageImage, readBuildpackage, checkPackageReferences } from "./buildpackage.js";
-export { type PullPolicy, PULL_POLICIES, parsePullPolicy, type ImageAccess, type OpenedImage, openImage, type ModuleLocation, locateModule } from "./source.js";
+export { type PullPolicy, PULL_POLICIES, parsePullPolicy, type ImageAccess, type OpenedImage, openImage, type ModuleLocation, locateModule, looksLikePath } from "./source.js";
 export { type ResolveContext, type ResolvedModule, resolveModule } from "./resolve.js";
 export { type PackageBuildpackOptions, type PackageResult, packageBuildpack } from "./package.js";
 export { type BuildImageUser, buildImageUser } from "./build-image.js";

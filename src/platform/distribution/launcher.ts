@@ -3,8 +3,10 @@
 // extraction builds on that stack use). A binary is kept per (build image, sources, flags), so a
 // second builder on the same stack compiles nothing and extracts nothing.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import type { CacheLayout } from "../../deps/index.js";
+import { writeFileAtomic, writeFileAtomicWith } from "../../fs/index.js";
 import { buildLauncher, LAUNCHER_CFLAGS, launcherSource } from "../../launcher/index.js";
 import { digestHex, type Image, type Platform, remote } from "../../oci/index.js";
 import { bwrapArgs, checkBwrap, prepareRootfs } from "../../sandbox/index.js";
@@ -19,7 +21,7 @@ export interface CompiledLauncher {
 
 export interface CompileLauncherOptions {
   /** Machine-wide cache root: `rootfs/` (shared with builds) and `launcher/`. */
-  cacheRoot: string;
+  cache: CacheLayout;
   /** Where the binary is written. */
   outDir: string;
   /** Told when the host compiler has to be used instead. */
@@ -49,14 +51,14 @@ export async function compileLauncher(build: { name: string; image: Image; platf
   const out = join(o.outDir, "launcher");
   await mkdir(o.outDir, { recursive: true });
   const digest = await build.image.digest();
-  const kept = join(o.cacheRoot, "launcher", "by-build-image", await sourceKey(digest));
+  const kept = join(o.cache.launcherByBuildImage, await sourceKey(digest));
   if (await readFile(`${kept}.compiler`, "utf8").then(() => true, () => false)) {
     await copyFile(kept, out);
     return { path: out, compiler: (await readFile(`${kept}.compiler`, "utf8")).trim(), cached: true };
   }
   const hostCc = async (why: string): Promise<CompiledLauncher> => {
     o.note?.(`${why}; compiling the launcher with this machine's cc`);
-    const built = await buildLauncher({ cc: ["cc"], outDir: o.outDir, cacheDir: join(o.cacheRoot, "launcher") });
+    const built = await buildLauncher({ cc: ["cc"], outDir: o.outDir, cacheDir: o.cache.launcher });
     return { path: built.path, compiler: `host ${built.compiler}`, cached: built.cached };
   };
   try {
@@ -64,7 +66,7 @@ export async function compileLauncher(build: { name: string; image: Image; platf
   } catch (e) {
     return hostCc(`cannot sandbox the build image's compiler (${(e as Error).message})`);
   }
-  const rootfs = await prepareRootfs(build.image, { cacheDir: join(o.cacheRoot, "rootfs") });
+  const rootfs = await prepareRootfs(build.image, { cacheDir: o.cache.rootfs });
   if (!(await stat(join(rootfs, "usr/bin/gcc")).then(() => true, () => false))) return hostCc(`the build image ${build.name} has no gcc`);
   // Inside the sandbox the sources and output must be at their host paths: a folder under /tmp,
   // which is a fresh tmpfs there, so bubblewrap can create the mount point.
@@ -93,11 +95,9 @@ export async function compileLauncher(build: { name: string; image: Image; platf
       identity: digest,
     });
     const compiler = `${built.compiler} in the build image ${digestHex(digest).slice(0, 12)}`;
-    await mkdir(join(o.cacheRoot, "launcher", "by-build-image"), { recursive: true });
-    const tmp = `${kept}.${process.pid}.tmp`;
-    await copyFile(built.path, tmp);
-    await rename(tmp, kept);
-    await writeFile(`${kept}.compiler`, `${compiler}\n`);
+    await mkdir(o.cache.launcherByBuildImage, { recursive: true });
+    await writeFileAtomicWith(kept, (tmp) => copyFile(built.path, tmp));
+    await writeFileAtomic(`${kept}.compiler`, `${compiler}\n`);
     await copyFile(built.path, out);
     return { path: out, compiler, cached: false };
   } finally {

@@ -108,7 +108,10 @@ export async function openImage(name: string, access: ImageAccess, what = "image
 /** What a `uri` (or `image`) of builder.toml / package.toml names. */
 export type ModuleLocation = { kind: "artifact"; path: string } | { kind: "image"; name: string };
 
-const LOOKS_LIKE_PATH = /^(\.{1,2}(\/|$)|\/|~)|\.(tgz|tar\.gz|tar|cnb)$/;
+/** A path rather than a name: starts with ./, ../, / or ~, or ends like an archive. */
+export function looksLikePath(s: string): boolean {
+  return /^(\.{1,2}(\/|$)|\/|~)|\.(tgz|tar\.gz|tar|cnb)$/.test(s);
+}
 
 /**
  * Classifies a buildpack `uri` as pack does, in containers/image syntax: `docker://`, `oci:`,
@@ -126,7 +129,7 @@ export async function locateModule(uri: string, baseDir: string, where: string):
   if (/^https?:\/\//.test(uri)) {
     fail("is a download URL; paketo does not fetch unverified archives (D4)", "download it, check its checksum, and name the file");
   }
-  if (/^(docker:\/\/|oci:|oci-archive:|docker-archive:)/.test(uri)) return { kind: "image", name: uri };
+  if (transport.hasTransport(uri)) return { kind: "image", name: uri };
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(uri) && !uri.startsWith("file://")) fail("uses a scheme paketo does not know");
   const path = uri.startsWith("file://") ? fileURLToPath(uri) : isAbsolute(uri) ? uri : resolve(baseDir, uri);
   let exists = true;
@@ -140,6 +143,6 @@ export async function locateModule(uri: string, baseDir: string, where: string):
     if (isDir || (await isGzipFile(path))) return { kind: "artifact", path };
     return { kind: "image", name: `oci-archive:${path}` };
   }
-  if (uri.startsWith("file://") || LOOKS_LIKE_PATH.test(uri)) fail(`names ${path}, which does not exist`);
+  if (uri.startsWith("file://") || looksLikePath(uri)) fail(`names ${path}, which does not exist`);
   return { kind: "image", name: uri };
 }

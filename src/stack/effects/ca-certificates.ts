@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { StackError } from "../errors.js";
 import { byteOrder, type Rootfs } from "../rootfs.js";
-import { subjectHash } from "./x509-name.js";
+import { subjectHash } from "../../x509/index.js";
 
 const CERTS_DIR = "usr/share/ca-certificates";
 const ETC_CERTS = "etc/ssl/certs";

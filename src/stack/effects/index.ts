@@ -10,7 +10,7 @@ import { hasLdconfig, runLdconfig } from "./ldconfig.js";
 import { writeShells } from "./shells.js";
 import { writeUsers } from "./users.js";
 
-export { subjectHash, canonicalName, subjectOf } from "./x509-name.js";
+
 export { adminFile } from "./alternatives.js";
 
 export interface EffectOptions {

@@ -4,8 +4,8 @@
 // Prints "saving" when it starts and "committing" when the cache commit starts.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { openLayerFactory } from "../../export/index.js";
-import { CNB_GID, CNB_UID, writeBuild } from "../../export/testing.js";
+import { openLayerFactory } from "../../layer-cache/index.js";
+import { CNB_GID, CNB_UID, writeBuild } from "../../testing/build-fixture.js";
 import { type Cache, openCacheDir, saveCache } from "../index.js";
 
 const [cacheDir, work, variant, payload, layerCache] = process.argv.slice(2) as [string, string, string, string, string | undefined];

@@ -2,27 +2,13 @@
 // its mirrors is pure given a readability check, which the caller supplies.
 import type { RunFile, RunImageTarget } from "../../cnb/index.js";
 import * as oci from "../../oci/index.js";
-import { AnalyzeError } from "./errors.js";
+import { UnphasedError } from "../errors.js";
 
-/**
- * An image name as run.toml and `-run-image` write it: a registry reference (CNB convention), or
- * any transport name when it says so (`oci:DIR`, `docker://...`, ...).
- */
-export function runImageName(s: string): oci.transport.ImageName {
-  if (/^(docker:\/\/|oci:|oci-archive:|docker-archive:|store:)/.test(s)) return oci.transport.parseImageName(s);
-  return { transport: "docker", ref: s };
-}
+/** An image name as run.toml and `-run-image` write it (a bare name is a registry reference). */
+export const runImageName = oci.transport.parseCnbImageName;
 
-/**
- * The inverse of runImageName: how a name is recorded in image labels. A registry reference is
- * written bare, as every CNB tool reads it; anything else keeps its transport, and a local store
- * name is written `store:NAME`, so `paketo rebase` finds the run image where the build found it.
- */
-export function labelImageName(n: oci.transport.ImageName): string {
-  if (n.transport === "docker") return n.ref;
-  if (n.transport === "store") return `store:${n.name}`;
-  return oci.transport.formatImageName(n);
-}
+/** How a name is recorded in image labels: the inverse of runImageName. */
+export const labelImageName = oci.transport.formatCnbImageName;
 
 /** The registry (host[:port]) of a name, or undefined for names not in a registry. */
 export function registryOf(n: oci.transport.ImageName): string | undefined {
@@ -59,7 +45,7 @@ export async function chooseRunImage(
   if (input.runImage !== undefined) return { name: input.runImage, forExport: entryFor(input.runImage) };
   const first = images[0];
   if (!first?.image) {
-    throw new AnalyzeError("ANALYZE_RUN_IMAGE", "no run image: run.toml lists none and none was given", { hint: "pass --run-image, or use a builder whose run.toml names one" });
+    throw new UnphasedError("RUN_IMAGE", "no run image: run.toml lists none and none was given", { hint: "pass --run-image, or use a builder whose run.toml names one" });
   }
   const candidates = [first.image, ...first.mirrors];
   if (input.outputRegistry !== undefined) {
@@ -68,7 +54,7 @@ export async function chooseRunImage(
     }
   }
   for (const c of candidates) if (await readable(c)) return { name: c, forExport: entryFor(c) };
-  throw new AnalyzeError("ANALYZE_RUN_IMAGE", `none of the run images can be read: ${candidates.join(", ")}`, {
+  throw new UnphasedError("RUN_IMAGE", `none of the run images can be read: ${candidates.join(", ")}`, {
     hint: "check the names, the network and the credentials for their registries",
   });
 }

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { type BigIntStats, closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { join } from "node:path";
 import * as oci from "../../oci/index.js";
-import { ExportError } from "./errors.js";
+import { UnphasedError } from "../errors.js";
 
 /** Bumped whenever the layer bytes for the same files could change (tar writer, entry rules). */
 export const LAYER_FORMAT = "paketo-layer/1";
@@ -62,7 +62,7 @@ export async function walkTree(root: string, at: string): Promise<Walked[]> {
     try {
       names = readdirSync(abs);
     } catch (e) {
-      throw new ExportError("EXPORT_LAYERS_DIR", `cannot list ${abs}: ${(e as Error).message}`, { cause: e });
+      throw new UnphasedError("LAYERS_DIR", `cannot list ${abs}: ${(e as Error).message}`, { cause: e });
     }
     for (const name of names) {
       const source = join(abs, name);
@@ -84,7 +84,7 @@ function lstatOrThrow(p: string): BigIntStats {
   try {
     return lstatSync(p, { bigint: true });
   } catch (e) {
-    throw new ExportError("EXPORT_LAYERS_DIR", `cannot read ${p}: ${(e as Error).message}`, { cause: e });
+    throw new UnphasedError("LAYERS_DIR", `cannot read ${p}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -187,7 +187,7 @@ function hashFile(path: string, buf: Buffer): string {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
-    throw new ExportError("EXPORT_LAYERS_DIR", `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+    throw new UnphasedError("LAYERS_DIR", `cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {
     const h = createHash("sha256");

@@ -6,11 +6,10 @@ import { link, mkdir, readdir, readFile, readlink, rm, stat, utimes } from "node
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
-import { randomUUID } from "node:crypto";
 import * as oci from "../../oci/index.js";
 import { contentKey, type KeyedEntry, type LayerFiles, type LayerSettings, layerFiles, restat, walkTree } from "./content-key.js";
-import { ExportError } from "./errors.js";
-import { writeFileAtomic } from "./files.js";
+import { UnphasedError } from "../errors.js";
+import { tempPath, writeFileAtomic } from "../../fs/index.js";
 
 export interface LayerFactoryOptions {
   /** The layer content cache: built layers (`blobs/`) and the content keys that name them (`keys/`). Shared by builds. */
@@ -57,6 +56,13 @@ export interface FactoryLayer {
   diffId: oci.Digest;
   /** `built`: tarred and compressed now. `cached`: the same files were built before. */
   from: "built" | "cached";
+}
+
+/** A buildpack's layer as the export built it, so the cache save does not build it again. */
+export interface BuiltBuildpackLayer {
+  buildpackId: string;
+  name: string;
+  layer: FactoryLayer;
 }
 
 /** What the content cache keeps per key. */
@@ -142,7 +148,7 @@ export class LayerFactory {
       if (w.stat.isDirectory()) entries.push({ literal: { path: w.path, dir: true, mode } });
       else if (w.stat.isSymbolicLink()) entries.push({ literal: { path: w.path, symlink: await readlink(w.source) } });
       else if (w.stat.isFile()) entries.push({ literal: { path: w.path, content: await readFile(w.source), mode } });
-      else throw new ExportError("EXPORT_LAYERS_DIR", `${w.source} is not a file, folder or symlink`);
+      else throw new UnphasedError("LAYERS_DIR", `${w.source} is not a file, folder or symlink`);
     }
     return { id, settings: this.settings("cnb"), entries };
   }
@@ -258,7 +264,7 @@ export class LayerFactory {
         return src;
       }
     }
-    const tmp = join(this.blobsDir, `.tmp-${randomUUID()}`);
+    const tmp = tempPath(this.blobsDir);
     try {
       const verify = new oci.VerifyingStream(digest, size, `layer ${digest}`);
       await pipeline(await layer.compressed(), verify, createWriteStream(tmp, { flags: "wx" }));
@@ -328,7 +334,7 @@ function cachedLayer(path: string, digest: oci.Digest, diffId: oci.Digest, size:
       new Promise((resolve, reject) => {
         const s = createReadStream(path);
         s.once("open", () => resolve(s));
-        s.once("error", (e) => reject(new ExportError("EXPORT_LAYERS_DIR", `cached layer ${digest} at ${path} cannot be read`, { cause: e })));
+        s.once("error", (e) => reject(new UnphasedError("LAYERS_DIR", `cached layer ${digest} at ${path} cannot be read`, { cause: e })));
       }),
   });
   return { ...layer, filePath: () => path };

@@ -2,8 +2,8 @@
 import { type ReportFile, stringifyReportToml } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
-import { ExportError } from "./errors.js";
-import { writeFileAtomic } from "./files.js";
+import { UnphasedError } from "../errors.js";
+import { writeFileAtomic } from "../../fs/index.js";
 
 export interface SaveOptions extends oci.transport.TransportOptions {}
 
@@ -14,11 +14,11 @@ export interface SaveOptions extends oci.transport.TransportOptions {}
  * Returns the report: the names, the manifest digest and size.
  */
 export async function saveImage(image: oci.Image, names: readonly string[], opts: SaveOptions): Promise<ReportFile> {
-  if (names.length === 0) throw new ExportError("EXPORT_WRITE", "no image name to write to");
+  if (names.length === 0) throw new UnphasedError("WRITE", "no image name to write to");
   const parsed = names.map((n) => wrapName(n));
   const registries = new Set(parsed.flatMap((n) => (n.transport === "docker" ? [oci.parseReference(n.ref).registry] : [])));
   if (registries.size > 1) {
-    throw new ExportError("EXPORT_WRITE", `the tags name ${registries.size} registries (${[...registries].join(", ")}); all must be on one registry`);
+    throw new UnphasedError("WRITE", `the tags name ${registries.size} registries (${[...registries].join(", ")}); all must be on one registry`);
   }
   const { format, ...rest } = opts;
   const img = format ? oci.mutate.withManifestFormat(image, format) : image;
@@ -27,7 +27,7 @@ export async function saveImage(image: oci.Image, names: readonly string[], opts
     try {
       digest = (await oci.transport.write(n, { kind: "image", image: img }, rest)).digest;
     } catch (e) {
-      if (e instanceof PaketoError) throw new ExportError("EXPORT_WRITE", `writing the image to ${names[i]}: ${e.message}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
+      if (e instanceof PaketoError) throw new UnphasedError("WRITE", `writing the image to ${names[i]}: ${e.message}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
       throw e;
     }
   }
@@ -43,7 +43,7 @@ function wrapName(n: string): oci.transport.ImageName {
   try {
     return oci.transport.parseImageName(n);
   } catch (e) {
-    if (e instanceof PaketoError) throw new ExportError("EXPORT_WRITE", e.message, { cause: e });
+    if (e instanceof PaketoError) throw new UnphasedError("WRITE", e.message, { cause: e });
     throw e;
   }
 }

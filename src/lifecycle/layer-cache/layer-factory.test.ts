@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "no
 import { join } from "node:path";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { openLayerFactory, pruneLayerCache } from "./index.js";
-import { layerEntries, settle } from "./testing.js";
+import { layerEntries, settle } from "../testing/build-fixture.js";
 
 function fixture(t: { after(fn: () => void): void }) {
   const tmp = tempDir("paketo-factory-");

@@ -18,7 +18,7 @@ import {
   type Table,
 } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
-import { ExportError } from "./errors.js";
+import { UnphasedError } from "../errors.js";
 import { kindOf, listDir, readSpecFile } from "./files.js";
 
 /** A `<layer>.toml` and what is next to it. */
@@ -47,14 +47,14 @@ const NOT_LAYERS = new Set(["launch.toml", "build.toml", "store.toml"]);
 
 /** Wraps a codec error so that it is an export error naming the file. */
 function specError(e: unknown, what: string): never {
-  if (e instanceof ExportError) throw e;
-  if (e instanceof PaketoError) throw new ExportError("EXPORT_LAYERS_DIR", e.message, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
-  throw new ExportError("EXPORT_LAYERS_DIR", `cannot read ${what}: ${(e as Error).message}`, { cause: e });
+  if (e instanceof UnphasedError) throw e;
+  if (e instanceof PaketoError) throw new UnphasedError("LAYERS_DIR", e.message, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
+  throw new UnphasedError("LAYERS_DIR", `cannot read ${what}: ${(e as Error).message}`, { cause: e });
 }
 
 export async function readGroup(path: string): Promise<GroupEntry[]> {
   const text = await readSpecFile(path);
-  if (text === undefined) throw new ExportError("EXPORT_LAYERS_DIR", `${path} is missing`, { hint: "run detect first: it writes group.toml" });
+  if (text === undefined) throw new UnphasedError("LAYERS_DIR", `${path} is missing`, { hint: "run detect first: it writes group.toml" });
   try {
     return parseGroupToml(text, path).group;
   } catch (e) {
@@ -65,7 +65,7 @@ export async function readGroup(path: string): Promise<GroupEntry[]> {
 export async function readBuildMetadata(layersDir: string): Promise<BuildMetadata> {
   const path = join(layersDir, "config", "metadata.toml");
   const text = await readSpecFile(path);
-  if (text === undefined) throw new ExportError("EXPORT_LAYERS_DIR", `${path} is missing`, { hint: "run build first: it writes config/metadata.toml" });
+  if (text === undefined) throw new UnphasedError("LAYERS_DIR", `${path} is missing`, { hint: "run build first: it writes config/metadata.toml" });
   try {
     return parseBuildMetadata(text, path);
   } catch (e) {
@@ -95,7 +95,7 @@ export async function scanBuildpacks(layersDir: string, group: readonly GroupEnt
     const dir = join(layersDir, escaped);
     const kind = await kindOf(dir);
     if (kind === "symlink" || kind === "file" || kind === "other") {
-      throw new ExportError("EXPORT_LAYER_SYMLINK", `${dir} is not a directory`, { hint: "the layers dir of a buildpack must be a plain directory" });
+      throw new UnphasedError("LAYER_SYMLINK", `${dir} is not a directory`, { hint: "the layers dir of a buildpack must be a plain directory" });
     }
     const bp: ScannedBuildpack = { entry, dir, layers: [] };
     const storeText = await readSpecFile(join(dir, "store.toml"));
@@ -131,7 +131,7 @@ export async function scanBuildpacks(layersDir: string, group: readonly GroupEnt
       else if (k === "symlink") {
         await checkLayerSymlink(path, layersDir, join(imageLayersDir, escaped));
         contents = "symlink";
-      } else throw new ExportError("EXPORT_LAYER_SYMLINK", `layer ${entry.id}:${name} at ${path} is not a directory`);
+      } else throw new UnphasedError("LAYER_SYMLINK", `layer ${entry.id}:${name} at ${path} is not a directory`);
       bp.layers.push({ name, types: parsed.types ?? { launch: false, build: false, cache: false }, metadata: parsed.metadata, contents, path });
     }
     out.push(bp);
@@ -154,7 +154,7 @@ async function checkLayerSymlink(path: string, hostLayersDir: string, imageBpDir
   const imageLayersDir = posix.dirname(imageBpDir);
   const hostBpDir = posix.dirname(path);
   if (inside(imageLayersDir, imageBpDir) || inside(hostLayersDir, hostBpDir)) return;
-  throw new ExportError("EXPORT_LAYER_SYMLINK", `layer ${path} is a symlink to ${target}, outside the layers dir`, {
+  throw new UnphasedError("LAYER_SYMLINK", `layer ${path} is a symlink to ${target}, outside the layers dir`, {
     hint: "a layer must be a directory inside the layers dir; the lifecycle never exports files from elsewhere",
   });
 }

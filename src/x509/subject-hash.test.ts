@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { hasCommand, run, tempDir } from "../../testing/index.js";
-import { makeCert } from "../testing.js";
-import { subjectHash } from "./x509-name.js";
+import { hasCommand, run, tempDir } from "../testing/index.js";
+import { makeCert } from "../stack/testing.js";
+import { subjectHash } from "./subject-hash.js";
 
 test("subject hashes match `openssl x509 -subject_hash`: case, spaces, UTF-8, IA5, multi-valued RDNs", (t) => {
   assert.ok(hasCommand("openssl"), "openssl must be installed");

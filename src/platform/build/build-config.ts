@@ -1,0 +1,103 @@
+// The operator env a build gives buildpacks (`<build-config>/env`, CNB-60): the builder's own
+// settings, plus what buildpacks need to reach verified dependency sources (src/buildpacks/README.md):
+// the shared download cache, the registry from the user's npm configuration, offline mode, and the
+// certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.
+import { execFile } from "node:child_process";
+import { cp, mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { exists, writeFileAtomic } from "../../fs/index.js";
+import { type CacheLayout, npm } from "../../deps/index.js";
+
+/** Where the machine-wide npm download cache is bound in the sandbox (src/buildpacks/README.md). */
+export const SANDBOX_NPM_CACHE = "/var/cache/paketo/npm";
+
+type HostEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The dependency-source env files, `.default` so a user's `--env npm_config_registry=...` still
+ * wins. Given as operator env because the lifecycle's own env is filtered (CNB-9).
+ */
+export async function dependencySourcesEnv(o: { sandbox: "bwrap" | "none"; network: boolean; cache: CacheLayout; hostEnv: HostEnv }): Promise<Record<string, string>> {
+  const files: Record<string, string> = {
+    "PAKETO_CACHE.default": o.sandbox === "bwrap" ? dirname(SANDBOX_NPM_CACHE) : o.cache.root,
+  };
+  if (!o.network) files["PAKETO_OFFLINE.override"] = "true";
+  try {
+    files["npm_config_registry.default"] = (await npm.registryFromConfig(o.hostEnv, undefined, { npmConfigGet: npmDefaultRegistry(o.cache) })).url;
+  } catch {
+    // No npm configuration and no npm: buildpacks that need the registry say so themselves.
+  }
+  return files;
+}
+
+/**
+ * The certificate authorities this machine trusts, for buildpacks' downloads: the build image's
+ * bundle plus the host's system bundle and the files NODE_EXTRA_CA_CERTS and SSL_CERT_FILE name,
+ * so a build behind a TLS-inspecting proxy reaches the registries the host reaches. Returns the
+ * env files that point buildpacks at it (`sandboxDir` is where they see `buildConfigDir`).
+ */
+export async function writeHostTrust(buildConfigDir: string, rootfs: string, sandboxDir: string, hostEnv: HostEnv): Promise<Record<string, string>> {
+  const sources = [join(rootfs, "etc/ssl/certs/ca-certificates.crt"), "/etc/ssl/certs/ca-certificates.crt", hostEnv.NODE_EXTRA_CA_CERTS, hostEnv.SSL_CERT_FILE];
+  const seen = new Set<string>();
+  const blocks: string[] = [];
+  for (const f of sources) {
+    if (!f) continue;
+    const text = await readFile(f, "utf8").catch(() => "");
+    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)) {
+      const pem = m[0].replace(/\r/g, "");
+      if (!seen.has(pem)) {
+        seen.add(pem);
+        blocks.push(pem);
+      }
+    }
+  }
+  if (blocks.length === 0) return {};
+  await mkdir(buildConfigDir, { recursive: true });
+  await writeFile(join(buildConfigDir, "ca-certificates.crt"), `${blocks.join("\n")}\n`);
+  const path = `${sandboxDir}/ca-certificates.crt`;
+  return { "NODE_EXTRA_CA_CERTS.default": path, "SSL_CERT_FILE.default": path };
+}
+
+/**
+ * `npm config get registry` (npm's own default, asked only when no npmrc or env names a registry),
+ * remembered per npm installation: starting npm costs 0.3 s, a warm rebuild's budget is 2 s.
+ */
+function npmDefaultRegistry(cache: CacheLayout): (env: npm.Env) => Promise<string | undefined> {
+  return async (env) => {
+    const dirs = (env.PATH ?? "").split(":").filter(Boolean);
+    let id: string | undefined;
+    for (const d of dirs) {
+      const st = await stat(join(d, "npm")).catch(() => undefined);
+      if (st?.isFile()) {
+        id = `${await realpath(join(d, "npm"))}:${st.mtimeMs}`;
+        break;
+      }
+    }
+    if (id === undefined) return undefined;
+    const file = join(cache.npm, "default-registry.json");
+    const saved = await readFile(file, "utf8").then((t) => JSON.parse(t) as { id: string; url: string }, () => undefined);
+    if (saved?.id === id) return saved.url;
+    const url = await new Promise<string | undefined>((done) =>
+      execFile("npm", ["config", "get", "registry"], { env: env as NodeJS.ProcessEnv, timeout: 30_000 }, (err, out) => done(err ? undefined : out.trim() || undefined)),
+    );
+    if (url) {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFileAtomic(file, JSON.stringify({ id, url }));
+    }
+    return url;
+  };
+}
+
+/** The builder's operator env (`/cnb/build-config` in its rootfs) plus paketo's `files` (name.suffix → value). */
+export async function writeBuildConfig(dir: string, rootfs: string, files: Record<string, string>): Promise<void> {
+  const fromBuilder = join(rootfs, "cnb", "build-config");
+  if (await exists(fromBuilder)) await cp(fromBuilder, dir, { recursive: true, verbatimSymlinks: true });
+  await mkdir(join(dir, "env"), { recursive: true });
+  for (const [name, value] of Object.entries(files)) {
+    const variable = name.slice(0, name.indexOf("."));
+    // The builder's own setting for a variable wins over paketo's default for it.
+    if (!(await exists(join(dir, "env", variable))) && !(await exists(join(dir, "env", `${variable}.override`)))) {
+      await writeFile(join(dir, "env", name), value);
+    }
+  }
+}
