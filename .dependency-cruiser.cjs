@@ -103,6 +103,21 @@ module.exports = {
       to: { path: "^src/(?!lifecycle/|errors/|fs/|oci/|cnb/|sandbox/|launcher/|sbom/)" },
     },
     {
+      name: "lifecycle-phases-stand-alone",
+      severity: "error",
+      comment:
+        "a lifecycle phase (analyze, detect, restore, build-phase, export, rebase) imports only the lifecycle's shared pieces (env, exec, images, layers-dir, layer-cache, cache, log, errors), never another phase",
+      from: { path: "^src/lifecycle/(analyze|detect|restore|build-phase|export|rebase)/" },
+      to: { path: "^src/lifecycle/(analyze|detect|restore|build-phase|export|rebase)/", pathNot: "^src/lifecycle/$1/" },
+    },
+    {
+      name: "lifecycle-shared-pieces-know-no-phase",
+      severity: "error",
+      comment: "the lifecycle's shared pieces are below every phase",
+      from: { path: "^src/lifecycle/(?!analyze/|detect/|restore/|build-phase/|export/|rebase/|index\\.ts$)" },
+      to: { path: "^src/lifecycle/(analyze|detect|restore|build-phase|export|rebase)/" },
+    },
+    {
       name: "buildpacks-stand-on-buildpack-api",
       severity: "error",
       comment: "our buildpacks (src/buildpacks) may import errors, cnb, buildpack-api, deps, sbom and oci only: they run in the sandbox, not in the platform",

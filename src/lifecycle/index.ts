@@ -13,7 +13,7 @@ export { LayerFactory, openLayerFactory, pruneLayerCache, type LayerFactoryOptio
 export { type AnalyzeDeps, type AnalyzeInputs, type AnalyzeResult, AnalyzeError, analyze } from "./analyze/index.js";
 export { type DetectInputs, type DetectDeps, type DetectResult, detect, orderFromBuildpacks, readOrderFile, readSystemFile, expandOrder, resolveGroup } from "./detect/index.js";
 export { type Lent, type RestoreDeps, type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore, returnTrees } from "./restore/index.js";
-export { type BuildInputs, type BuildDeps, type BuildResult, type BuiltBuildpack, type BuiltLayer, type SbomFile, build } from "./build/index.js";
+export { type BuildInputs, type BuildDeps, type BuildResult, type BuiltBuildpack, type BuiltLayer, type SbomFile, build } from "./build-phase/index.js";
 export { type ExportDeps, type ExportInputs, type ExportResult, type ExportedLayerInfo, ExportError, exportImage, planExport } from "./export/index.js";
 export { type Cache, type CacheMetadata, type SaveCacheDeps, type SaveCacheInputs, type SaveCacheResult, CacheError, openCacheDir, openCacheImage, saveCache } from "./cache/index.js";
 export { type RebaseDeps, type RebaseInputs, type RebaseResult, RebaseError, rebase, rebaseImage } from "./rebase/index.js";

@@ -12,7 +12,7 @@ import { stackImage } from "./image.js";
 import { type CachedLayer, LayerCache, layerKey } from "./layer-cache.js";
 import type { LockedFlavor, StackLock } from "./lockfile.js";
 import { pathFilter } from "./paths.js";
-import { Rootfs, toLayerEntry } from "./rootfs.js";
+import { Rootfs, toLayerEntry } from "./staging-rootfs.js";
 import { buildSbomLayer, sbomDocument } from "./sbom-layer.js";
 import { fetchDebs, lockFor } from "./sources.js";
 import { FLAVORS, type FlavorName, type StackDefinition } from "./stack-file.js";

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { layer } from "../oci/index.js";
 import { tempDir, writeTree } from "../testing/index.js";
 import { diffEntries, readLayerIndex } from "./diff.js";
-import { Rootfs, toLayerEntry } from "./rootfs.js";
+import { Rootfs, toLayerEntry } from "./staging-rootfs.js";
 
 test("the layer between two trees: new and changed items, their folders, whiteouts for what is gone", async (t) => {
   const d = tempDir();

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { extract as tarExtract } from "tar-stream";
 import type { Layer, layer } from "../oci/index.js";
-import { type RootEntry, toLayerEntry } from "./rootfs.js";
+import { type RootEntry, toLayerEntry } from "./staging-rootfs.js";
 
 interface LowerEntry {
   type: "file" | "directory" | "symlink";

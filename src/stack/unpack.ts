@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { debian } from "../deps/index.js";
 import { StackError } from "./errors.js";
 import { filterMd5sums } from "./paths.js";
-import type { Rootfs } from "./rootfs.js";
+import type { Rootfs } from "./staging-rootfs.js";
 
 export interface UnpackOptions {
   /** Which package paths go into the image (`usr/share/doc/x/copyright`, no leading `/`). */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseGroupToml, parsePlanToml, parseSystemToml } from "../../cnb/index.js";
 import { checkBwrap } from "../../sandbox/index.js";
-import { dump, harness, type Harness, orderOf } from "../exec/testing.js";
+import { dump, harness, type Harness, orderOf } from "../testing/harness.js";
 import { LifecycleError } from "../errors.js";
 import { detect, readOrderFile, readSystemFile } from "./index.js";
 

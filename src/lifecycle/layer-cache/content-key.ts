@@ -1,5 +1,5 @@
 // The content identity of a layer's files without reading them (D8: an unchanged layer is not
-// re-tarred). See src/lifecycle/export/README.md, "The layer content cache", for why it cannot name the
+// re-tarred). See src/lifecycle/README.md, "The layer content cache", for why it cannot name the
 // wrong layer.
 import { createHash } from "node:crypto";
 import { type BigIntStats, closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The layer content cache (see ../export/README.md): a layer is tarred and compressed once per
+// The layer content cache (see ../README.md): a layer is tarred and compressed once per
 // content, found again by a key of its files' names, modes and stat, and shared by restore, export
 // and the cache save of every build on the machine.
 export {

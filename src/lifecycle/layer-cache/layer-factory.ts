@@ -1,6 +1,6 @@
 // Builds the layers of an export or a cache save, and remembers what it built (D8): a layer whose
 // files have the same content key as one built before is taken from the layer content cache
-// instead of being tarred and compressed again. See src/lifecycle/export/README.md.
+// instead of being tarred and compressed again. See src/lifecycle/README.md.
 import { createReadStream } from "node:fs";
 import { link, mkdir, readdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";

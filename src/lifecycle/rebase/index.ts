@@ -1,3 +1,3 @@
-// The rebaser (CNB-54). See src/lifecycle/export/README.md.
+// The rebaser (CNB-54). See src/lifecycle/README.md.
 export { rebase, rebaseImage, type RebaseDeps, targetSatisfiedForRebase, type RebaseInputs, type RebaseOptions, type RebaseResult } from "./rebase.js";
 export { RebaseError, type RebaseErrorCode } from "./errors.js";

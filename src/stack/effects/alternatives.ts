@@ -1,7 +1,7 @@
 // What `update-alternatives --install` leaves behind, in auto mode: for each name, the
 // highest-priority alternative whose file is in the image becomes
 // LINK -> /etc/alternatives/NAME -> PATH, with its slaves whose files are there too.
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 import type { Alternative } from "../stack-file.js";
 
 export interface AlternativesResult {

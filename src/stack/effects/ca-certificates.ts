@@ -5,7 +5,7 @@
 // links `openssl rehash` makes.
 import { createHash, X509Certificate } from "node:crypto";
 import { StackError } from "../errors.js";
-import { byteOrder, type Rootfs } from "../rootfs.js";
+import { byteOrder, type Rootfs } from "../staging-rootfs.js";
 import { subjectHash } from "../../x509/index.js";
 
 const CERTS_DIR = "usr/share/ca-certificates";

@@ -1,7 +1,7 @@
 // The effects a stack file declares: folders, files (copied from a package default or given) and
 // symbolic links, each for the flavors it names.
 import { StackError } from "../errors.js";
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 import type { FlavorName, StackDefinition } from "../stack-file.js";
 
 export function applyDeclared(root: Rootfs, def: StackDefinition, flavor: FlavorName): void {

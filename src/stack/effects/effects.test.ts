@@ -3,7 +3,7 @@ import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync }
 import { join } from "node:path";
 import { test } from "node:test";
 import { hasCommand, run, tempDir, writeTree } from "../../testing/index.js";
-import { Rootfs } from "../rootfs.js";
+import { Rootfs } from "../staging-rootfs.js";
 import type { Alternative } from "../stack-file.js";
 import { applyAlternatives } from "./alternatives.js";
 import { writeCaCertificates } from "./ca-certificates.js";

@@ -1,7 +1,7 @@
 // The maintainer-script effects that matter, reproduced without running any script (dpkg would
 // run them as root): declared files, folders and links, users, /etc/shells, alternatives, the CA
 // bundle and its hash links, and the ld.so cache, in that order (triggers last, as dpkg does).
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 import type { FlavorName, StackDefinition, UserIds } from "../stack-file.js";
 import { applyAlternatives } from "./alternatives.js";
 import { writeCaCertificates } from "./ca-certificates.js";

@@ -3,7 +3,7 @@
 // not depend on the order files were unpacked in; aux-cache (inode numbers and times) is dropped.
 import { execFile } from "node:child_process";
 import { StackError } from "../errors.js";
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 
 const LDCONFIG = "usr/sbin/ldconfig";
 

@@ -1,6 +1,6 @@
 // /etc/shells as debianutils' update-shells writes it on a fresh system: the template, then every
 // shell packages list in /usr/share/debianutils/shells.d, each also under its real path.
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 
 const TEMPLATE = "usr/share/debianutils/shells";
 const SHELLS_D = "usr/share/debianutils/shells.d";

@@ -1,6 +1,6 @@
 // /etc/passwd and /etc/group (what base-passwd and adduser would leave): root, the CNB user and
 // nobody; and the CNB user's home, owned by it.
-import type { Rootfs } from "../rootfs.js";
+import type { Rootfs } from "../staging-rootfs.js";
 import type { StackDefinition, UserIds } from "../stack-file.js";
 
 export function writeUsers(root: Rootfs, def: StackDefinition, ids: UserIds): void {

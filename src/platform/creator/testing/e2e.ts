@@ -224,8 +224,8 @@ export function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-/** The conformance fixture buildpacks (src/platform/build/fixtures/conformance, see its README). */
-export const CONFORMANCE_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/platform/build/fixtures/conformance");
+/** The conformance fixture buildpacks (src/platform/creator/fixtures/conformance, see its README). */
+export const CONFORMANCE_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../src/platform/creator/fixtures/conformance");
 
 /** The builder every conformance test file shares: stack:build, stack:run and this builder in the test's store. */
 export const CONFORMANCE_BUILDER = "conformance:builder";

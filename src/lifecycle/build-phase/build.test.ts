@@ -6,7 +6,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseApiVersion, parseBuildMetadata, parseBuildpackId, parseBuildpackPlan, parseBuildpackVersion, type PlanFile } from "../../cnb/index.js";
 import { checkBwrap } from "../../sandbox/index.js";
-import { dump, groupOf, harness, type Harness } from "../exec/testing.js";
+import { dump, groupOf, harness, type Harness } from "../testing/harness.js";
 import { LifecycleError } from "../errors.js";
 import { build } from "./index.js";
 

@@ -29,7 +29,7 @@ export const DEFAULT_BUILDER = "paketo/builder:default";
 const STACK_IMAGES: Partial<Record<FlavorName, string>> = { build: "paketo/trixie:build", base: "paketo/trixie:run" };
 
 export function defaultBuilderConfig(): string {
-  // src/platform/build and dist/platform/build are both three levels below the package root.
+  // src/platform/creator and dist/platform/creator are both three levels below the package root.
   return fileURLToPath(new URL("../../../builders/default.toml", import.meta.url));
 }
 

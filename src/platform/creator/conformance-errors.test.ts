@@ -1,7 +1,7 @@
 // CNB conformance through the real CLI, part 3: failures and isolation. A failing build exits with
 // its phase's code (CNB-28) and one message that names the cause (a malformed file by name and
 // line), and leaves the store and the previous image as they were; symlinks never carry host files
-// into an image. Fixtures: src/platform/build/fixtures/conformance (see its README).
+// into an image. Fixtures: src/platform/creator/fixtures/conformance (see its README).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

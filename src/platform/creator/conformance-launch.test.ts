@@ -3,7 +3,7 @@
 // buildpack API), exported to the store and an OCI layout, then run by podman twice: once with its
 // own ENTRYPOINT, once with a script that starts the launcher in every other way asked about below
 // (a container per question costs a second or more with podman's portable vfs storage).
-// Fixtures: src/platform/build/fixtures/conformance (see its README).
+// Fixtures: src/platform/creator/fixtures/conformance (see its README).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";

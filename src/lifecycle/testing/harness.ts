@@ -23,11 +23,11 @@ import {
   type RunImageTarget,
 } from "../../cnb/index.js";
 import { bwrapRunner, directRunner, type Runner } from "../../sandbox/index.js";
-import type { BuildInputs } from "../build/index.js";
+import type { BuildInputs } from "../build-phase/index.js";
 import type { DetectInputs } from "../detect/index.js";
 import { type BuildLog, createBuildLog } from "../log.js";
-import { buildPaths, type BuildPaths } from "./paths.js";
-import type { ExecSettings } from "./run.js";
+import { buildPaths, type BuildPaths } from "../exec/paths.js";
+import type { ExecSettings } from "../exec/run.js";
 
 export const FIXTURES = fileURLToPath(new URL("../../../src/lifecycle/fixtures/", import.meta.url));
 export const VERSION = "0.1.0";

@@ -2,7 +2,7 @@
 // next one. Every build uses the conformance builder (order: [order-a, order-b], then [meta,
 // order-e (optional)]) and exports to the store; what the buildpacks saw is read from the build
 // log or from files they left in the app, read back from the exported image.
-// Fixtures: src/platform/build/fixtures/conformance (see its README).
+// Fixtures: src/platform/creator/fixtures/conformance (see its README).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
