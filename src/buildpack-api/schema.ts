@@ -1,4 +1,4 @@
-// Typed metadata through schemas (STYLE convention 9). The contract is Standard Schema v1
+// Typed metadata through schemas. The contract is Standard Schema v1
 // (standardschema.dev), so valibot ≥1, zod ≥3.24 and arktype schemas work as they are; `s` is a
 // tiny built-in for the TOML-shaped data buildpacks keep (strings, numbers, booleans, arrays, tables)
 // so a buildpack bundle needs no validation library. Validation is synchronous: metadata is data.

@@ -1,4 +1,4 @@
-// Buildpack API and Platform API versions (CNB-1, CNB-29; §0 of the checklist).
+// Buildpack API and Platform API versions (CNB-1, CNB-29; docs/cnb-conformance.md §0).
 import { CnbError } from "./errors.js";
 
 /**

@@ -1,4 +1,4 @@
-// Versioned behaviour, one table per API (convention 8). Callers ask `buildpackFeatures(api).x`
+// Versioned behaviour, one table per API (versioned behaviour is data, not version checks scattered in code). Callers ask `buildpackFeatures(api).x`
 // instead of comparing versions. Every row names the API bound and the checklist item it comes from.
 import { apiAtLeast, apiLessThan, type ApiVersion } from "./api-version.js";
 

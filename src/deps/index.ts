@@ -1,4 +1,4 @@
-// Verifiable dependency sources (ARCHITECTURE.md D4). Each source is a namespace.
+// Verifiable dependency sources (docs/architecture.md D4). Each source is a namespace.
 export * as debian from "./debian/index.js";
 export * as npm from "./npm/index.js";
 export { type CacheLayout, cacheLayout, paketoCacheRoot } from "./cache-layout.js";

@@ -1,4 +1,4 @@
-// The CNB launcher (ARCHITECTURE.md D6): the launch plan the exporter writes into the image
+// The CNB launcher (docs/architecture.md D6): the launch plan the exporter writes into the image
 // (<layers>/config/launcher.cfg) and the static C binary that reads it. See README.md.
 export { type ApiVersion, parseApiVersion, SUPPORTED_BUILDPACK_APIS, SUPPORTED_PLATFORM_APIS } from "./api.js";
 export {

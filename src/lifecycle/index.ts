@@ -1,4 +1,4 @@
-// The CNB lifecycle, in-process (ARCHITECTURE.md D2; CNB-SPEC.md §2). Every phase has one
+// The CNB lifecycle, in-process (docs/architecture.md D2; docs/cnb-conformance.md part 2). Every phase has one
 // signature, `phase(inputs: XInputs, deps: XDeps) → Promise<XResult>`: inputs are everything that
 // decides the result (paths, images, the layer factory whose settings stamp the layers, the cache,
 // transport options); deps are where it reports and how it runs buildpacks (log, runner).

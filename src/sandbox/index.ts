@@ -1,4 +1,4 @@
-// Runs buildpack executables in isolation (ARCHITECTURE.md D2): bubblewrap inside the build
+// Runs buildpack executables in isolation (docs/architecture.md D2): bubblewrap inside the build
 // image's root filesystem, or directly when paketo itself runs inside a container.
 export { bwrapArgs, HOST_NETWORK_FILES } from "./bwrap.js";
 export { bwrapRunner, directRunner, type Runner, type SandboxMode } from "./run.js";

@@ -1,4 +1,4 @@
-// Stacks (ARCHITECTURE.md D3): a build image and run images assembled from Debian packages,
+// Stacks (docs/architecture.md D3): a build image and run images assembled from Debian packages,
 // declaratively, without root, reproducibly. See docs/stacks.md.
 export { createStack, debianArch } from "./create.js";
 export type { CreateStackOptions, CreatedStack } from "./create.js";

@@ -1,4 +1,4 @@
-// Built layers by content identity (ARCHITECTURE.md D8): a key that hashes everything a layer's
+// Built layers by content identity (docs/architecture.md D8): a key that hashes everything a layer's
 // bytes depend on maps to the compressed layer file and its digests, so an unchanged stack is
 // never unpacked, tarred or compressed again.
 import { createHash } from "node:crypto";

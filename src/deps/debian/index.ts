@@ -32,7 +32,7 @@ export type { DebFile, DebControl, DataEntry, DataEntryType, OnDataEntry } from 
 export { writeStatusEntry, statusFiles } from "./status.js";
 export type { StatusFile } from "./status.js";
 
-/** The product's default distribution (ARCHITECTURE.md D3). */
+/** The product's default distribution (docs/architecture.md D3). */
 export const DEFAULT_CODENAME = "trixie";
 
 /** A release with its point updates and security updates: `trixie trixie-updates trixie-security`. */

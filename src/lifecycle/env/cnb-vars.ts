@@ -1,5 +1,5 @@
 // The CNB_* variables of bin/detect and bin/build, per Buildpack API (CNB-6, CNB-10), from the
-// cnb feature table (convention 8).
+// cnb feature table (versioned behaviour is data).
 import { type ApiVersion, buildpackFeatures, type RunImageTarget } from "../../cnb/index.js";
 import type { Env } from "./env.js";
 

@@ -1,4 +1,4 @@
-// The operator env a build gives buildpacks (`<build-config>/env`, CNB-60): the builder's own
+// The operator env a build gives buildpacks (`<build-config>/env`, CNB-9, CNB-68): the builder's own
 // settings, plus what buildpacks need to reach verified dependency sources (src/buildpacks/README.md):
 // the shared download cache, the registry from the user's npm configuration, offline mode, and the
 // certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.

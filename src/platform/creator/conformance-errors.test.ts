@@ -138,7 +138,7 @@ describe("symlinks", () => {
       ["workspace/secret", "2", "/etc/passwd"],
       ["workspace/up", "2", "../outside/token.txt"],
     ]);
-    // CNB-44: links a buildpack makes in a layer are exported as links too.
+    // CNB-45: links a buildpack makes in a layer are exported as links too.
     const layer = layerFiles(image, "Layer: 'links', Created by buildpack: conformance/links@1.0.0");
     assert.deepEqual(
       [...layer].filter(([, e]) => e.type === "2").map(([p, e]) => [p, e.linkname]),

@@ -1,4 +1,4 @@
-// The builder's launcher, compiled with the build image's own compiler (ARCHITECTURE.md D6): gcc
+// The builder's launcher, compiled with the build image's own compiler (docs/architecture.md D6): gcc
 // and the static glibc of the build image, run under bubblewrap in its root filesystem (the same
 // extraction builds on that stack use). A binary is kept per (build image, sources, flags), so a
 // second builder on the same stack compiles nothing and extracts nothing.
