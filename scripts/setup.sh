@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what paketo needs on a Debian machine (as root) and builds it.
 #   scripts/setup.sh          runtime needs only
+#   scripts/setup.sh --demo   plus podman and its runtime, to run the images built (scripts/demo.sh)
 #   scripts/setup.sh --test   plus the real components the test suite drives
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +29,15 @@ need_node
 # Runtime: bubblewrap runs buildpacks in a sandbox; gpgv and the keyring verify Debian archives;
 # xz and zstd decompress Debian indexes and packages.
 runtime_pkgs=(bubblewrap gpgv debian-archive-keyring ca-certificates xz-utils zstd)
+# Running the images: podman with runc (crun refuses some hosts' cgroup layouts) and the id maps.
+run_pkgs=(podman runc uidmap)
 # Tests: a real registry, the tools that prove our images are accepted, a container runtime.
-test_pkgs=(docker-registry apache2-utils skopeo umoci podman runc uidmap buildah python3 python3-venv)
-if [ "${1:-}" = "--test" ]; then apt_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"; else apt_install "${runtime_pkgs[@]}"; fi
+test_pkgs=(docker-registry apache2-utils skopeo umoci "${run_pkgs[@]}" buildah python3 python3-venv)
+case "${1:-}" in
+  --test) apt_install "${runtime_pkgs[@]}" "${test_pkgs[@]}" ;;
+  --demo) apt_install "${runtime_pkgs[@]}" "${run_pkgs[@]}" ;;
+  *) apt_install "${runtime_pkgs[@]}" ;;
+esac
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
