@@ -19,7 +19,8 @@ export {
   type Project,
 } from "./project.js";
 export { registrySource, type PackageSource } from "./registry.js";
-export { installPackageManager, parsePackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
+export { BUNDLED_NPM_ENV, NPM_MAJOR_OF_NODE, npmFromChangelog, npmMajorOfNode } from "./bundled-npm.js";
+export { installPackageManager, parsePackageManager, devEnginesPackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
 export { checkLockfile, isBerryLockfile, lockfileIntegrity, pnpmLockfileVersion, type IntegrityMap, type LockfileKind } from "./lockfile.js";
 export {
   installModules,
@@ -30,6 +31,7 @@ export {
   linkModules,
   removeSourceModules,
   runPackageManager,
+  failedInstallScript,
   writeModulesSbom,
   LAUNCH_MODULES_ENV,
   type InstallStrategy,

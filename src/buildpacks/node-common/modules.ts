@@ -246,9 +246,25 @@ function installError(strategy: InstallDiagnosis, project: Project, cmd: string,
       hint: `run '${strategy.relock}' in ${project.rel === "" ? "the app" : project.rel} and commit ${strategy.lockfile}`,
     });
   }
-  return new NodeError("NODE_INSTALL", `'${cmd}' in ${project.rel === "" ? "the app" : project.rel} ${exitText(r)}; its last output:\n${tail.map((l) => `    ${l}`).join("\n")}`, {
-    hint: "the install output above shows the cause",
+  const dependency = failedInstallScript(stripAnsi(r.output));
+  const what = dependency === undefined ? "" : `the install script of dependency ${dependency} failed: `;
+  return new NodeError("NODE_INSTALL", `${what}'${cmd}' in ${project.rel === "" ? "the app" : project.rel} ${exitText(r)}; its last output:\n${tail.map((l) => `    ${l}`).join("\n")}`, {
+    hint:
+      dependency === undefined
+        ? "the install output above shows the cause"
+        : `the output above shows why ${dependency} could not be built (a missing system library or header, or a Node.js version it does not support); ignore-scripts=true in .npmrc skips every install script`,
   });
+}
+
+/** The dependency whose install script failed, from npm's, Yarn classic's or pnpm's output. */
+export function failedInstallScript(output: string): string | undefined {
+  const name = "((?:@[^/\\s]+/)?[^/\\s:@]+)";
+  const npm = new RegExp(`^npm (?:error|ERR!) path \\S*/node_modules/${name}\\s*$`, "m").exec(output);
+  if (npm && /^npm (?:error|ERR!) command failed/m.test(output)) return npm[1];
+  const yarn = new RegExp(`^error \\S*/node_modules/${name}: Command failed\\.`, "m").exec(output);
+  if (yarn) return yarn[1];
+  const pnpm = new RegExp(`ELIFECYCLE.*?${name}@\\S+ (?:preinstall|install|postinstall): `, "m").exec(output) ?? new RegExp(`node_modules/${name} (?:preinstall|install|postinstall): .*Failed`, "m").exec(output);
+  return pnpm?.[1];
 }
 
 /** `<layer>.sbom.cdx.json` and `.spdx.json`: every package in the layer's node_modules (unless BP_DISABLE_SBOM). */

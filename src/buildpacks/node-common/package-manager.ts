@@ -54,6 +54,25 @@ export function parsePackageManager(pkg: PackageJson, rel: string): { name: stri
   return { name: m[1]!, version: m[2]!, ...(m[3] && m[4] ? { hash: { alg: m[3], hex: m[4] } } : {}) };
 }
 
+/**
+ * package.json `devEngines.packageManager` (one object or a list) for `name`: its version range,
+ * `*` when it names the package manager without a version, undefined when it does not name it.
+ */
+export function devEnginesPackageManager(pkg: PackageJson, rel: string, name: PmName): string | undefined {
+  const field = (pkg.devEngines as { packageManager?: unknown } | undefined)?.packageManager;
+  if (field === undefined) return undefined;
+  for (const entry of Array.isArray(field) ? field : [field]) {
+    const e = entry as { name?: unknown; version?: unknown };
+    if (e?.name !== name) continue;
+    if (e.version === undefined) return "*";
+    if (typeof e.version !== "string" || semver.validRange(e.version) === null) {
+      throw new NodeError("NODE_PACKAGE_JSON", `${shown(rel, "package.json")}: "devEngines.packageManager" version ${JSON.stringify(e.version)} of ${name} is not a version or a range`);
+    }
+    return e.version;
+  }
+  return undefined;
+}
+
 const PmMetadata = s.object({ request: s.string(), version: s.string(), entry: s.string(), runner: s.string() });
 
 function isScript(path: string | undefined): boolean {

@@ -123,7 +123,9 @@ const INSTALL_FIELDS = [
   "resolutions",
   "workspaces",
   "packageManager",
+  "devEngines",
   "pnpm",
+  "allowScripts",
 ];
 const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall", "prepare"];
 

@@ -89,9 +89,13 @@ test("build: the highest-priority source wins; node layer (bin/node + LICENSE), 
   const headers = b.layers["node-headers"];
   assert.ok(headers);
   assert.deepEqual(headers.types, { build: true, launch: false, cache: true });
-  assert.deepEqual(headers.metadata, node.metadata);
+  assert.deepEqual(headers.metadata, { ...node.metadata, npm: "12.11.0" }, "the npm of the release notes (not the reverted one)");
   assert.equal(headers.files["include/node/node.h"], '#define NODE_VERSION "22.11.0"\n');
-  assert.match(headers.files["env.build/npm_config_nodedir.default"] ?? "", /\/node-headers$/);
+  // node-gyp's own variable (npm warns of an unknown npm_config_nodedir), and the bundled npm for npm-install
+  assert.match(headers.files["env.build/npm_package_config_node_gyp_nodedir.default"] ?? "", /\/node-headers$/);
+  assert.equal(headers.files["env.build/PAKETO_NODE_NPM_VERSION.default"], "12.11.0");
+  assert.equal(headers.files["CHANGELOG.md"], undefined, "the release notes are read, not kept");
+  assert.match(b.stdout, /Node\.js 22\.11\.0 ships with npm 12\.11\.0 \(its release notes\)/);
   assert.deepEqual(
     Object.keys(headers.files).filter((f) => f.includes("/archs/")),
     ["include/node/openssl/archs/linux-x86_64/asm/include/openssl/opensslv.h"],
@@ -131,6 +135,7 @@ test("build: a second build keeps both layers without downloading; a new version
   assert.equal(second.layers.node?.files["bin/node"], first.layers.node?.files["bin/node"]);
   assert.deepEqual(second.layers.node?.types, { build: true, launch: true, cache: true });
   assert.equal(second.layers["node-headers"]?.files["include/node/node.h"], '#define NODE_VERSION "20.18.1"\n');
+  assert.equal(second.layers["node-headers"]?.files["env.build/PAKETO_NODE_NPM_VERSION.default"], "10.18.0", "the bundled npm from the kept layer's metadata");
   assert.ok(second.files["node.sbom.cdx.json"], "the SBOM is written for a kept layer too");
 
   const newer = await runBuild(bp, { buildpackToml, plan: [{ name: "node", metadata: { version: "22", "version-source": "BP_NODE_VERSION", launch: true, build: true } }], layers, env: { ...reg.env, BP_LOG_LEVEL: "DEBUG" } });

@@ -2,11 +2,12 @@
 // verified against their registry integrity. Detect always passes (it provides `node`, and
 // requires it with each version source the project has); build merges the plan's `node`
 // requirements, resolves one version, and installs it into a `node` layer (bin/node + LICENSE)
-// and, for builds, a `node-headers` layer (include/node, for native addons via npm_config_nodedir).
-import { rm, mkdir } from "node:fs/promises";
-import { relative } from "node:path";
+// and, for builds, a `node-headers` layer (include/node, for native addons through node-gyp).
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, s, type BuildContext, type ExecD, type LayerRef, type Logger } from "../../buildpack-api/index.js";
 import type { npm } from "../../deps/index.js";
+import { BUNDLED_NPM_ENV, npmFromChangelog } from "../node-common/bundled-npm.js";
 import { NodeError } from "../node-common/errors.js";
 import { projectDir } from "../node-common/project.js";
 import { NodeEngineError } from "./errors.js";
@@ -34,6 +35,12 @@ const REQUIREMENT = s.object({
 /** What the node and node-headers layers hold; a restored layer is kept when all three match. */
 const LAYER = s.object({ version: s.string(), integrity: s.string(), arch: s.string() });
 type LayerKey = { version: string; integrity: string; arch: string };
+/** node-headers also keeps the npm version the release ships with ("" when its notes name none). */
+const HEADERS = s.object({ version: s.string(), integrity: s.string(), arch: s.string(), npm: s.optional(s.string()) });
+type HeadersMeta = LayerKey & { npm?: string | undefined };
+
+/** node-gyp's own setting for the headers' folder (it reads npm_package_config_node_gyp_*; npm warns of unknown npm_config_*). */
+export const NODE_GYP_NODEDIR_ENV = "npm_package_config_node_gyp_nodedir";
 
 export const nodeEngine = (deps: NodeEngineDeps) =>
   defineBuildpack({
@@ -83,9 +90,18 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
       const onRestored = (m: LayerKey) => (m.version === key.version && m.integrity === key.integrity && m.arch === key.arch ? ("keep" as const) : { rebuild: m.version === key.version ? `another build of Node.js ${m.version} (${m.arch} -> ${key.arch}, or a new integrity)` : `Node.js ${m.version} -> ${key.version}` });
       const node = await ctx.layers.cached("node", { build: merged.build, launch: merged.launch, cache: true, metadata: LAYER, onRestored });
       // headers only matter while building (native addons); a launch-only node needs none
-      const headers = merged.build ? await ctx.layers.cached("node-headers", { build: true, launch: false, cache: true, metadata: LAYER, onRestored }) : undefined;
+      const headers = merged.build
+        ? await ctx.layers.cached("node-headers", {
+            build: true,
+            launch: false,
+            cache: true,
+            metadata: HEADERS,
+            onRestored: (m: HeadersMeta) => (m.npm === undefined ? { rebuild: "it does not record the bundled npm version" } : onRestored(m)),
+          })
+        : undefined;
+      let bundledNpm = headers?.state.kind === "restored" ? headers.state.metadata.npm : undefined;
 
-      const missing = [node, headers].filter((l): l is LayerRef<LayerKey> => l !== undefined && l.state.kind === "empty");
+      const missing = [node, headers].filter((l): l is LayerRef<LayerKey> | LayerRef<HeadersMeta> => l !== undefined && l.state.kind === "empty");
       if (node.state.kind === "restored") log.process(`Reusing cached layer ${node.path}`);
       if (missing.length > 0) {
         log.process(node.state.kind === "empty" ? "Executing build process" : "Adding the Node.js headers");
@@ -93,8 +109,11 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
         const started = Date.now();
         const r = await unpack(deps.npm, arch, pkg, chosen.version, manifest, opts, ctx, missing);
         log.action(`Completed in ${Date.now() - started} ms${r.downloaded ? ` (downloaded ${(r.size / 1e6).toFixed(1)} MB)` : " (from the download cache)"}`);
-        for (const l of missing) await l.write(key);
+        if (headers?.state.kind === "empty") bundledNpm = await takeBundledNpm(headers.path, chosen.version);
+        if (node.state.kind === "empty") await node.write(key);
+        if (headers?.state.kind === "empty") await headers.write({ ...key, npm: bundledNpm ?? "" });
       }
+      if (headers) log.subprocess(bundledNpm ? `Node.js ${chosen.version} ships with npm ${bundledNpm} (its release notes)` : `The release notes of Node.js ${chosen.version} name no npm version`);
       log.break();
 
       await node.writeEnv(
@@ -105,8 +124,11 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
           // for --use-openssl-ca / --use-system-ca: Node's own OpenSSL does not look in Debian's directory
           .append("SSL_CERT_DIR", "/etc/ssl/certs", { delim: ":" }),
       );
-      if (headers) await headers.writeEnv(layerEnv().default("npm_config_nodedir", headers.path, { scope: "build" }));
-      logEnv(log, node, headers);
+      if (headers) {
+        const env = layerEnv().default(NODE_GYP_NODEDIR_ENV, headers.path, { scope: "build" });
+        await headers.writeEnv(bundledNpm ? env.default(BUNDLED_NPM_ENV, bundledNpm, { scope: "build" }) : env);
+      }
+      logEnv(log, node, headers, bundledNpm);
 
       const execd: ExecD[] = [];
       if (merged.launch && ctx.env.BP_NODE_OPTIMIZE_MEMORY === "true") {
@@ -169,7 +191,7 @@ async function unpack(
   manifest: npm.PackumentVersion,
   opts: npm.RegistryOptions,
   ctx: BuildContext,
-  layers: readonly LayerRef<LayerKey>[],
+  layers: readonly Pick<LayerRef<unknown>, "name" | "path">[],
 ): Promise<{ downloaded: boolean; size: number }> {
   const into = new Set(layers.map((l) => l.name as string));
   // OpenSSL's generated headers come for ~20 platforms (85% of the files); the compiler only ever
@@ -177,6 +199,8 @@ async function unpack(
   const opensslArch = arch === "x64" ? "linux-x86_64" : "linux-aarch64";
   const filter = (path: string): string | false => {
     if (path === "bin/node" || path === "LICENSE") return into.has("node") ? `node/${path}` : false;
+    // the release notes, read for the bundled npm version (takeBundledNpm), then removed
+    if (path === "CHANGELOG.md") return into.has("node-headers") ? "node-headers/CHANGELOG.md" : false;
     if (!path.startsWith("include/") || !into.has("node-headers")) return false;
     const other = /^include\/node\/openssl\/archs\/([^/]+)\//.exec(path);
     return other && other[1] !== opensslArch ? false : `node-headers/${path}`;
@@ -198,6 +222,14 @@ async function unpack(
   }
 }
 
+/** The npm version the unpacked release notes name for `version`; the notes are then removed from the layer. */
+async function takeBundledNpm(headersDir: string, version: string): Promise<string | undefined> {
+  const path = join(headersDir, "CHANGELOG.md");
+  const text = await readFile(path, "utf8").catch(() => "");
+  await rm(path, { force: true });
+  return npmFromChangelog(text, version);
+}
+
 function logCandidates(log: Logger, merged: MergedRequirement): void {
   const rows = [...merged.candidates.map((c) => [describeSource(c.source), c.version] as const)];
   if (rows.length === 0) rows.push(["<unknown>", ""]);
@@ -208,13 +240,15 @@ function logCandidates(log: Logger, merged: MergedRequirement): void {
 }
 
 /** The defaults this buildpack sets (the user's own values win). */
-function logEnv(log: Logger, node: LayerRef<LayerKey>, headers: LayerRef<LayerKey> | undefined): void {
+function logEnv(log: Logger, node: LayerRef<LayerKey>, headers: LayerRef<HeadersMeta> | undefined, bundledNpm: string | undefined): void {
   const rows: [string, string][] = [
     ["NODE_ENV", "production"],
     ["NODE_HOME", node.path],
     ["NODE_VERBOSE", "false"],
   ];
-  if (headers) rows.push(["npm_config_nodedir", headers.path]);
+  const buildOnly = new Set<string>();
+  if (headers) rows.push([NODE_GYP_NODEDIR_ENV, headers.path]), buildOnly.add(NODE_GYP_NODEDIR_ENV);
+  if (headers && bundledNpm) rows.push([BUNDLED_NPM_ENV, bundledNpm]), buildOnly.add(BUNDLED_NPM_ENV);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [scope, on] of [
     ["build", node.types.build],
@@ -222,7 +256,7 @@ function logEnv(log: Logger, node: LayerRef<LayerKey>, headers: LayerRef<LayerKe
   ] as const) {
     if (!on) continue;
     log.process(`Configuring ${scope} environment`);
-    for (const [k, v] of rows) if (scope === "build" || k !== "npm_config_nodedir") log.subprocess(`${k.padEnd(width)} -> ${JSON.stringify(v)}`);
+    for (const [k, v] of rows) if (scope === "build" || !buildOnly.has(k)) log.subprocess(`${k.padEnd(width)} -> ${JSON.stringify(v)}`);
     log.break();
   }
 }

@@ -55,6 +55,10 @@ test("the default (newest LTS line) installs and bin/node runs on this host", as
   const first = Object.keys(p.versions).filter((v) => semver.major(v) === semver.major(version)).map((v) => Date.parse(p.time[v] ?? "")).filter(Number.isFinite);
   assert.equal(semver.major(version) % 2, 0);
   assert.ok(Date.now() - Math.min(...first) >= LTS_AFTER_DAYS * 864e5);
+  // the npm this release ships with, named by its own release notes (an LTS line is months past its first release)
+  const bundled = cold.layers["node-headers"]?.files["env.build/PAKETO_NODE_NPM_VERSION.default"] ?? "";
+  assert.ok(semver.valid(bundled), `bundled npm ${JSON.stringify(bundled)}`);
+  assert.equal(cold.layers["node-headers"]?.metadata.npm, bundled);
   // the SBOM's hash is the tarball's
   const tarball = join(cacheDir, "sha512", Buffer.from(String(cold.layers.node?.metadata.integrity).slice(7), "base64").toString("hex"));
   const cdx = JSON.parse(cold.files["node.sbom.cdx.json"]!);
@@ -99,14 +103,14 @@ NAPI_MODULE_INIT() {
   );
   mkdirSync(join(app.path, "devdir"));
   const node = join(layers, "node/bin/node");
-  const nodedir = readFileSync(join(layers, "node-headers/env.build/npm_config_nodedir.default"), "utf8");
+  const nodedir = readFileSync(join(layers, "node-headers/env.build/npm_package_config_node_gyp_nodedir.default"), "utf8");
   const started = Date.now();
   const build = spawnSync(node, [gyp, "rebuild"], {
     cwd: app.path,
     encoding: "utf8",
-    // what later buildpacks see: node on PATH, npm_config_nodedir from the headers layer; a devdir
+    // what later buildpacks see: node on PATH, node-gyp's nodedir from the headers layer; a devdir
     // that stays empty proves no headers were fetched
-    env: { PATH: `${join(layers, "node/bin")}:/usr/bin:/bin`, HOME: app.path, npm_config_nodedir: nodedir, npm_config_devdir: join(app.path, "devdir") },
+    env: { PATH: `${join(layers, "node/bin")}:/usr/bin:/bin`, HOME: app.path, npm_package_config_node_gyp_nodedir: nodedir, npm_config_devdir: join(app.path, "devdir") },
   });
   assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
   const load = spawnSync(node, ["-p", "require('./build/Release/hello.node').hello()"], { cwd: app.path, encoding: "utf8" });

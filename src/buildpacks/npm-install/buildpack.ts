@@ -1,9 +1,12 @@
-// npm-install: npm from the npm registry (packageManager, BP_NPM_VERSION, else the newest npm
-// whose engines accept the build's Node.js), then `npm ci` (with a lockfile) or `npm install`
+// npm-install: npm from the npm registry (packageManager, devEngines, BP_NPM_VERSION, else the npm
+// the build's Node.js release ships with), then `npm ci` (with a lockfile) or `npm install`
 // (without) into node_modules layers; see node-common/modules.ts for the layers and their reuse.
+// Dependencies' install scripts run, whichever npm it is, unless the app says otherwise.
 import { join } from "node:path";
+import semver from "semver";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
+  BUNDLED_NPM_ENV,
   buildProject,
   type Env,
   exists,
@@ -12,8 +15,12 @@ import {
   installPackageManager,
   loadProject,
   type LockfileKind,
+  type NodeInfo,
   nodeInfo,
+  npmMajorOfNode,
   type PackageSource,
+  devEnginesPackageManager,
+  readIfExists,
   parsePackageManager,
   type PmRequest,
   type Project,
@@ -25,13 +32,45 @@ export interface NpmInstallDeps {
   source: (env: Env) => PackageSource;
 }
 
-/** Which npm: package.json `packageManager`, then BP_NPM_VERSION, then the newest that runs on the build's Node.js. */
-export function npmRequest(project: Project, env: Env): PmRequest {
+/**
+ * Which npm: package.json `packageManager`, then `devEngines.packageManager`, then BP_NPM_VERSION,
+ * else the one the Node.js release ships with (as Paketo's Node.js brings it): the version its
+ * release notes name (node-engine's PAKETO_NODE_NPM_VERSION), else the npm major the line started
+ * with (NPM_MAJOR_OF_NODE), else the newest npm that runs on this Node.js.
+ */
+export function npmRequest(project: Project, env: Env, node: Pick<NodeInfo, "version">): PmRequest {
+  const req = (spec: string, why: string): PmRequest => ({ name: "npm", kind: "registry", pkg: "npm", spec, why });
   const field = parsePackageManager(project.packageJson, project.rel);
-  if (field?.name === "npm") return { name: "npm", kind: "registry", pkg: "npm", spec: field.version, ...(field.hash ? { hash: field.hash } : {}), why: 'package.json "packageManager"' };
+  if (field?.name === "npm") return { ...req(field.version, 'package.json "packageManager"'), ...(field.hash ? { hash: field.hash } : {}) };
+  const dev = devEnginesPackageManager(project.packageJson, project.rel, "npm");
+  if (dev !== undefined) return req(dev, 'package.json "devEngines.packageManager"');
   const wanted = (env.BP_NPM_VERSION ?? "").trim();
-  if (wanted !== "") return { name: "npm", kind: "registry", pkg: "npm", spec: wanted, why: "BP_NPM_VERSION" };
-  return { name: "npm", kind: "registry", pkg: "npm", spec: "*", why: "the newest npm for this Node.js" };
+  if (wanted !== "") return req(wanted, "BP_NPM_VERSION");
+  const bundled = (env[BUNDLED_NPM_ENV] ?? "").trim();
+  if (semver.valid(bundled) !== null) return req(bundled, `the npm Node.js ${node.version} ships with`);
+  const major = npmMajorOfNode(node.version);
+  if (major !== undefined) return req(`${major}`, `npm ${major}, as the Node.js ${semver.major(node.version)} line`);
+  return req("*", "the newest npm for this Node.js");
+}
+
+/** npm settings that decide which dependencies' install scripts run. */
+const SCRIPT_POLICY = ["allow-scripts", "dangerously-allow-all-scripts", "strict-allow-scripts", "ignore-scripts"];
+
+/**
+ * npm 12 runs a dependency's install scripts only when package.json `allowScripts` approves it.
+ * Unless the app chose a policy (that field, or one of SCRIPT_POLICY in its .npmrc or the env),
+ * every install script runs, as with npm 11 and Paketo: `dangerously-allow-all-scripts`.
+ */
+export async function installScriptsEnv(project: Project, env: Env, npmVersion: string): Promise<{ env: Record<string, string>; why: string | undefined }> {
+  if (semver.major(npmVersion) < 12) return { env: {}, why: undefined };
+  if (project.packageJson.allowScripts !== undefined) return { env: {}, why: `${project.rel ? `${project.rel}/` : ""}package.json "allowScripts" decides which dependencies' install scripts run` };
+  const envNames = new Set(SCRIPT_POLICY.map((k) => `npm_config_${k.replaceAll("-", "_")}`));
+  const fromEnv = Object.keys(env).find((k) => envNames.has(k.toLowerCase()));
+  if (fromEnv) return { env: {}, why: `${fromEnv} decides which dependencies' install scripts run` };
+  const npmrc = (await readIfExists(join(project.dir, ".npmrc"))) ?? "";
+  const key = SCRIPT_POLICY.find((k) => new RegExp(`^\\s*${k}\\s*=`, "m").test(npmrc));
+  if (key) return { env: {}, why: `.npmrc "${key}" decides which dependencies' install scripts run` };
+  return { env: { npm_config_dangerously_allow_all_scripts: "true" }, why: `npm ${npmVersion} runs every dependency's install scripts, as npm 11 does (package.json "allowScripts" or .npmrc "ignore-scripts" choose otherwise)` };
 }
 
 /** npm's own words for a lockfile that does not match package.json (`npm ci` refuses it). */
@@ -55,7 +94,9 @@ export const npmInstall = (deps: NpmInstallDeps = { source: registrySource }) =>
       ctx.logger.title(`${ctx.buildpack.name} ${ctx.buildpack.version}`);
       const project = await buildProject(ctx.appDir, ctx.env);
       const node = await nodeInfo(ctx.env, project.dir);
-      const pm = await installPackageManager(ctx, npmRequest(project, ctx.env), node, deps.source(ctx.env));
+      const pm = await installPackageManager(ctx, npmRequest(project, ctx.env, node), node, deps.source(ctx.env));
+      const scripts = await installScriptsEnv(project, ctx.env, pm.version);
+      if (scripts.why) ctx.logger.subprocess(scripts.why);
       let lockfile: LockfileKind | undefined;
       for (const name of ["npm-shrinkwrap.json", "package-lock.json"] as const) {
         if (lockfile === undefined && (await exists(join(project.dir, name)))) lockfile = name;
@@ -77,6 +118,7 @@ export const npmInstall = (deps: NpmInstallDeps = { source: registrySource }) =>
             npm_config_fund: "false",
             npm_config_audit: "false",
             npm_config_progress: "false",
+            ...scripts.env,
           }),
           full: [install, "--include=dev", ...offline],
           production: [install, "--omit=dev", ...offline],

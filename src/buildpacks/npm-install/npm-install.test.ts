@@ -5,8 +5,9 @@ import { lstat, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
-import { appPackageJson, buildEnv, buildpackToml, modulesLink, npmLockfile, once, restorable } from "../node-common/testing/index.js";
-import { npmInstall, npmLockfileProblem } from "./buildpack.js";
+import type { Project } from "../node-common/index.js";
+import { appPackageJson, buildEnv, buildpackToml, modulesLink, npmLockfile, once, restorable, scriptedPackage } from "../node-common/testing/index.js";
+import { npmInstall, npmLockfileProblem, npmRequest } from "./buildpack.js";
 
 const toml = buildpackToml("npm-install");
 const bp = npmInstall();
@@ -47,6 +48,23 @@ describe("npm-install detect", { concurrency: true }, () => {
   });
 });
 
+test("npmRequest: packageManager, devEngines, BP_NPM_VERSION, else the npm the Node.js release ships with", () => {
+  const project = (packageJson: Record<string, unknown>): Project => ({ appDir: "/workspace", dir: "/workspace", rel: "", packageJson });
+  const spec = (pkg: Record<string, unknown>, env: Record<string, string>, node = "24.11.1") => {
+    const r = npmRequest(project(pkg), env, { version: node });
+    return r.kind === "registry" ? [r.spec, r.why] : [];
+  };
+  const all = { packageManager: "npm@10.9.0", devEngines: { packageManager: { name: "npm", version: "^11.2.0" } } };
+  assert.deepEqual(spec(all, { BP_NPM_VERSION: "9" }), ["10.9.0", 'package.json "packageManager"']);
+  assert.deepEqual(spec({ devEngines: all.devEngines }, { BP_NPM_VERSION: "9" }), ["^11.2.0", 'package.json "devEngines.packageManager"']);
+  assert.deepEqual(spec({ devEngines: { packageManager: [{ name: "pnpm" }, { name: "npm" }] } }, {}), ["*", 'package.json "devEngines.packageManager"']);
+  assert.deepEqual(spec({}, { BP_NPM_VERSION: "9", PAKETO_NODE_NPM_VERSION: "11.6.2" }), ["9", "BP_NPM_VERSION"]);
+  assert.deepEqual(spec({}, { PAKETO_NODE_NPM_VERSION: "11.6.2" }), ["11.6.2", "the npm Node.js 24.11.1 ships with"]);
+  assert.deepEqual(spec({}, {}, "26.0.0"), ["11", "npm 11, as the Node.js 26 line"], "the release notes named none: the line's npm major");
+  assert.deepEqual(spec({}, {}, "14.21.3"), ["*", "the newest npm for this Node.js"]);
+  assert.throws(() => spec({ devEngines: { packageManager: { name: "npm", version: "eleven" } } }, {}), /package\.json: "devEngines\.packageManager" version "eleven" of npm is not a version or a range/);
+});
+
 test("npmLockfileProblem reads npm ci's out-of-sync error", () => {
   const out = [
     "npm error code EUSAGE",
@@ -70,7 +88,7 @@ describe("npm-install build", { concurrency: true }, () => {
     try {
       assert.equal(b.outcome, "success", b.stderr + b.stdout);
       assert.match(b.stdout, /^Paketo Buildpack for NPM Install 0\.1\.0\n/);
-      assert.match(b.stdout, /Installing npm \d+\.\d+\.\d+ \(the newest npm for this Node\.js\)/);
+      assert.match(b.stdout, /Installing npm \d+\.\d+\.\d+ \(npm \d+, as the Node\.js \d+ line\)/);
       assert.match(b.stdout, /Running 'npm ci --omit=dev'/);
       assert.match(b.stdout, /node_modules in the app source is removed/);
       const launch = b.layers["launch-modules"];
@@ -227,5 +245,66 @@ describe("npm-install build", { concurrency: true }, () => {
     } finally {
       await rm(b.dir, { recursive: true, force: true });
     }
+  });
+
+  test("the npm the Node.js release ships with (node-engine's PAKETO_NODE_NPM_VERSION) runs dependencies' install scripts", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: {
+        "package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { dep: "file:dep-1.0.0.tgz" } }),
+        "dep-1.0.0.tgz": await scriptedPackage("dep", "require('fs').writeFileSync('built.txt', 'built by ' + process.env.npm_lifecycle_event)"),
+      },
+      env: await buildEnv({ PAKETO_NODE_NPM_VERSION: "10.9.2" }),
+      plan: launchOnly,
+    });
+    assert.equal(b.outcome, "success", b.stderr + b.stdout);
+    assert.match(b.stdout, /Installing npm 10\.9\.2 \(the npm Node\.js \S+ ships with\)/);
+    assert.equal(b.layers["launch-modules"]?.files["node_modules/dep/built.txt"], "built by install");
+  });
+
+  describe("npm 12 (install scripts need allowScripts): they run unless the app chose a policy", { concurrency: true }, () => {
+    const npm12 = once(async () => {
+      const b = await runBuild(bp, { buildpackToml: toml, app: { "package.json": "{}" }, env: await buildEnv({ BP_NPM_VERSION: "12.2.3" }), plan: launchOnly });
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      return restorable(b, "npm");
+    });
+    const build = async (extra: Record<string, string>, pkg: Record<string, unknown> = {}, script = "require('fs').writeFileSync('built.txt', 'built')") =>
+      runBuild(bp, {
+        buildpackToml: toml,
+        app: {
+          "package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { dep: "file:dep-1.0.0.tgz" }, ...pkg }),
+          "dep-1.0.0.tgz": await scriptedPackage("dep", script),
+          ...extra,
+        },
+        env: await buildEnv({ BP_NPM_VERSION: "12.2.3" }),
+        plan: launchOnly,
+        layers: { npm: await npm12() },
+      });
+
+    test("by default every dependency's install script runs", async () => {
+      const b = await build({});
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      assert.match(b.stdout, /npm 12\.2\.3 runs every dependency's install scripts, as npm 11 does/);
+      assert.equal(b.layers["launch-modules"]?.files["node_modules/dep/built.txt"], "built");
+      assert.doesNotMatch(b.stdout, /install scripts blocked/);
+    });
+
+    test("package.json allowScripts and .npmrc ignore-scripts are the app's own choice", async () => {
+      const denied = await build({}, { allowScripts: { dep: false } });
+      assert.equal(denied.outcome, "success", denied.stderr + denied.stdout);
+      assert.match(denied.stdout, /package\.json "allowScripts" decides which dependencies' install scripts run/);
+      assert.equal(denied.layers["launch-modules"]?.files["node_modules/dep/built.txt"], undefined);
+      const ignored = await build({ ".npmrc": "ignore-scripts=true\n" });
+      assert.equal(ignored.outcome, "success", ignored.stderr + ignored.stdout);
+      assert.match(ignored.stdout, /\.npmrc "ignore-scripts" decides/);
+      assert.equal(ignored.layers["launch-modules"]?.files["node_modules/dep/built.txt"], undefined);
+    });
+
+    test("a failing install script fails the build, naming the dependency, with its output", async () => {
+      const b = await build({}, {}, "console.error('dep: cannot find foo.h'); process.exit(3)");
+      assert.equal(b.outcome, "error");
+      assert.match(b.stderr, /^ERROR: the install script of dependency dep failed: 'npm install --omit=dev' in the app exited with status 3; its last output:\n/);
+      assert.match(b.stderr, /dep: cannot find foo\.h/);
+    });
   });
 });

@@ -6,6 +6,8 @@ import { lstat, readFile, readlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
 import { npm } from "../../../deps/index.js";
 
 // The harness makes its temp dirs under os.tmpdir(). Unpacking npm (2,000 files) into a layer
@@ -164,4 +166,29 @@ export function restorable(run: { layers: Record<string, { metadata: Record<stri
 export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= make());
+}
+
+/** A gzipped tar of `entries` (npm puts a package under `package/`), with npm's fixed file time. */
+export async function tgz(entries: { name: string; body: string; mode?: number }[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on("end", () => r()));
+  for (const e of entries) {
+    await new Promise<void>((res, rej) => p.entry({ name: e.name, mode: e.mode ?? 0o644, mtime: new Date(499162500000) }, e.body, (err) => (err ? rej(err) : res())));
+  }
+  p.finalize();
+  await done;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/**
+ * A local package tarball for `file:` dependencies whose install script runs `script` (a
+ * JavaScript one-liner run by node): proves whether and where dependencies' install scripts run.
+ */
+export function scriptedPackage(name: string, script: string): Promise<Buffer> {
+  return tgz([
+    { name: "package/package.json", body: JSON.stringify({ name, version: "1.0.0", scripts: { install: `node -e ${JSON.stringify(script)}` } }) },
+    { name: "package/index.js", body: "module.exports = require('fs').readFileSync(__dirname + '/built.txt', 'utf8');\n" },
+  ]);
 }

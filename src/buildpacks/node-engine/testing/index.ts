@@ -7,9 +7,8 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
 import { tempDir } from "../../../testing/index.js";
+import { tgz } from "../../node-common/testing/index.js";
 
 // buildpack.toml sits next to the source; tests run from dist/, so read it from src/.
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -21,22 +20,24 @@ export interface Release {
   deprecated?: string;
 }
 
-async function tgz(entries: { name: string; body: string; mode?: number }[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => p.on("end", () => r()));
-  for (const e of entries) {
-    await new Promise<void>((res, rej) => p.entry({ name: e.name, mode: e.mode ?? 0o644, mtime: new Date(499162500000) }, e.body, (err) => (err ? rej(err) : res())));
-  }
-  p.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
+
+/**
+ * The line's release notes as the real tarballs carry them: this release's section first, then the
+ * line's earlier ones. A line's first release names no npm; a later one names an upgrade below a
+ * reverted one (pretend versions: 22.11.0 ships npm 12.11.0).
+ */
+export function changelog(version: string): string {
+  const [major, minor] = version.split(".").map(Number) as [number, number];
+  const head = `# Node.js ${major} ChangeLog\n\n<a id="${version}"></a>\n\n## Version ${version} (Current)\n\n* [\`0a\`] - **doc**: mention npm in the README\n`;
+  if (minor === 0) return head;
+  const earlier = `${major}.${minor - 1}.0`;
+  return `${head}\n<a id="${earlier}"></a>\n\n## Version ${earlier} (Current)\n\n* [\`1b\`] - Revert "**deps**: upgrade npm to ${major - 10}.99.0"\n* [\`2c\`] - **deps**: upgrade npm to ${major - 10}.${minor}.0 (npm team)\n`;
 }
 
 /** A node-linux-<arch> tarball laid out as the real ones: bin/node, include/node, share/, docs. */
 export function nodeTarball(version: string, arch: string): Promise<Buffer> {
   return tgz([
+    { name: "package/CHANGELOG.md", body: changelog(version) },
     { name: "package/package.json", body: JSON.stringify({ name: `node-linux-${arch}`, version }) },
     { name: "package/LICENSE", body: "Node.js is licensed for use as follows: MIT\n" },
     { name: "package/README.md", body: "# node\n" },
