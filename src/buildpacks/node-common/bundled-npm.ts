@@ -5,6 +5,8 @@
 // ("**deps**: upgrade npm to 11.6.2"), so the newest such entry at or below this release is the
 // npm it ships. The first releases of a line may list none (the npm came with the new major):
 // then NPM_MAJOR_OF_NODE names the npm major the line started with.
+import semver from "semver";
+import type { Env } from "./project.js";
 
 /** The build env node-engine sets (build only) to the npm version its Node.js release ships with. */
 export const BUNDLED_NPM_ENV = "PAKETO_NODE_NPM_VERSION";
@@ -50,4 +52,17 @@ export function npmFromChangelog(changelog: string, version: string): string | u
 /** The npm major a Node.js version's line started with, when the table knows it. */
 export function npmMajorOfNode(nodeVersion: string): number | undefined {
   return NPM_MAJOR_OF_NODE[Number(nodeVersion.replace(/^v/, "").split(".")[0])];
+}
+
+/**
+ * The npm a Paketo user would get with this Node.js: the version node-engine read in the release
+ * notes (PAKETO_NODE_NPM_VERSION), else the npm major the line started with, else the newest npm
+ * that runs on it. `why` says which, for the log.
+ */
+export function bundledNpmSpec(env: Env, nodeVersion: string): { spec: string; why: string } {
+  const bundled = (env[BUNDLED_NPM_ENV] ?? "").trim();
+  if (semver.valid(bundled) !== null) return { spec: bundled, why: `the npm Node.js ${nodeVersion} ships with` };
+  const major = npmMajorOfNode(nodeVersion);
+  if (major !== undefined) return { spec: `${major}`, why: `npm ${major}, as the Node.js ${semver.major(nodeVersion)} line` };
+  return { spec: "*", why: "the newest npm for this Node.js" };
 }

@@ -19,8 +19,8 @@ export {
   type Project,
 } from "./project.js";
 export { registrySource, type PackageSource } from "./registry.js";
-export { BUNDLED_NPM_ENV, NPM_MAJOR_OF_NODE, npmFromChangelog, npmMajorOfNode } from "./bundled-npm.js";
-export { installPackageManager, parsePackageManager, devEnginesPackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
+export { BUNDLED_NPM_ENV, NPM_MAJOR_OF_NODE, bundledNpmSpec, npmFromChangelog, npmMajorOfNode } from "./bundled-npm.js";
+export { installPackageManager, installNodeGyp, parsePackageManager, devEnginesPackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
 export { checkLockfile, isBerryLockfile, lockfileIntegrity, pnpmLockfileVersion, type IntegrityMap, type LockfileKind } from "./lockfile.js";
 export {
   installModules,

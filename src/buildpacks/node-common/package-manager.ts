@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import semver from "semver";
 import { type BuildContext, type Infer, s } from "../../buildpack-api/index.js";
 import type { npm } from "../../deps/index.js";
+import { bundledNpmSpec } from "./bundled-npm.js";
 import { NodeError } from "./errors.js";
 import type { NodeInfo } from "./exec.js";
 import { type PackageJson, sha256, shown } from "./project.js";
@@ -29,6 +30,9 @@ export type PmRequest =
       /** A range only takes versions this accepts (besides engines.node). */
       accept?: (m: npm.PackumentVersion) => boolean;
       acceptWhy?: string;
+      /** The layer's name (default: `name`) and the wrappers in its bin/ (default: the package's bins, the first named `name` running it). */
+      layer?: string;
+      bins?: Record<string, string>;
     }
   | { name: PmName; kind: "file"; path: string; why: string };
 
@@ -126,14 +130,14 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
   const fileHash = req.kind === "file" ? sha256(await readFile(req.path)) : undefined;
   const request = sha256(
     JSON.stringify({
-      req: req.kind === "registry" ? { pkg: req.pkg, spec: req.spec, hash: req.hash, acceptWhy: req.acceptWhy } : { path: req.path, fileHash },
+      req: req.kind === "registry" ? { pkg: req.pkg, spec: req.spec, hash: req.hash, acceptWhy: req.acceptWhy, bins: req.bins } : { path: req.path, fileHash },
       // A range resolves by engines.node, so a new Node.js may pick another version; a new
       // buildpack version may pick newer defaults.
       node: req.kind === "registry" && semver.valid(req.spec) === null ? node.version : undefined,
       buildpack: ctx.buildpack.version,
     }),
   );
-  const layer = await ctx.layers.cached(req.name, {
+  const layer = await ctx.layers.cached((req.kind === "registry" ? req.layer : undefined) ?? req.name, {
     build: true,
     cache: true,
     metadata: PmMetadata,
@@ -159,8 +163,8 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
     const got = await source.install(req.pkg, manifest.version, join(layer.path, "package"), manifest);
     if (req.hash) await checkCorepackHash(req, manifest.version, got.tarball);
     const unpacked = JSON.parse(await readFile(join(layer.path, "package", "package.json"), "utf8")) as { name?: string; bin?: unknown };
-    names = Object.fromEntries(Object.entries(bins(unpacked)).map(([bin, target]) => [bin, join("package", target)]));
-    const main = names[req.name];
+    names = Object.fromEntries(Object.entries(req.bins ?? bins(unpacked)).map(([bin, target]) => [bin, join("package", target)]));
+    const main = req.bins ? Object.values(names)[0] : names[req.name];
     if (isScript(main)) {
       meta = { request, version: manifest.version, entry: main!, runner: "node" };
     } else {
@@ -193,6 +197,17 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
   }
   await layer.write(meta);
   return { name: req.name, version: meta.version, argv: meta.runner === "exec" ? [entry] : ["node", entry], binDir };
+}
+
+/**
+ * node-gyp for dependencies' install scripts under Yarn, which looks for it on PATH or next to
+ * node in npm's folder (Paketo's Node.js has npm there; ours has none): the node-gyp of the npm
+ * this Node.js release ships with, in the cached build layer `node-gyp`. Returns its bin/.
+ */
+export async function installNodeGyp(ctx: BuildContext, node: NodeInfo, source: PackageSource): Promise<string> {
+  const npm = bundledNpmSpec(ctx.env, node.version);
+  const req: PmRequest = { name: "npm", kind: "registry", pkg: "npm", spec: npm.spec, why: `its node-gyp, for dependencies' install scripts; ${npm.why}`, layer: "node-gyp", bins: { "node-gyp": "node_modules/node-gyp/bin/node-gyp.js" } };
+  return (await installPackageManager(ctx, req, node, source)).binDir;
 }
 
 function fileVersion(path: string): string {

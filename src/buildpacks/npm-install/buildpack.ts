@@ -6,7 +6,7 @@ import { join } from "node:path";
 import semver from "semver";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
-  BUNDLED_NPM_ENV,
+  bundledNpmSpec,
   buildProject,
   type Env,
   exists,
@@ -17,7 +17,6 @@ import {
   type LockfileKind,
   type NodeInfo,
   nodeInfo,
-  npmMajorOfNode,
   type PackageSource,
   devEnginesPackageManager,
   readIfExists,
@@ -46,11 +45,8 @@ export function npmRequest(project: Project, env: Env, node: Pick<NodeInfo, "ver
   if (dev !== undefined) return req(dev, 'package.json "devEngines.packageManager"');
   const wanted = (env.BP_NPM_VERSION ?? "").trim();
   if (wanted !== "") return req(wanted, "BP_NPM_VERSION");
-  const bundled = (env[BUNDLED_NPM_ENV] ?? "").trim();
-  if (semver.valid(bundled) !== null) return req(bundled, `the npm Node.js ${node.version} ships with`);
-  const major = npmMajorOfNode(node.version);
-  if (major !== undefined) return req(`${major}`, `npm ${major}, as the Node.js ${semver.major(node.version)} line`);
-  return req("*", "the newest npm for this Node.js");
+  const bundled = bundledNpmSpec(env, node.version);
+  return req(bundled.spec, bundled.why);
 }
 
 /** npm settings that decide which dependencies' install scripts run. */

@@ -2,7 +2,9 @@
 // lockfile's version: 5.x -> pnpm 7, 6.x -> pnpm 8, 9.x or none -> the newest pnpm with a
 // JavaScript entry point that runs on the build's Node.js), then `pnpm install` into node_modules
 // layers (node-common/modules.ts). pnpm's content-addressed store is the cache-only layer.
+// Dependencies' build scripts run (pnpm 10+ blocks them by default) unless the app sets a policy.
 import { join } from "node:path";
+import semver from "semver";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import {
   buildProject,
@@ -44,6 +46,42 @@ export function pnpmRequest(project: Project, env: Env, lockText: string | undef
   return { name: "pnpm", kind: "registry", pkg: "pnpm", spec, why, accept: hasJsEntry, acceptWhy: "with a JavaScript entry point" };
 }
 
+/** The settings by which an app chooses whose build scripts run: pnpm 10's, and pnpm 11's that replaced them. */
+const POLICY_10 = ["onlyBuiltDependencies", "onlyBuiltDependenciesFile", "neverBuiltDependencies", "ignoredBuiltDependencies", "dangerouslyAllowAllBuilds", "ignoreScripts"];
+const POLICY_11 = ["allowBuilds", "dangerouslyAllowAllBuilds", "ignoreScripts"];
+
+/**
+ * pnpm 10 and later run a dependency's build scripts only when the app allows it (pnpm 11 fails
+ * the install otherwise). Unless the app chose (package.json "pnpm", pnpm-workspace.yaml, .npmrc
+ * or the env name one of the policy settings), every build script runs, as with npm and as
+ * Paketo users expect: pnpm's `dangerouslyAllowAllBuilds`.
+ */
+export async function buildScriptsEnv(project: Project, env: Env, pnpmVersion: string): Promise<{ env: Record<string, string>; why: string | undefined }> {
+  const major = semver.major(pnpmVersion);
+  if (major < 10) return { env: {}, why: undefined };
+  const keys = major === 10 ? POLICY_10 : POLICY_11;
+  const decides = (where: string) => ({ env: {}, why: `${where} decides which dependencies' build scripts run` });
+  const field = project.packageJson.pnpm as Record<string, unknown> | undefined;
+  const inPackage = keys.find((k) => typeof field === "object" && field !== null && field[k] !== undefined);
+  if (inPackage) return decides(`package.json "pnpm.${inPackage}"`);
+  const workspace = (await readIfExists(join(project.dir, "pnpm-workspace.yaml"))) ?? "";
+  const inWorkspace = keys.find((k) => new RegExp(`^${k}\\s*:`, "m").test(workspace));
+  if (inWorkspace) return decides(`pnpm-workspace.yaml "${inWorkspace}"`);
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const npmrc = (await readIfExists(join(project.dir, ".npmrc"))) ?? "";
+  const inNpmrc = keys.map(kebab).find((k) => new RegExp(`^\\s*${k}(\\[\\])?\\s*=`, "m").test(npmrc));
+  if (inNpmrc) return decides(`.npmrc "${inNpmrc}"`);
+  const names = new Set(keys.flatMap((k) => ["npm_config_", "pnpm_config_"].map((p) => `${p}${kebab(k).replaceAll("-", "_")}`)));
+  const inEnv = Object.keys(env).find((k) => names.has(k.toLowerCase()));
+  if (inEnv) return decides(inEnv);
+  // pnpm 11 reads its settings from pnpm_config_* only; pnpm 10 from npm_config_*.
+  const setting = major === 10 ? "npm_config_dangerously_allow_all_builds" : "pnpm_config_dangerously_allow_all_builds";
+  return {
+    env: { [setting]: "true" },
+    why: `pnpm ${pnpmVersion} runs every dependency's build scripts, as npm does (${major === 10 ? "onlyBuiltDependencies" : "allowBuilds"} in pnpm-workspace.yaml chooses otherwise)`,
+  };
+}
+
 /** pnpm's words for a broken lockfile or one that does not match package.json. */
 export function pnpmLockfileProblem(output: string): string | undefined {
   const broken = /ERR_PNPM_BROKEN_LOCKFILE\s+The lockfile at "[^"]*" is broken: (.*)/.exec(output);
@@ -77,6 +115,8 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
       const lockText = await readIfExists(join(project.dir, "pnpm-lock.yaml"));
       const node = await nodeInfo(ctx.env, project.dir);
       const pm = await installPackageManager(ctx, pnpmRequest(project, ctx.env, lockText), node, deps.source(ctx.env));
+      const scripts = await buildScriptsEnv(project, ctx.env, pm.version);
+      if (scripts.why) ctx.logger.subprocess(scripts.why);
       const frozen = lockText === undefined ? "--no-frozen-lockfile" : "--frozen-lockfile";
       const offline = ctx.env.PAKETO_OFFLINE === "true" ? ["--offline"] : [];
       await installModules(
@@ -93,6 +133,7 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
             npm_config_confirm_modules_purge: "false",
             npm_config_update_notifier: "false",
             CI: "true",
+            ...scripts.env,
           }),
           full: ["install", frozen, "--prod=false", "--reporter=append-only", ...offline],
           production: ["install", frozen, "--prod", offline.length ? "--offline" : "--prefer-offline", "--reporter=append-only"],

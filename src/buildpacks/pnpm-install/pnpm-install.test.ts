@@ -4,7 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
-import { appPackageJson, buildEnv, buildpackToml, modulesLink, once, pnpmLockfile, restorable } from "../node-common/testing/index.js";
+import { appPackageJson, buildEnv, buildpackToml, modulesLink, once, pnpmLockfile, restorable, scriptedPackage } from "../node-common/testing/index.js";
 import { pnpmInstall, pnpmLockfileProblem, pnpmRequest } from "./buildpack.js";
 
 const toml = buildpackToml("pnpm-install");
@@ -86,5 +86,41 @@ describe("pnpm-install", { concurrency: true }, () => {
     });
     assert.equal(b.outcome, "error");
     assert.match(b.stderr, /^ERROR: pnpm-lock\.yaml: out of sync with package\.json \(.*ms \(lockfile: 2\.1\.3, manifest: 2\.1\.2\)\)\n {2}hint: run 'pnpm install' in the app and commit pnpm-lock\.yaml\n$/);
+  });
+
+  describe("pnpm 10 (build scripts need onlyBuiltDependencies): they run unless the app chose a policy", { concurrency: true }, () => {
+    const build = async (pnpm: Record<string, unknown> | undefined, script = "require('fs').writeFileSync('built.txt', 'built')") =>
+      runBuild(bp, {
+        buildpackToml: toml,
+        app: {
+          "package.json": JSON.stringify({ name: "app", version: "1.0.0", packageManager: "pnpm@10.34.8", dependencies: { dep: "file:dep-1.0.0.tgz" }, ...(pnpm ? { pnpm } : {}) }),
+          "dep-1.0.0.tgz": await scriptedPackage("dep", script),
+        },
+        env: await buildEnv(),
+        plan: launchOnly,
+      });
+    const built = (b: Awaited<ReturnType<typeof build>>) => Object.entries(b.layers["launch-modules"]?.files ?? {}).find(([f]) => f.endsWith("/node_modules/dep/built.txt"))?.[1];
+
+    test("by default every dependency's build script runs", async () => {
+      const b = await build(undefined);
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      assert.match(b.stdout, /pnpm 10\.34\.8 runs every dependency's build scripts, as npm does/);
+      assert.equal(built(b), "built");
+      assert.doesNotMatch(b.stdout, /Ignored build scripts/);
+    });
+
+    test("onlyBuiltDependencies is the app's own choice", async () => {
+      const b = await build({ onlyBuiltDependencies: [] });
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      assert.match(b.stdout, /package\.json "pnpm\.onlyBuiltDependencies" decides which dependencies' build scripts run/);
+      assert.equal(built(b), undefined);
+    });
+
+    test("a failing build script fails the build, naming the dependency, with its output", async () => {
+      const b = await build(undefined, "console.error('dep: cannot find foo.h'); process.exit(3)");
+      assert.equal(b.outcome, "error");
+      assert.match(b.stderr, /^ERROR: the install script of dependency dep failed: 'pnpm install/);
+      assert.match(b.stderr, /dep: cannot find foo\.h/);
+    });
   });
 });

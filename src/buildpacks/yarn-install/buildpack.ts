@@ -10,6 +10,7 @@ import {
   type InstalledPm,
   installerPlan,
   installModules,
+  installNodeGyp,
   installPackageManager,
   isBerryLockfile,
   loadProject,
@@ -108,7 +109,7 @@ export function canFocus(pm: InstalledPm): boolean {
   return v !== null && v.major >= 4;
 }
 
-async function installClassic(ctx: Parameters<typeof installModules>[0], project: Project, pm: InstalledPm, node: Awaited<ReturnType<typeof nodeInfo>>, locked: boolean): Promise<void> {
+async function installClassic(ctx: Parameters<typeof installModules>[0], project: Project, pm: InstalledPm, node: Awaited<ReturnType<typeof nodeInfo>>, locked: boolean, path: string): Promise<void> {
   const registry = registryEnv(ctx.env);
   const offline = ctx.env.PAKETO_OFFLINE === "true" ? ["--offline"] : [];
   const common = ["--ignore-engines", "--non-interactive", "--no-progress", ...(locked ? ["--frozen-lockfile"] : []), ...offline];
@@ -119,7 +120,7 @@ async function installClassic(ctx: Parameters<typeof installModules>[0], project
       pm,
       lockfile: locked ? "yarn.lock" : undefined,
       cacheLayer: "yarn-cache",
-      cacheEnv: (dir) => ({ YARN_CACHE_FOLDER: dir, ...(registry !== undefined && ctx.env.YARN_REGISTRY === undefined ? { YARN_REGISTRY: registry } : {}) }),
+      cacheEnv: (dir) => ({ PATH: path, YARN_CACHE_FOLDER: dir, ...(registry !== undefined && ctx.env.YARN_REGISTRY === undefined ? { YARN_REGISTRY: registry } : {}) }),
       full: ["install", ...common, "--production=false"],
       production: ["install", ...common, "--production=true", ...(offline.length ? [] : ["--prefer-offline"])],
       configFiles: [".yarnrc", ".npmrc"],
@@ -147,8 +148,11 @@ export const yarnInstall = (deps: YarnInstallDeps = { source: registrySource }) 
       const node = await nodeInfo(ctx.env, project.dir);
       const choice = yarnChoice(project, ctx.env, lockText, yarnrc);
       const pm = await installPackageManager(ctx, choice.request, node, deps.source(ctx.env));
+      const gyp = await installNodeGyp(ctx, node, deps.source(ctx.env));
+      // The layer's bin/ reaches PATH for later buildpacks only; the installs here need it now.
+      const path = [gyp, ctx.env.PATH].filter(Boolean).join(":");
       if (!choice.berry) {
-        await installClassic(ctx, project, pm, node, lockText !== undefined);
+        await installClassic(ctx, project, pm, node, lockText !== undefined, path);
         return {};
       }
       const linker = ctx.env.YARN_NODE_LINKER ?? yarnrcValue(yarnrc, "nodeLinker") ?? "pnp";
@@ -159,7 +163,7 @@ export const yarnInstall = (deps: YarnInstallDeps = { source: registrySource }) 
       if (!canFocus(pm)) ctx.logger.warning(`Yarn ${pm.version} has no 'workspaces focus --production' built in: devDependencies stay in the image`);
       const production = canFocus(pm) ? ["workspaces", "focus", "--all", "--production"] : full;
       if (linker === "pnp") {
-        await installPnp(ctx, project, { ...diagnosis, full, production, env: berryEnv(ctx.env), lockText }, node);
+        await installPnp(ctx, project, { ...diagnosis, full, production, env: { ...berryEnv(ctx.env), PATH: path }, lockText }, node);
         return {};
       }
       await installModules(
@@ -168,7 +172,7 @@ export const yarnInstall = (deps: YarnInstallDeps = { source: registrySource }) 
         {
           ...diagnosis,
           cacheLayer: "yarn-cache",
-          cacheEnv: (dir) => ({ ...berryEnv(ctx.env), YARN_ENABLE_GLOBAL_CACHE: "true", YARN_GLOBAL_FOLDER: dir }),
+          cacheEnv: (dir) => ({ ...berryEnv(ctx.env), PATH: path, YARN_ENABLE_GLOBAL_CACHE: "true", YARN_GLOBAL_FOLDER: dir }),
           full,
           production,
           configFiles: [".yarnrc.yml"],

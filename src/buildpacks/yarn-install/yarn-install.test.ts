@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
-import { appPackageJson, buildEnv, buildpackToml, modulesLink, once, restorable, yarnClassicLockfile } from "../node-common/testing/index.js";
+import { appPackageJson, buildEnv, buildpackToml, modulesLink, once, restorable, scriptedPackage, yarnClassicLockfile } from "../node-common/testing/index.js";
 import { yarnChoice, yarnInstall, yarnLockfileProblem, yarnrcValue } from "./buildpack.js";
 import { pnpPackages } from "./pnp.js";
 
@@ -78,6 +78,31 @@ describe("yarn-install detect", { concurrency: true }, () => {
 });
 
 describe("yarn-install build", { concurrency: true }, () => {
+  test("classic: dependencies' install scripts run with node-gyp on PATH (npm's, of the npm this Node.js ships with); a failing one fails the build", async () => {
+    const script = "const v = require('child_process').execSync('node-gyp --version').toString().trim(); require('fs').writeFileSync('built.txt', v)";
+    const app = async (s: string) => ({
+      "package.json": JSON.stringify({ name: "app", version: "1.0.0", packageManager: "yarn@1.22.22", dependencies: { dep: "file:dep-1.0.0.tgz" } }),
+      "dep-1.0.0.tgz": await scriptedPackage("dep", s),
+    });
+    const b = await runBuild(bp, { buildpackToml: toml, app: await app(script), env: await buildEnv({ PAKETO_NODE_NPM_VERSION: "10.9.2" }), plan: launchOnly });
+    assert.equal(b.outcome, "success", b.stderr + b.stdout);
+    assert.match(b.stdout, /Installing npm 10\.9\.2 \(its node-gyp, for dependencies' install scripts; the npm Node\.js \S+ ships with\)/);
+    assert.match(b.layers["launch-modules"]?.files["node_modules/dep/built.txt"] ?? "", /^v\d+\.\d+\.\d+$/);
+    assert.deepEqual(b.layers["node-gyp"]?.types, { build: true, launch: false, cache: true });
+    assert.ok(b.layers["node-gyp"]?.executables.includes("bin/node-gyp"));
+
+    const failed = await runBuild(bp, {
+      buildpackToml: toml,
+      app: await app("console.error('dep: cannot find foo.h'); process.exit(3)"),
+      env: await buildEnv({ PAKETO_NODE_NPM_VERSION: "10.9.2" }),
+      plan: launchOnly,
+      layers: { "node-gyp": restorable(b, "node-gyp"), yarn: restorable(b, "yarn") },
+    });
+    assert.equal(failed.outcome, "error");
+    assert.match(failed.stderr, /^ERROR: the install script of dependency dep failed: 'yarn install/);
+    assert.match(failed.stderr, /dep: cannot find foo\.h/);
+  });
+
   test("classic: devDependencies in build-modules, production ones in launch-modules, SBOM with yarn.lock's integrity", async () => {
     const b = await runBuild(bp, {
       buildpackToml: toml,
