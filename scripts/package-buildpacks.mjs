@@ -2,10 +2,14 @@
 // Part of `npm run build`: bundles each of paketo's own buildpacks (src/buildpacks/<name>/main.ts)
 // into a CNB buildpack directory, dist/bundled-buildpacks/<name>/ (buildpack.toml, bin/main.mjs, bin/detect,
 // bin/build). The default builder (builders/default.toml) is made from these folders.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// npm's own default registry (read from npm's configuration now) goes into each bundle, for a
+// platform that gives the buildpacks no registry, and into npm-default-registry beside them, for
+// the default builder's build-config env.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packageBuildpack } from "../dist/buildpack-api/packaging/index.js";
+import { npm } from "../dist/deps/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src", "buildpacks");
@@ -16,6 +20,8 @@ const names = readdirSync(src, { withFileTypes: true })
   .sort();
 rmSync(out, { recursive: true, force: true });
 const started = Date.now();
+const npmDefault = await npm.npmDefaultRegistry();
+if (npmDefault === undefined) console.warn("package-buildpacks: npm did not name its default registry; the bundles will need one configured by the platform");
 await Promise.all(
   names.map((name) =>
     packageBuildpack({
@@ -23,7 +29,10 @@ await Promise.all(
       buildpackToml: readFileSync(join(src, name, "buildpack.toml"), "utf8"),
       outDir: join(out, name),
       root,
+      constants: npmDefault === undefined ? {} : { PAKETO_NPM_DEFAULT_REGISTRY: npmDefault },
     }),
   ),
 );
+mkdirSync(out, { recursive: true });
+if (npmDefault !== undefined) writeFileSync(join(out, "npm-default-registry"), `${npmDefault}\n`);
 console.log(`packaged ${names.length} buildpack(s) into dist/bundled-buildpacks in ${Date.now() - started} ms`);

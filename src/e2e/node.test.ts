@@ -4,12 +4,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, readOciLayout, tarNames } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman } from "./testing/harness.js";
+import { scriptedPackage } from "../buildpacks/node-common/testing/index.js";
+import { APPS, appCopy, FIXTURES, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
 const tmp = (() => {
@@ -27,12 +28,26 @@ interface Built {
   stderr: string;
 }
 
+/** Every successful build's log, for the check that none has a warning of our own making. */
+const logs: { app: string; stderr: string }[] = [];
+
 async function build(app: string, dir: string, extra: string[] = []): Promise<Built> {
   const layout = join(tmp.path, "images", `${app}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(join(tmp.path, "images"), { recursive: true });
   const r = await c.paketo(["build", `oci:${layout}`, "--path", dir, ...extra]);
   assert.equal(r.code, 0, `build of ${app} failed:\n${r.stderr}`);
+  logs.push({ app, stderr: r.stderr });
   return { layout, image: `oci:${layout}`, stderr: r.stderr };
+}
+
+/** The native-dep app set up for `pm`: its package-lock.json, or the pnpm / Yarn classic lockfile instead. */
+function nativeDep(pm: "npm" | "pnpm" | "yarn", dir: string): string {
+  const app = appCopy("native-dep", dir);
+  if (pm === "npm") return app;
+  rmSync(join(app, "package-lock.json"));
+  const lock = pm === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock";
+  copyFileSync(join(FIXTURES, "native-dep-locks", lock), join(app, lock));
+  return app;
 }
 
 /** Each layer's digest, compressed size and history line (the layout's one image). */
@@ -49,6 +64,16 @@ function layerSizes(layout: string): Array<{ digest: string; size: number; by: s
 function names(layout: string): string[] {
   return readOciLayout(layout).layers.flatMap((l) => tarNames(l));
 }
+
+test("the vendored native-adder tarball holds exactly src/e2e/fixtures/native-adder", () => {
+  const out = join(tmp.path, "native-adder-unpacked");
+  mkdirSync(out);
+  execFileSync("tar", ["-xzf", join(APPS, "native-dep/vendor/native-adder-1.0.0.tgz"), "-C", out]);
+  const files = (d: string) => execFileSync("find", [".", "-type", "f"], { cwd: d, encoding: "utf8" }).split("\n").filter(Boolean).sort();
+  const source = join(FIXTURES, "native-adder");
+  assert.deepEqual(files(join(out, "package")), files(source));
+  for (const f of files(source)) assert.equal(readFileSync(join(out, "package", f), "utf8"), readFileSync(join(source, f), "utf8"), f);
+});
 
 before(async () => {
   // The first build makes the default builder and its stack in this test's store; the others reuse it.
@@ -111,6 +136,14 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     const b = await build("native-addon", appCopy("native-addon", join(tmp.path, "a4")));
     assert.match(await podman.serve(b.image), /^native-addon ok 2\+3=5$/m);
   });
+
+  for (const pm of ["npm", "pnpm", "yarn"] as const) {
+    test(`${pm}: a dependency compiles a native addon from C source in its install script`, async () => {
+      const b = await build(`native-dep-${pm}`, nativeDep(pm, join(tmp.path, `nd-${pm}`)));
+      assert.match(await podman.serve(b.image), /^native-dep ok 2\+3=5$/m);
+      assert.ok(names(b.layout).some((f) => /node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?native-adder\/build\/Release\/adder\.node$/.test(f)), "the compiled addon is in the image");
+    });
+  }
 
   test("yarn classic", async () => {
     const b = await build("yarn-classic", appCopy("yarn-classic", join(tmp.path, "a5")));
@@ -192,6 +225,19 @@ describe("failures name the file and the cause, and export nothing", { concurren
     assert.match(err, /package-lock\.json/);
   });
 
+  test("a dependency's failing install script", async () => {
+    const tarball = await scriptedPackage("broken-dep", "console.error('broken-dep: cannot compile binding.c'); process.exit(2)");
+    const err = await fails("native-dep", (d) => {
+      rmSync(join(d, "package-lock.json"));
+      writeFileSync(join(d, "vendor/broken-dep-1.0.0.tgz"), tarball);
+      const p = JSON.parse(readFileSync(join(d, "package.json"), "utf8"));
+      p.dependencies["broken-dep"] = "file:vendor/broken-dep-1.0.0.tgz";
+      writeFileSync(join(d, "package.json"), JSON.stringify(p));
+    });
+    assert.match(err, /the install script of dependency broken-dep failed/);
+    assert.match(err, /broken-dep: cannot compile binding\.c/);
+  });
+
   test("a failing build script", async () => {
     const err = await fails(
       "npm-nolock",
@@ -204,5 +250,25 @@ describe("failures name the file and the cause, and export nothing", { concurren
     );
     assert.match(err, /build/);
     assert.match(err, /compile error in main\.ts/);
+  });
+});
+
+describe("build logs", () => {
+  // Lines a tool prints as a warning because of how the platform or our buildpacks set it up
+  // (an env setting it does not know, a deprecated option we pass, a tool run on a Node.js that
+  // deprecates what it calls). Warnings about the app itself are the app's to fix and are not
+  // counted: its package.json, its dependencies, and npm 11's notice that install scripts ran
+  // without an allowScripts policy in the app's package.json (they run, as the app expects).
+  const appCaused = [/warning (package\.json|[^:]+): No license field/, /warn deprecated /, /npm warn install-scripts/];
+
+  test("have no warnings caused by our own settings", () => {
+    assert.ok(logs.length >= 10, `the builds above ran (${logs.length} logs)`);
+    const found = logs.flatMap(({ app, stderr }) =>
+      stderr
+        .split("\n")
+        .filter((l) => /warn|deprecat/i.test(l) && !appCaused.some((re) => re.test(l)))
+        .map((l) => `${app}: ${l.trim()}`),
+    );
+    assert.deepEqual(found, []);
   });
 });

@@ -22,6 +22,11 @@ export interface PackageOptions {
   outDir: string;
   /** Paths inside the bundle are relative to this dir. Default: the nearest dir above `entry` with a package.json. */
   root?: string;
+  /**
+   * String constants the bundle sees in place of global identifiers (esbuild `define`), for
+   * values known when the bundle is made: `{ PAKETO_NPM_DEFAULT_REGISTRY: url }`.
+   */
+  constants?: Record<string, string>;
 }
 
 export interface PackagedBuildpack {
@@ -78,6 +83,7 @@ export async function packageBuildpack(opts: PackageOptions): Promise<PackagedBu
       target: NODE_TARGET,
       format: "esm",
       banner: { js: BANNER },
+      define: Object.fromEntries(Object.entries(opts.constants ?? {}).map(([k, v]) => [k, JSON.stringify(v)])),
       charset: "utf8",
       legalComments: "eof",
       sourcemap: false,

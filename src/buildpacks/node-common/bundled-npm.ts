@@ -8,6 +8,14 @@
 import semver from "semver";
 import type { Env } from "./project.js";
 
+/**
+ * Where node-engine's headers layer is, for node-gyp (build env): node-gyp's own setting, read
+ * from npm_package_config_node_gyp_* as well as npm_config_* (npm warns of an unknown
+ * npm_config_nodedir). pnpm drops npm_package_* from scripts' env, so pnpm-install passes it on
+ * as npm_config_nodedir, which pnpm does not warn of.
+ */
+export const NODE_GYP_NODEDIR_ENV = "npm_package_config_node_gyp_nodedir";
+
 /** The build env node-engine sets (build only) to the npm version its Node.js release ships with. */
 export const BUNDLED_NPM_ENV = "PAKETO_NODE_NPM_VERSION";
 

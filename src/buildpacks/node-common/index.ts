@@ -19,7 +19,7 @@ export {
   type Project,
 } from "./project.js";
 export { registrySource, type PackageSource } from "./registry.js";
-export { BUNDLED_NPM_ENV, NPM_MAJOR_OF_NODE, bundledNpmSpec, npmFromChangelog, npmMajorOfNode } from "./bundled-npm.js";
+export { BUNDLED_NPM_ENV, NODE_GYP_NODEDIR_ENV, NPM_MAJOR_OF_NODE, bundledNpmSpec, npmFromChangelog, npmMajorOfNode } from "./bundled-npm.js";
 export { installPackageManager, installNodeGyp, parsePackageManager, devEnginesPackageManager, pickVersion, type InstalledPm, type PmName, type PmRequest } from "./package-manager.js";
 export { checkLockfile, isBerryLockfile, lockfileIntegrity, pnpmLockfileVersion, type IntegrityMap, type LockfileKind } from "./lockfile.js";
 export {

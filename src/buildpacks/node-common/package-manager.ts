@@ -15,7 +15,7 @@ import type { PackageSource } from "./registry.js";
 export type PmName = "npm" | "yarn" | "pnpm";
 
 /** What to install: a registry package at a version spec, or a JavaScript file of the app. */
-export type PmRequest =
+export type PmRequest = (
   | {
       name: PmName;
       kind: "registry";
@@ -34,7 +34,11 @@ export type PmRequest =
       layer?: string;
       bins?: Record<string, string>;
     }
-  | { name: PmName; kind: "file"; path: string; why: string };
+  | { name: PmName; kind: "file"; path: string; why: string }
+) & {
+  /** Node.js options for the package manager's own process (not its scripts'), in its argv and bin/ wrappers. */
+  nodeFlags?: string[];
+};
 
 export interface InstalledPm {
   name: PmName;
@@ -135,6 +139,7 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
       // buildpack version may pick newer defaults.
       node: req.kind === "registry" && semver.valid(req.spec) === null ? node.version : undefined,
       buildpack: ctx.buildpack.version,
+      flags: req.nodeFlags,
     }),
   );
   const layer = await ctx.layers.cached((req.kind === "registry" ? req.layer : undefined) ?? req.name, {
@@ -182,6 +187,7 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
     }
   }
   const inLayer = (path: string): string => (path.startsWith("/") ? path : join(layer.path, path));
+  const flags = req.nodeFlags ?? [];
   const entry = inLayer(meta.entry);
   // Wrappers: written with the layer. A kept layer has them already (its path never changes), and
   // leaving its files alone lets the platform link it from its restore copy again next time.
@@ -189,14 +195,14 @@ export async function installPackageManager(ctx: BuildContext, req: PmRequest, n
     await rm(binDir, { recursive: true, force: true });
     await mkdir(binDir, { recursive: true });
     for (const [bin, target] of Object.entries(names)) {
-      const run = target.startsWith("exec:") ? `exec ${quote(inLayer(target.slice(5)))}` : `exec node ${quote(inLayer(target))}`;
+      const run = target.startsWith("exec:") ? `exec ${quote(inLayer(target.slice(5)))}` : `exec node ${flags.map((f) => `${quote(f)} `).join("")}${quote(inLayer(target))}`;
       await writeFile(join(binDir, bin), `#!/bin/sh\n${run} "$@"\n`);
       await chmod(join(binDir, bin), 0o755);
     }
     await writeFile(join(layer.path, "bins.json"), JSON.stringify(names));
   }
   await layer.write(meta);
-  return { name: req.name, version: meta.version, argv: meta.runner === "exec" ? [entry] : ["node", entry], binDir };
+  return { name: req.name, version: meta.version, argv: meta.runner === "exec" ? [entry] : ["node", ...flags, entry], binDir };
 }
 
 /**

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, s, type BuildContext, type ExecD, type LayerRef, type Logger } from "../../buildpack-api/index.js";
 import type { npm } from "../../deps/index.js";
-import { BUNDLED_NPM_ENV, npmFromChangelog } from "../node-common/bundled-npm.js";
+import { BUNDLED_NPM_ENV, NODE_GYP_NODEDIR_ENV, npmFromChangelog } from "../node-common/bundled-npm.js";
 import { NodeError } from "../node-common/errors.js";
 import { projectDir } from "../node-common/project.js";
 import { NodeEngineError } from "./errors.js";
@@ -38,9 +38,6 @@ type LayerKey = { version: string; integrity: string; arch: string };
 /** node-headers also keeps the npm version the release ships with ("" when its notes name none). */
 const HEADERS = s.object({ version: s.string(), integrity: s.string(), arch: s.string(), npm: s.optional(s.string()) });
 type HeadersMeta = LayerKey & { npm?: string | undefined };
-
-/** node-gyp's own setting for the headers' folder (it reads npm_package_config_node_gyp_*; npm warns of unknown npm_config_*). */
-export const NODE_GYP_NODEDIR_ENV = "npm_package_config_node_gyp_nodedir";
 
 export const nodeEngine = (deps: NodeEngineDeps) =>
   defineBuildpack({

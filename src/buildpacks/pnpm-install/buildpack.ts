@@ -13,6 +13,7 @@ import {
   installModules,
   installPackageManager,
   loadProject,
+  NODE_GYP_NODEDIR_ENV,
   nodeInfo,
   type PackageSource,
   parsePackageManager,
@@ -116,6 +117,9 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
       const node = await nodeInfo(ctx.env, project.dir);
       const pm = await installPackageManager(ctx, pnpmRequest(project, ctx.env, lockText), node, deps.source(ctx.env));
       const scripts = await buildScriptsEnv(project, ctx.env, pm.version);
+      // pnpm gives scripts no npm_package_* from its own env: node-gyp's headers go as npm_config_nodedir
+      const nodedir = ctx.env[NODE_GYP_NODEDIR_ENV];
+      const gyp: Record<string, string> = nodedir && ctx.env.npm_config_nodedir === undefined ? { npm_config_nodedir: nodedir } : {};
       if (scripts.why) ctx.logger.subprocess(scripts.why);
       const frozen = lockText === undefined ? "--no-frozen-lockfile" : "--frozen-lockfile";
       const offline = ctx.env.PAKETO_OFFLINE === "true" ? ["--offline"] : [];
@@ -134,6 +138,7 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
             npm_config_update_notifier: "false",
             CI: "true",
             ...scripts.env,
+            ...gyp,
           }),
           full: ["install", frozen, "--prod=false", "--reporter=append-only", ...offline],
           production: ["install", frozen, "--prod", offline.length ? "--offline" : "--prefer-offline", "--reporter=append-only"],

@@ -49,7 +49,9 @@ export interface YarnChoice {
 export function yarnChoice(project: Project, env: Env, lockText: string | undefined, yarnrc: string | undefined): YarnChoice {
   const field = parsePackageManager(project.packageJson, project.rel);
   const registry = (spec: string, berry: boolean, why: string, hash?: { alg: string; hex: string }): YarnChoice => ({
-    request: { name: "yarn", kind: "registry", pkg: berry ? "@yarnpkg/cli-dist" : "yarn", spec, why, ...(hash ? { hash } : {}) },
+    // Yarn classic calls Node.js APIs that newer Node.js deprecates: no DeprecationWarning from
+    // Yarn's own process in the log (its scripts still get theirs).
+    request: { name: "yarn", kind: "registry", pkg: berry ? "@yarnpkg/cli-dist" : "yarn", spec, why, ...(hash ? { hash } : {}), ...(berry ? {} : { nodeFlags: ["--no-deprecation"] }) },
     berry,
   });
   const yarnPath = yarnrcValue(yarnrc, "yarnPath");

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../../testing/index.js";
+import * as npm from "./config.js";
 import { defaultCacheDir, npmrcFiles, npmrcValue, registryFromConfig } from "./config.js";
 import { NpmError } from "./errors.js";
 
@@ -69,6 +70,23 @@ test("registryFromConfig: falls back to `npm config get registry`, else one clea
     return true;
   });
   await assert.rejects(registryFromConfig({ ...env, npm_config_registry: "ftp://x/" }, home.path), /not an http\(s\) URL/);
+  // no npm at all (a buildpack bundle under another platform): npm's default, as the bundle knows it
+  const fallback = await registryFromConfig(env, home.path, { npmConfigGet: async () => undefined, npmDefault: "http://127.0.0.1:8" });
+  assert.deepEqual(fallback, { url: "http://127.0.0.1:8/", source: "npm's default registry" });
+  assert.equal(npm.bundledNpmDefault(), undefined, "only a bundle has one built in");
+});
+
+test("npmDefaultRegistry: npm's own default, whatever the env and npmrc files configure", async (t) => {
+  const home = tempDir();
+  t.after(home.cleanup);
+  writeFileSync(join(home.path, ".npmrc"), "registry=http://127.0.0.1:9/from-npmrc/\n");
+  const env = { HOME: home.path, PATH: process.env["PATH"], npm_config_registry: "http://127.0.0.1:9/from-env/" };
+  const configured = await registryFromConfig(env, home.path);
+  assert.equal(configured.url, "http://127.0.0.1:9/from-env/");
+  const builtIn = await npm.npmDefaultRegistry(env);
+  assert.match(builtIn ?? "", /^https?:\/\/.+\/$/);
+  assert.doesNotMatch(builtIn ?? "", /127\.0\.0\.1:9/);
+  assert.equal(await npm.npmDefaultRegistry({ PATH: "/nonexistent" }), undefined, "no npm: no answer");
 });
 
 test("registryFromConfig: the real npm answers with its built-in default when no file sets one", async (t) => {

@@ -1,9 +1,10 @@
 // Where the npm registry is: never hard-coded. The machine's npm configuration decides, read the
 // way npm reads it (env, then user npmrc, then global npmrc); as a last resort `npm config get
-// registry` answers with npm's own built-in default.
+// registry` answers with npm's own built-in default. Where there is no npm at all (a buildpack
+// under another CNB platform), the default npm had when the buildpack bundle was made.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { NpmError } from "./errors.js";
 import { cacheLayout, paketoCacheRoot } from "../cache-layout.js";
@@ -85,6 +86,34 @@ function normalise(url: string, source: string): RegistryConfig {
 export interface RegistryConfigOptions {
   /** Runs `npm config get registry` (injected for tests); undefined when npm is not there. */
   npmConfigGet?: (env: Env) => Promise<string | undefined>;
+  /** npm's default registry when nothing else answers (default: the one built into a buildpack bundle). */
+  npmDefault?: string;
+}
+
+// Set in buildpack bundles by the bundler (esbuild `define`, from npmDefaultRegistry() when the
+// bundles are made); not defined anywhere else, so `typeof` guards it.
+declare const PAKETO_NPM_DEFAULT_REGISTRY: string | undefined;
+
+/** The npm default registry built into this bundle, or undefined outside a buildpack bundle. */
+export function bundledNpmDefault(): string | undefined {
+  return typeof PAKETO_NPM_DEFAULT_REGISTRY === "string" && PAKETO_NPM_DEFAULT_REGISTRY !== "" ? PAKETO_NPM_DEFAULT_REGISTRY : undefined;
+}
+
+/**
+ * npm's own default registry, whatever this machine configures: `npm config get registry` with
+ * no npm_config_* env and no user or global npmrc. Undefined when npm is not there.
+ */
+export async function npmDefaultRegistry(env: Env = process.env): Promise<string | undefined> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !/^npm_config_/i.test(k)) clean[k] = v;
+  return new Promise((resolve) => {
+    // files that do not exist (npm refuses one file for both)
+    const none = join(tmpdir(), `paketo-no-npmrc-${process.pid}`);
+    execFile("npm", ["config", "get", "registry", "--userconfig", `${none}-user`, "--globalconfig", `${none}-global`], { env: clean, timeout: 30_000 }, (err, stdout) => {
+      const url = stdout?.trim();
+      resolve(err || !url || url === "undefined" ? undefined : url);
+    });
+  });
 }
 
 async function npmConfigGetRegistry(env: Env): Promise<string | undefined> {
@@ -98,7 +127,8 @@ async function npmConfigGetRegistry(env: Env): Promise<string | undefined> {
 /**
  * The registry this machine's npm uses: `npm_config_registry`, else `registry=` in the user npmrc
  * (`$HOME/.npmrc`, or `npm_config_userconfig`), else in the global npmrc (`npm_config_globalconfig`,
- * or `$PREFIX/etc/npmrc` and `/etc/npmrc`), else what `npm config get registry` answers.
+ * or `$PREFIX/etc/npmrc` and `/etc/npmrc`), else what `npm config get registry` answers, else npm's
+ * default as a buildpack bundle knows it (`opts.npmDefault`, or the one built in).
  */
 export async function registryFromConfig(env: Env, home: string = homedir(), opts: RegistryConfigOptions = {}): Promise<RegistryConfig> {
   const fromEnv = envConfig(env, "registry");
@@ -115,6 +145,8 @@ export async function registryFromConfig(env: Env, home: string = homedir(), opt
   }
   const fromNpm = await (opts.npmConfigGet ?? npmConfigGetRegistry)({ ...env, HOME: env["HOME"] || home });
   if (fromNpm && fromNpm !== "undefined") return normalise(fromNpm, "npm config get registry");
+  const fallback = opts.npmDefault ?? bundledNpmDefault();
+  if (fallback) return normalise(fallback, "npm's default registry");
   throw new NpmError("NPM_CONFIG", "no npm registry configured", {
     hint: "set registry= in ~/.npmrc, or npm_config_registry, or pass the registry option",
   });

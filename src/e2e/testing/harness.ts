@@ -11,6 +11,9 @@ import { fileURLToPath } from "node:url";
 /** The fixture apps (src/e2e/apps, read from the source tree: tests run from dist). */
 export const APPS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../src/e2e/apps");
 
+/** Files the fixture apps are made from (src/e2e/fixtures): a dependency's source, other lockfiles. */
+export const FIXTURES = resolve(APPS, "../fixtures");
+
 /** A copy of fixture app `name` in `dir` (builds must not write into the source tree). */
 export function appCopy(name: string, dir: string): string {
   const dest = join(dir, name);

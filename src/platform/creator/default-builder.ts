@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseBuilderConfig } from "../../cnb/index.js";
 import type { CacheLayout } from "../../deps/index.js";
 import { writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
@@ -31,6 +32,22 @@ const STACK_IMAGES: Partial<Record<FlavorName, string>> = { build: "paketo/trixi
 export function defaultBuilderConfig(): string {
   // src/platform/creator and dist/platform/creator are both three levels below the package root.
   return fileURLToPath(new URL("../../../builders/default.toml", import.meta.url));
+}
+
+/**
+ * builders/default.toml, plus npm's default registry (read from npm's configuration when the
+ * bundles were made) as `npm_config_registry.default` build-config env: under any CNB platform
+ * the buildpacks reach the registry npm would, with nothing configured. paketo build's own
+ * setting from the user's npm configuration replaces it.
+ */
+async function defaultBuilderToml(): Promise<{ config: ReturnType<typeof parseBuilderConfig>; baseDir: string; where: string }> {
+  const path = defaultBuilderConfig();
+  const config = parseBuilderConfig(await readFile(path, "utf8"), path);
+  const registry = (await readFile(fileURLToPath(new URL("../../bundled-buildpacks/npm-default-registry", import.meta.url)), "utf8").catch(() => "")).trim();
+  if (registry !== "" && !config.build.env.some((e) => e.name === "npm_config_registry")) {
+    config.build.env.push({ name: "npm_config_registry", value: registry, suffix: "default" });
+  }
+  return { config, baseDir: dirname(path), where: path };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -106,7 +123,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
   const workDir = await mkdtemp(join(o.cache.work, "builder-"));
   try {
     const made = await createBuilder({
-      config: defaultBuilderConfig(),
+      config: await defaultBuilderToml(),
       dest: DEFAULT_BUILDER,
       launcher: async (build) => (await compileLauncher(build, { cache: o.cache, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
       images: o.transport,
