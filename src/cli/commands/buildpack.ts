@@ -48,7 +48,7 @@ export const command: Command = {
         onMessage: (line) => ctx.reporter.info(line),
         signal: ctx.signal,
       });
-      ctx.reporter.info(`Packaged ${r.buildpackage.buildpacks.length} buildpack(s) to ${r.destination}`);
+      ctx.reporter.info(`Packaged ${r.buildpackage.buildpacks.length} buildpack(s) for ${r.platforms.join(", ")} to ${r.destination}`);
       ctx.stdout.write(`${r.digest}\n`);
     } finally {
       await rm(workDir, { recursive: true, force: true });

@@ -1,7 +1,11 @@
 import type { ConfigFile, History, RunConfig } from "../config.js";
 import { OciError } from "../errors.js";
-import type { Image, Layer } from "../image.js";
+import type { Descriptor } from "../descriptor.js";
+import type { Image, ImageIndex, Layer } from "../image.js";
+import { serializeIndexManifest } from "../manifest.js";
 import { MediaType } from "../media-type.js";
+import { toImageIndex } from "../partial/index.js";
+import type { Platform } from "../platform.js";
 import { derive, imageFromComputedParts, partsOf } from "./parts.js";
 
 export { derive, imageFromComputedParts, partsOf, type Parts } from "./parts.js";
@@ -180,5 +184,31 @@ export function rebase(orig: Image, oldBase: Image, newBase: Image): Image {
     if (nb.config.variant) config.variant = nb.config.variant;
     else delete config.variant;
     return { manifest: o.manifest, config, layers: [...nb.layers, ...keep] };
+  });
+}
+
+/**
+ * An OCI image index of `entries`, each listed with its platform, in the order given. Its images
+ * are the ones passed (sinks write their blobs as they are); no nested indexes.
+ */
+export async function imageIndexOf(entries: ReadonlyArray<{ image: Image; platform: Platform }>): Promise<ImageIndex> {
+  const byDigest = new Map<string, Image>();
+  const manifests: Descriptor[] = [];
+  for (const { image, platform } of entries) {
+    const digest = await image.digest();
+    byDigest.set(digest, image);
+    manifests.push({ mediaType: await image.mediaType(), digest, size: (await image.rawManifest()).length, platform });
+  }
+  const raw = serializeIndexManifest({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests });
+  return toImageIndex({
+    rawManifest: async () => raw,
+    image: async (d) => {
+      const img = byDigest.get(d.digest);
+      if (!img) throw new OciError("OCI_IMAGE_NOT_FOUND", `index has no image ${d.digest}`);
+      return img;
+    },
+    imageIndex: async (d) => {
+      throw new OciError("OCI_IMAGE_NOT_FOUND", `index has no nested index ${d.digest}`);
+    },
   });
 }

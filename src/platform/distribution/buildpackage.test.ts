@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILDPACK_LAYERS_LABEL, BUILDPACKAGE_METADATA_LABEL } from "../../cnb/index.js";
 import { type Image, transport } from "../../oci/index.js";
-import { run, startRegistry, tempDir, type TestRegistry } from "../../testing/index.js";
+import { run, startRegistry, tempDir, type TestRegistry, writeTree } from "../../testing/index.js";
 import { readBuildpackage } from "./buildpackage.js";
 import { DistributionError } from "./errors.js";
 import { packageBuildpack, type PackageBuildpackOptions } from "./package.js";
@@ -190,4 +190,44 @@ test("package.toml errors name the file and the field", async () => {
   await assert.rejects(pkg({ config, dest: "tests/bad" }), (e: unknown) => e instanceof Error && e.message.includes(`${config}: buildpack.uri: "./nowhere" names`));
   writeFileSync(config, '[buildpack]\nuri = "urn:cnb:registry:x/y@1.0.0"\n');
   await assert.rejects(pkg({ config, dest: "tests/bad" }), /buildpack registry reference/);
+});
+
+test("a buildpack laid out per platform (buildpack.toml + linux/<arch>/bin) packages as pack does: one image per platform, each folder the buildpack's root", async () => {
+  const dir = join(tmp.path, "multi");
+  const script = (arch: string) => ({ content: `#!/usr/bin/env bash\necho "multi ${arch}"\n`, mode: 0o755 });
+  writeTree(dir, {
+    "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "tests/multi"\nversion = "1.0.0"\n[[targets]]\nos = "linux"\narch = "amd64"\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    "linux/amd64/bin/detect": script("amd64"),
+    "linux/amd64/bin/build": script("amd64"),
+    "linux/arm64/bin/detect": script("arm64"),
+    "linux/arm64/bin/build": script("arm64"),
+  });
+  const dest = `oci:${join(tmp.path, "multi-layout")}:1.0.0`;
+  const r = await pkg({ path: dir, dest });
+  assert.deepEqual(r.platforms, ["linux/amd64", "linux/arm64"]);
+  const written = await transport.read(dest, access);
+  assert.equal(written.kind, "index");
+  assert.ok(written.kind === "index");
+  const manifests = (await written.index.indexManifest()).manifests;
+  assert.deepEqual(
+    manifests.map((m) => m.platform),
+    [
+      { os: "linux", architecture: "amd64" },
+      { os: "linux", architecture: "arm64" },
+    ],
+  );
+  for (const [i, arch] of ["amd64", "arm64"].entries()) {
+    const img = await written.index.image(manifests[i]!.digest);
+    assert.equal((await img.configFile()).architecture, arch);
+    const [layer] = await img.layers();
+    const entries = await tarEntries(layer!);
+    const root = "cnb/buildpacks/tests_multi/1.0.0";
+    assert.deepEqual(entries.filter((e) => e.type === "file").map((e) => e.name).sort(), [`${root}/bin/build`, `${root}/bin/detect`, `${root}/buildpack.toml`], "the platform folder is the root; nothing stays nested");
+    assert.equal(entries.find((e) => e.name === `${root}/bin/build`)?.content, `#!/usr/bin/env bash\necho "multi ${arch}"\n`);
+    assert.equal((await readBuildpackage(img, dest)).main.id, "tests/multi");
+  }
+  // One platform asked for: that platform's image alone.
+  const one = await pkg({ path: dir, dest: `oci:${join(tmp.path, "multi-arm64")}:1.0.0`, platform: { os: "linux", architecture: "arm64" } });
+  assert.deepEqual(one.platforms, ["linux/arm64"]);
+  assert.equal((await transport.read(one.destination, access)).kind, "image");
 });

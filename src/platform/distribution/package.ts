@@ -1,9 +1,11 @@
 // `paketo buildpack package`: a buildpack folder (or package.toml naming one and its
-// dependencies) → a buildpackage image or .cnb file, written to any transport.
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, extname, resolve } from "node:path";
+// dependencies) → a buildpackage image or .cnb file, written to any transport. A folder laid out
+// for several platforms (buildpack.toml at the root, each target's files in <os>/<arch>[/<variant>]/,
+// as pack and Paketo's repositories have it) gives one image per platform in an index.
+import { copyFile, cp, mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, extname, join, resolve } from "node:path";
 import { type PackageConfig, parsePackageConfig, type Target } from "../../cnb/index.js";
-import { type Digest, type Image, remote, transport } from "../../oci/index.js";
+import { type Digest, formatPlatform, type Image, mutate, type Platform, remote, transport } from "../../oci/index.js";
 import { buildpackageImage, type Buildpackage, readBuildpackage } from "./buildpackage.js";
 import { DistributionError } from "./errors.js";
 import { fullName, type PackagedBuildpack } from "./module.js";
@@ -37,8 +39,11 @@ export interface PackageResult {
   digest: Digest;
   /** What was written, in containers/image syntax. */
   destination: string;
+  /** The buildpackage image (the first platform's, when an index of several was written). */
   image: Image;
   buildpackage: Buildpackage;
+  /** The platforms written (`linux/amd64`...): one, or each image of the index. */
+  platforms: string[];
 }
 
 async function loadConfig(c: NonNullable<PackageBuildpackOptions["config"]>): Promise<{ config: PackageConfig; baseDir: string }> {
@@ -75,6 +80,41 @@ function destinationName(dest: string, format: "image" | "file"): transport.Imag
   return { transport: "oci-archive", file: extname(dest) === "" ? `${dest}.cnb` : dest };
 }
 
+interface PlatformFolder {
+  platform: Platform;
+  /** `<os>/<arch>[/<variant>]` under the buildpack folder. */
+  dir: string;
+}
+
+/**
+ * The targets' platform folders (`<os>/<arch>/<variant>`, else `<os>/<arch>`) that exist under a
+ * buildpack folder; empty when it is not laid out per platform (or is not a folder).
+ */
+async function platformFolders(root: string, targets: readonly Target[]): Promise<PlatformFolder[]> {
+  const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
+  if (!(await isDir(root))) return [];
+  const out: PlatformFolder[] = [];
+  for (const t of targets) {
+    if (!t.os || !t.arch) continue;
+    const candidates = [t.variant ? join(root, t.os, t.arch, t.variant) : undefined, join(root, t.os, t.arch)].filter((c): c is string => c !== undefined);
+    for (const dir of candidates) {
+      if (!(await isDir(dir))) continue;
+      const platform: Platform = { os: t.os, architecture: t.arch, ...(t.variant ? { variant: t.variant } : {}) };
+      if (!out.some((f) => f.dir === dir)) out.push({ platform, dir });
+      break;
+    }
+  }
+  return out;
+}
+
+/** The folder pack packages for one platform: that platform's files with the root's buildpack.toml copied in. */
+async function stagePlatform(root: string, folder: PlatformFolder, workDir: string): Promise<string> {
+  const staged = join(workDir, "platforms", [folder.platform.os, folder.platform.architecture, folder.platform.variant].filter(Boolean).join("-"));
+  await cp(folder.dir, staged, { recursive: true, verbatimSymlinks: true });
+  await copyFile(join(root, "buildpack.toml"), join(staged, "buildpack.toml"));
+  return staged;
+}
+
 /** Packages a buildpack (and a composite's dependencies) and writes the buildpackage to `dest`. */
 export async function packageBuildpack(o: PackageBuildpackOptions): Promise<PackageResult> {
   const format = o.format ?? "image";
@@ -99,7 +139,8 @@ export async function packageBuildpack(o: PackageBuildpackOptions): Promise<Pack
     ...(o.signal ? { signal: o.signal } : {}),
   };
   const mainSource = o.path !== undefined ? { uri: resolve(o.path) } : { uri: loaded?.config.buildpack?.uri as string };
-  const main = await resolveModule(mainSource, o.path !== undefined ? "--path" : `${where}: buildpack.uri`, ctx);
+  const mainWhere = o.path !== undefined ? "--path" : `${where}: buildpack.uri`;
+  const main = await resolveModule(mainSource, mainWhere, ctx);
   const deps: PackagedBuildpack[] = main.buildpacks.filter((b) => b !== main.main);
   for (const [i, d] of (loaded?.config.dependencies ?? []).entries()) {
     const field = d.image !== undefined ? "image" : "uri";
@@ -107,19 +148,40 @@ export async function packageBuildpack(o: PackageBuildpackOptions): Promise<Pack
     deps.push(...r.buildpacks);
   }
   const targets = loaded && loaded.config.targets.length > 0 ? loaded.config.targets : main.main.targets;
-  const platform = o.platform ?? choosePlatform(targets, loaded?.config.platform.os ?? "linux");
-  const distinctTargets = new Set(targets.filter((t) => t.os).map((t) => `${t.os}/${t.arch ?? ""}`));
-  if (!o.platform && distinctTargets.size > 1) {
-    o.onMessage?.(`The targets name ${distinctTargets.size} platforms; this buildpackage is for ${platform.os}/${platform.architecture} (multi-platform buildpackages are not made yet)`);
+  const withDeps = deps.length > 0 ? ` with ${deps.length} dependenc${deps.length === 1 ? "y" : "ies"}` : "";
+  const imageFor = (bp: PackagedBuildpack, platform: Platform) =>
+    buildpackageImage({ main: bp, dependencies: deps, platform, ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}) });
+  const images: { image: Image; platform: Platform }[] = [];
+  // pack's layout for several platforms: each target's folder becomes the buildpack's root.
+  const root = o.path !== undefined ? resolve(o.path) : resolve(ctx.baseDir, mainSource.uri ?? "");
+  let folders = main.main.order.length === 0 ? await platformFolders(root, targets) : [];
+  if (o.platform) folders = folders.filter((f) => f.platform.os === o.platform!.os && f.platform.architecture === o.platform!.architecture && (!o.platform!.variant || f.platform.variant === o.platform!.variant));
+  if (folders.length > 0) {
+    for (const f of folders) {
+      const name = formatPlatform(f.platform);
+      o.onMessage?.(`Packaging ${fullName(main.main)}${withDeps} for ${name} from ${join(...[f.platform.os, f.platform.architecture, f.platform.variant].filter((x): x is string => Boolean(x)))}/`);
+      const staged = await stagePlatform(root, f, o.workDir);
+      const bp = (await resolveModule({ uri: staged }, `${mainWhere} (${name})`, ctx)).main;
+      images.push({ image: await imageFor(bp, f.platform), platform: f.platform });
+    }
+  } else {
+    const platform = o.platform ?? choosePlatform(targets, loaded?.config.platform.os ?? "linux");
+    const distinctTargets = new Set(targets.filter((t) => t.os).map((t) => `${t.os}/${t.arch ?? ""}`));
+    if (!o.platform && distinctTargets.size > 1) {
+      o.onMessage?.(`The targets name ${distinctTargets.size} platforms and the buildpack has no per-platform folders (<os>/<arch>/); this buildpackage is for ${platform.os}/${platform.architecture}`);
+    }
+    o.onMessage?.(`Packaging ${fullName(main.main)}${withDeps} for ${platform.os}/${platform.architecture}`);
+    images.push({ image: await imageFor(main.main, platform), platform });
   }
-  o.onMessage?.(`Packaging ${fullName(main.main)}${deps.length > 0 ? ` with ${deps.length} dependenc${deps.length === 1 ? "y" : "ies"}` : ""} for ${platform.os}/${platform.architecture}`);
-  const image = await buildpackageImage({
-    main: main.main,
-    dependencies: deps,
-    platform,
-    ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-  });
   if (dest.transport === "oci-archive" && format === "file") await mkdir(dirname(resolve(dest.file)), { recursive: true });
-  const { digest } = await transport.write(dest, { kind: "image", image }, o.output ?? o.images);
-  return { digest, destination: transport.formatImageName(dest), image, buildpackage: await readBuildpackage(image, transport.formatImageName(dest)) };
+  const first = images[0]!;
+  const artifact = images.length === 1 ? ({ kind: "image", image: first.image } as const) : ({ kind: "index", index: await mutate.imageIndexOf(images) } as const);
+  const { digest } = await transport.write(dest, artifact, o.output ?? o.images);
+  return {
+    digest,
+    destination: transport.formatImageName(dest),
+    image: first.image,
+    buildpackage: await readBuildpackage(first.image, transport.formatImageName(dest)),
+    platforms: images.map((i) => formatPlatform(i.platform)),
+  };
 }
