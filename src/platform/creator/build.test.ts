@@ -160,3 +160,22 @@ test("the previous image: missing (an empty folder) is a first build; present bu
   assert.match(r.stderr, new RegExp(`reading the previous image oci:${out.replace(/[/.]/g, "\\$&")}:app`));
   assert.deepEqual(readFileSync(index), before);
 });
+
+test("a buildpack laid out per platform (buildpack.toml + linux/<arch>/bin), packaged by `buildpack package`, builds an app", async () => {
+  const host = process.arch === "arm64" ? "arm64" : "amd64";
+  const other = host === "amd64" ? "arm64" : "amd64";
+  const src = writeTree(join(tmp.path, "multi-bp"), {
+    "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "test/greeting"\nversion = "2.0.0"\n[[targets]]\nos = "linux"\narch = "amd64"\n[[targets]]\nos = "linux"\narch = "arm64"\n',
+    [`linux/${host}/bin/detect`]: { content: DETECT, mode: 0o755 },
+    [`linux/${host}/bin/build`]: { content: BUILD, mode: 0o755 },
+    [`linux/${other}/bin/detect`]: { content: "#!/bin/sh\necho 'the other platform ran' >&2\nexit 1\n", mode: 0o755 },
+    [`linux/${other}/bin/build`]: { content: "#!/bin/sh\nexit 1\n", mode: 0o755 },
+  });
+  const packaged = await paketo(["buildpack", "package", "multi-bp:2", "--path", src]);
+  assert.equal(packaged.code, 0, packaged.stderr);
+  assert.match(packaged.stderr, /for linux\/amd64, linux\/arm64 to /);
+  const app = writeTree(join(tmp.path, "multi-app"), { "hello.txt": "from the multi-platform buildpack\n" });
+  await ok(["build", "multi:1", "--builder", "builder:1", "--path", app, "--buildpack", "multi-bp:2"]);
+  await ok(["copy", "multi:1", `oci-archive:${tmp.path}/multi.tar`]);
+  assert.equal(podman(["run", "--rm", `oci-archive:${tmp.path}/multi.tar`]), "hello from paketo as 1002\nfrom the multi-platform buildpack\n");
+});
