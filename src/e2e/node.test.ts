@@ -10,6 +10,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, readOciLayout, tarNames } from "../platform/creator/testing/e2e.js";
 import { scriptedPackage } from "../buildpacks/node-common/testing/index.js";
+import { npm } from "../deps/index.js";
+import { transport } from "../oci/index.js";
+import { DEFAULT_BUILDER } from "../platform/build/default-builder.js";
+import { tarEntries } from "../platform/distribution/testing/helpers.js";
 import { APPS, appCopy, FIXTURES, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
@@ -82,6 +86,19 @@ before(async () => {
   assert.match(r.stderr, /Creating the default builder/);
 });
 after(() => tmp.cleanup());
+
+test("the default builder sets npm's default registry as build-config env, for other CNB platforms", async () => {
+  const builder = await transport.read(DEFAULT_BUILDER, { storeRoot: join(tmp.path, "store"), env: env() });
+  assert.equal(builder.kind, "image");
+  assert.ok(builder.kind === "image");
+  let value: string | undefined;
+  // the build-config layer is near the top: look from there down
+  for (const l of (await builder.image.layers()).reverse()) {
+    value = (await tarEntries(l)).find((e) => e.name.replace(/^\.?\//, "") === "cnb/build-config/env/npm_config_registry.default")?.content;
+    if (value !== undefined) break;
+  }
+  assert.equal(value?.trim(), await npm.npmDefaultRegistry());
+});
 
 describe("Node.js apps build with the default builder and serve HTTP under podman", { concurrency: 3 }, () => {
   test("no package manager: server.js, version from .nvmrc, runs as the CNB user", async () => {
