@@ -243,9 +243,10 @@ function logEnv(log: Logger, node: LayerRef<LayerKey>, headers: LayerRef<Headers
     ["NODE_HOME", node.path],
     ["NODE_VERBOSE", "false"],
   ];
-  const buildOnly = new Set<string>();
-  if (headers) rows.push([NODE_GYP_NODEDIR_ENV, headers.path]), buildOnly.add(NODE_GYP_NODEDIR_ENV);
-  if (headers && bundledNpm) rows.push([BUNDLED_NPM_ENV, bundledNpm]), buildOnly.add(BUNDLED_NPM_ENV);
+  const buildOnly: [string, string][] = [];
+  if (headers) buildOnly.push([NODE_GYP_NODEDIR_ENV, headers.path]);
+  if (headers && bundledNpm) buildOnly.push([BUNDLED_NPM_ENV, bundledNpm]);
+  rows.push(...buildOnly);
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [scope, on] of [
     ["build", node.types.build],
@@ -253,7 +254,7 @@ function logEnv(log: Logger, node: LayerRef<LayerKey>, headers: LayerRef<Headers
   ] as const) {
     if (!on) continue;
     log.process(`Configuring ${scope} environment`);
-    for (const [k, v] of rows) if (scope === "build" || !buildOnly.has(k)) log.subprocess(`${k.padEnd(width)} -> ${JSON.stringify(v)}`);
+    for (const [k, v] of rows) if (scope === "build" || !buildOnly.some(([b]) => b === k)) log.subprocess(`${k.padEnd(width)} -> ${JSON.stringify(v)}`);
     log.break();
   }
 }

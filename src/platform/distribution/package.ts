@@ -3,8 +3,8 @@
 // for several platforms (buildpack.toml at the root, each target's files in <os>/<arch>[/<variant>]/,
 // as pack and Paketo's repositories have it) gives one image per platform in an index.
 import { copyFile, cp, mkdir, readFile, stat } from "node:fs/promises";
-import { dirname, extname, join, resolve } from "node:path";
-import { type PackageConfig, parsePackageConfig, type Target } from "../../cnb/index.js";
+import { dirname, extname, join, relative, resolve } from "node:path";
+import { type BuildpackDescriptor, isComposite, type PackageConfig, parseBuildpackDescriptor, parsePackageConfig, type Target } from "../../cnb/index.js";
 import { type Digest, formatPlatform, type Image, mutate, type Platform, remote, transport } from "../../oci/index.js";
 import { buildpackageImage, type Buildpackage, readBuildpackage } from "./buildpackage.js";
 import { DistributionError } from "./errors.js";
@@ -107,6 +107,18 @@ async function platformFolders(root: string, targets: readonly Target[]): Promis
   return out;
 }
 
+/** buildpack.toml of a component buildpack folder; undefined for anything else (a .tgz, an image, a composite, no or a broken buildpack.toml: resolveModule says what). */
+async function componentDescriptor(dir: string): Promise<BuildpackDescriptor | undefined> {
+  const text = await readFile(join(dir, "buildpack.toml"), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const d = parseBuildpackDescriptor(text, join(dir, "buildpack.toml"));
+    return isComposite(d) ? undefined : d;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The folder pack packages for one platform: that platform's files with the root's buildpack.toml copied in. */
 async function stagePlatform(root: string, folder: PlatformFolder, workDir: string): Promise<string> {
   const staged = join(workDir, "platforms", [folder.platform.os, folder.platform.architecture, folder.platform.variant].filter(Boolean).join("-"));
@@ -140,31 +152,34 @@ export async function packageBuildpack(o: PackageBuildpackOptions): Promise<Pack
   };
   const mainSource = o.path !== undefined ? { uri: resolve(o.path) } : { uri: loaded?.config.buildpack?.uri as string };
   const mainWhere = o.path !== undefined ? "--path" : `${where}: buildpack.uri`;
-  const main = await resolveModule(mainSource, mainWhere, ctx);
-  const deps: PackagedBuildpack[] = main.buildpacks.filter((b) => b !== main.main);
+  const configTargets = loaded && loaded.config.targets.length > 0 ? loaded.config.targets : undefined;
+  // pack's layout for several platforms: each target's folder becomes the buildpack's root (the
+  // root itself is then never packed).
+  const root = o.path !== undefined ? resolve(o.path) : resolve(ctx.baseDir, mainSource.uri ?? "");
+  const rootDescriptor = await componentDescriptor(root);
+  let folders = rootDescriptor ? await platformFolders(root, configTargets ?? rootDescriptor.targets) : [];
+  if (o.platform) folders = folders.filter((f) => f.platform.os === o.platform!.os && f.platform.architecture === o.platform!.architecture && (!o.platform!.variant || f.platform.variant === o.platform!.variant));
+  const main = folders.length > 0 ? undefined : await resolveModule(mainSource, mainWhere, ctx);
+  const deps: PackagedBuildpack[] = main ? main.buildpacks.filter((b) => b !== main.main) : [];
   for (const [i, d] of (loaded?.config.dependencies ?? []).entries()) {
     const field = d.image !== undefined ? "image" : "uri";
     const r = await resolveModule(d, `${where}: dependencies[${i}].${field}`, ctx);
     deps.push(...r.buildpacks);
   }
-  const targets = loaded && loaded.config.targets.length > 0 ? loaded.config.targets : main.main.targets;
   const withDeps = deps.length > 0 ? ` with ${deps.length} dependenc${deps.length === 1 ? "y" : "ies"}` : "";
   const imageFor = (bp: PackagedBuildpack, platform: Platform) =>
     buildpackageImage({ main: bp, dependencies: deps, platform, ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}) });
   const images: { image: Image; platform: Platform }[] = [];
-  // pack's layout for several platforms: each target's folder becomes the buildpack's root.
-  const root = o.path !== undefined ? resolve(o.path) : resolve(ctx.baseDir, mainSource.uri ?? "");
-  let folders = main.main.order.length === 0 ? await platformFolders(root, targets) : [];
-  if (o.platform) folders = folders.filter((f) => f.platform.os === o.platform!.os && f.platform.architecture === o.platform!.architecture && (!o.platform!.variant || f.platform.variant === o.platform!.variant));
-  if (folders.length > 0) {
+  if (main === undefined) {
     for (const f of folders) {
       const name = formatPlatform(f.platform);
-      o.onMessage?.(`Packaging ${fullName(main.main)}${withDeps} for ${name} from ${join(...[f.platform.os, f.platform.architecture, f.platform.variant].filter((x): x is string => Boolean(x)))}/`);
       const staged = await stagePlatform(root, f, o.workDir);
       const bp = (await resolveModule({ uri: staged }, `${mainWhere} (${name})`, ctx)).main;
+      o.onMessage?.(`Packaging ${fullName(bp)}${withDeps} for ${name} from ${relative(root, f.dir)}/`);
       images.push({ image: await imageFor(bp, f.platform), platform: f.platform });
     }
   } else {
+    const targets = configTargets ?? main.main.targets;
     const platform = o.platform ?? choosePlatform(targets, loaded?.config.platform.os ?? "linux");
     const distinctTargets = new Set(targets.filter((t) => t.os).map((t) => `${t.os}/${t.arch ?? ""}`));
     if (!o.platform && distinctTargets.size > 1) {
