@@ -175,6 +175,8 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
   test("pnpm", async () => {
     const b = await build("pnpm", appCopy("pnpm", join(tmp.path, "a7")));
     assert.match(await podman.serve(b.image), /^pnpm ok 1m$/m);
+    // pnpm 11 reads pnpm_config_* only: its store is the cache layer, and packages are copied from it
+    assert.match(b.stderr, /copied from the content-addressable store[\s\S]*store is at: \/layers\/paketo-buildpacks_pnpm-install\/pnpm-store\//);
   });
 
   test("TypeScript compiled by a run script; the compiler (a devDependency) is not in the image", async () => {

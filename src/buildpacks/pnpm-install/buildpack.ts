@@ -47,6 +47,12 @@ export function pnpmRequest(project: Project, env: Env, lockText: string | undef
   return { name: "pnpm", kind: "registry", pkg: "pnpm", spec, why, accept: hasJsEntry, acceptWhy: "with a JavaScript entry point" };
 }
 
+/** pnpm settings as env: `pnpm_config_<name>` for pnpm 11+, which reads only that prefix; `npm_config_<name>` before. */
+export function pnpmSettings(pnpmVersion: string, settings: Record<string, string>): Record<string, string> {
+  const prefix = semver.major(pnpmVersion) >= 11 ? "pnpm_config_" : "npm_config_";
+  return Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
 /** The settings by which an app chooses whose build scripts run: pnpm 10's, and pnpm 11's that replaced them. */
 const POLICY_10 = ["onlyBuiltDependencies", "onlyBuiltDependenciesFile", "neverBuiltDependencies", "ignoredBuiltDependencies", "dangerouslyAllowAllBuilds", "ignoreScripts"];
 const POLICY_11 = ["allowBuilds", "dangerouslyAllowAllBuilds", "ignoreScripts"];
@@ -75,10 +81,8 @@ export async function buildScriptsEnv(project: Project, env: Env, pnpmVersion: s
   const names = new Set(keys.flatMap((k) => ["npm_config_", "pnpm_config_"].map((p) => `${p}${kebab(k).replaceAll("-", "_")}`)));
   const inEnv = Object.keys(env).find((k) => names.has(k.toLowerCase()));
   if (inEnv) return decides(inEnv);
-  // pnpm 11 reads its settings from pnpm_config_* only; pnpm 10 from npm_config_*.
-  const setting = major === 10 ? "npm_config_dangerously_allow_all_builds" : "pnpm_config_dangerously_allow_all_builds";
   return {
-    env: { [setting]: "true" },
+    env: pnpmSettings(pnpmVersion, { dangerously_allow_all_builds: "true" }),
     why: `pnpm ${pnpmVersion} runs every dependency's build scripts, as npm does (${major === 10 ? "onlyBuiltDependencies" : "allowBuilds"} in pnpm-workspace.yaml chooses otherwise)`,
   };
 }
@@ -131,11 +135,13 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
           lockfile: lockText === undefined ? undefined : "pnpm-lock.yaml",
           cacheLayer: "pnpm-store",
           cacheEnv: (dir) => ({
-            npm_config_store_dir: dir,
-            // Copies, not hard links into the store: the store is a cache layer, restored on its own.
-            npm_config_package_import_method: "copy",
-            npm_config_confirm_modules_purge: "false",
-            npm_config_update_notifier: "false",
+            ...pnpmSettings(pm.version, {
+              store_dir: dir,
+              // Copies, not hard links into the store: the store is a cache layer, restored on its own.
+              package_import_method: "copy",
+              confirm_modules_purge: "false",
+              update_notifier: "false",
+            }),
             CI: "true",
             ...scripts.env,
             ...gyp,

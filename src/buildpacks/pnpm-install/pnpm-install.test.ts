@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
 import { appPackageJson, buildEnv, buildpackToml, modulesLink, once, pnpmLockfile, restorable, scriptedPackage } from "../node-common/testing/index.js";
-import { pnpmInstall, pnpmLockfileProblem, pnpmRequest } from "./buildpack.js";
+import { pnpmInstall, pnpmLockfileProblem, pnpmRequest, pnpmSettings } from "./buildpack.js";
 
 const toml = buildpackToml("pnpm-install");
 const bp = pnpmInstall();
@@ -21,6 +21,11 @@ test("pnpmRequest: packageManager, BP_PNPM_VERSION, else by lockfileVersion", ()
   assert.deepEqual(spec(pnpmRequest(project(), {}, "lockfileVersion: '6.0'\n")), ["8", "pnpm-lock.yaml lockfileVersion 6.0"]);
   assert.deepEqual(spec(pnpmRequest(project(), {}, "lockfileVersion: 5.4\n")), ["7", "pnpm-lock.yaml lockfileVersion 5.4"]);
   assert.deepEqual(spec(pnpmRequest(project(), {}, "lockfileVersion: '9.0'\n")), [">=9", "pnpm-lock.yaml lockfileVersion 9.0"]);
+});
+
+test("pnpmSettings: pnpm 11 reads pnpm_config_* only, earlier pnpm npm_config_*", () => {
+  assert.deepEqual(pnpmSettings("11.29.0", { store_dir: "/s" }), { pnpm_config_store_dir: "/s" });
+  assert.deepEqual(pnpmSettings("10.34.8", { store_dir: "/s" }), { npm_config_store_dir: "/s" });
 });
 
 test("pnpmLockfileProblem reads pnpm's lockfile errors", () => {
