@@ -20,7 +20,7 @@ const names = readdirSync(src, { withFileTypes: true })
   .sort();
 rmSync(out, { recursive: true, force: true });
 const started = Date.now();
-const npmDefault = await npm.npmDefaultRegistry();
+const npmDefault = await npm.npmBuiltInRegistry();
 if (npmDefault === undefined) console.warn("package-buildpacks: npm did not name its default registry; the bundles will need one configured by the platform");
 await Promise.all(
   names.map((name) =>

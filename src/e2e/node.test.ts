@@ -12,7 +12,7 @@ import { cli, readOciLayout, tarNames } from "../platform/creator/testing/e2e.js
 import { scriptedPackage } from "../buildpacks/node-common/testing/index.js";
 import { npm } from "../deps/index.js";
 import { transport } from "../oci/index.js";
-import { DEFAULT_BUILDER } from "../platform/build/default-builder.js";
+import { DEFAULT_BUILDER } from "../platform/creator/default-builder.js";
 import { tarEntries } from "../platform/distribution/testing/helpers.js";
 import { APPS, appCopy, FIXTURES, Podman } from "./testing/harness.js";
 
@@ -97,7 +97,7 @@ test("the default builder sets npm's default registry as build-config env, for o
     value = (await tarEntries(l)).find((e) => e.name.replace(/^\.?\//, "") === "cnb/build-config/env/npm_config_registry.default")?.content;
     if (value !== undefined) break;
   }
-  assert.equal(value?.trim(), await npm.npmDefaultRegistry());
+  assert.equal(value?.trim(), await npm.npmBuiltInRegistry());
 });
 
 describe("Node.js apps build with the default builder and serve HTTP under podman", { concurrency: 3 }, () => {

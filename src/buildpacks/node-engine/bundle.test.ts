@@ -15,7 +15,7 @@ import { tempDir } from "../../testing/index.js";
 const bundle = fileURLToPath(new URL("../../bundled-buildpacks/node-engine/", import.meta.url));
 
 test("the bundle knows npm's default registry, read from npm's configuration when it was made", async () => {
-  const expected = await npm.npmDefaultRegistry();
+  const expected = await npm.npmBuiltInRegistry();
   assert.ok(expected, "npm names its default registry");
   assert.equal(readFileSync(join(bundle, "../npm-default-registry"), "utf8").trim(), expected);
   assert.ok(readFileSync(join(bundle, "bin/main.mjs"), "utf8").includes(JSON.stringify(expected)), "the bundle carries it");

@@ -76,17 +76,17 @@ test("registryFromConfig: falls back to `npm config get registry`, else one clea
   assert.equal(npm.bundledNpmDefault(), undefined, "only a bundle has one built in");
 });
 
-test("npmDefaultRegistry: npm's own default, whatever the env and npmrc files configure", async (t) => {
+test("npmBuiltInRegistry: npm's own default, whatever the env and npmrc files configure", async (t) => {
   const home = tempDir();
   t.after(home.cleanup);
   writeFileSync(join(home.path, ".npmrc"), "registry=http://127.0.0.1:9/from-npmrc/\n");
   const env = { HOME: home.path, PATH: process.env["PATH"], npm_config_registry: "http://127.0.0.1:9/from-env/" };
   const configured = await registryFromConfig(env, home.path);
   assert.equal(configured.url, "http://127.0.0.1:9/from-env/");
-  const builtIn = await npm.npmDefaultRegistry(env);
+  const builtIn = await npm.npmBuiltInRegistry(env);
   assert.match(builtIn ?? "", /^https?:\/\/.+\/$/);
   assert.doesNotMatch(builtIn ?? "", /127\.0\.0\.1:9/);
-  assert.equal(await npm.npmDefaultRegistry({ PATH: "/nonexistent" }), undefined, "no npm: no answer");
+  assert.equal(await npm.npmBuiltInRegistry({ PATH: "/nonexistent" }), undefined, "no npm: no answer");
 });
 
 test("registryFromConfig: the real npm answers with its built-in default when no file sets one", async (t) => {

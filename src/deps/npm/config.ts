@@ -90,7 +90,7 @@ export interface RegistryConfigOptions {
   npmDefault?: string;
 }
 
-// Set in buildpack bundles by the bundler (esbuild `define`, from npmDefaultRegistry() when the
+// Set in buildpack bundles by the bundler (esbuild `define`, from npmBuiltInRegistry() when the
 // bundles are made); not defined anywhere else, so `typeof` guards it.
 declare const PAKETO_NPM_DEFAULT_REGISTRY: string | undefined;
 
@@ -103,7 +103,7 @@ export function bundledNpmDefault(): string | undefined {
  * npm's own default registry, whatever this machine configures: `npm config get registry` with
  * no npm_config_* env and no user or global npmrc. Undefined when npm is not there.
  */
-export async function npmDefaultRegistry(env: Env = process.env): Promise<string | undefined> {
+export async function npmBuiltInRegistry(env: Env = process.env): Promise<string | undefined> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !/^npm_config_/i.test(k)) clean[k] = v;
   return new Promise((resolve) => {

