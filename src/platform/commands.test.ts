@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as oci from "../oci/index.js";
 import { validateCycloneDx, validateSpdx } from "../sbom/testing.js";
-import { type CountingProxy, run, startCountingProxy, startRegistry, tarOf, tempDir, type TestRegistry, writeTree } from "../testing/index.js";
+import { type CountingProxy, run, run as run_, startCountingProxy, startRegistry, tarOf, tempDir, type TestRegistry, writeTree } from "../testing/index.js";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/paketo");
 let tmp: ReturnType<typeof tempDir>;
@@ -295,4 +295,25 @@ test("rebase --run-image onto another name needs --force, then records the new n
   const missing = await paketo(["rebase", `docker://${host}/nope:1`]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /nope:1/);
+});
+
+test("a run image from the local store under an image built to a registry is published there, and the label names it as every CNB tool reads it", async () => {
+  const app = writeTree(join(tmp.path, "store-run-app"), { "hello.txt": "from the app\n" });
+  proxy.reset();
+  await ok(["build", `docker://${host}/app-storerun:1`, "--builder", "builder:1", "--path", app]);
+  const run = await remoteImage("stack:run");
+  const md = JSON.parse((await (await remoteImage("app-storerun:1")).configFile()).config.Labels?.["io.buildpacks.lifecycle.metadata"] ?? "{}");
+  assert.equal(md.runImage.image, `${host}/stack:run`);
+  assert.equal(md.runImage.reference, `${host}/stack@${await run.digest()}`);
+  assert.equal(md.stack.runImage.image, `${host}/stack:run`);
+  assert.ok(!JSON.stringify(md).includes("store:"), JSON.stringify(md.runImage));
+  // Another tool reads the recorded reference (skopeo goes to the registry itself, not the proxy).
+  const inspected = JSON.parse(run_("skopeo", ["inspect", "--tls-verify=false", `docker://${String(md.runImage.reference).replace(host, reg.host)}`]));
+  assert.equal(inspected.Digest, await run.digest());
+  // The run image's layers went up once: the app's repository mounted them.
+  const uploads = proxy.requests.filter((q) => q.path.includes("/blobs/uploads") && q.method === "POST");
+  const mounted = uploads.filter((q) => q.path.startsWith("/v2/app-storerun/") && q.path.includes("mount=")).length;
+  assert.ok(mounted >= (await run.manifest()).layers.length, proxy.requests.map((q) => `${q.method} ${q.path}`).join("\n"));
+  // A rebase finds the run image from the label alone.
+  await ok(["rebase", `docker://${host}/app-storerun:1`]);
 });

@@ -27,6 +27,7 @@ import {
 import type { PullPolicy } from "../distribution/index.js";
 import { detectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
+import { publishStoreRunImage } from "./run-image.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -67,6 +68,8 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   );
   const target = analyzed.target;
   const previous = analyzed.previousImage;
+  const run = await publishStoreRunImage(o.dest, analyzed, o.transport);
+  if (run.published) log.info(`Published the run image from the local store as ${run.published}, so the image's label names it there`);
   const previousMetadata = analyzed.analyzed.metadata;
 
   // detect and build time themselves (with a line per buildpack in the summary). A detection
@@ -115,8 +118,8 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
       {
         layersDir: paths.host.layers,
         appDir: paths.host.workspace,
-        runImage: analyzed.runImage,
-        runImageRef: analyzed.runImageRef,
+        runImage: run.runImage,
+        runImageRef: run.runImageRef,
         launcher: { path: join(builder.cnbRoot, "cnb/lifecycle/launcher") },
         projectMetadataPath: ws.projectMetadataPath,
         platformApi: PLATFORM_API,
