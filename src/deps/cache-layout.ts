@@ -1,6 +1,7 @@
 // The machine-wide cache every paketo process shares, and what each part of it is for. Its
 // sub-folders are spelled here only (docs/build.md describes them); callers take the paths from
-// cacheLayout(root) and never join names onto the root themselves.
+// cacheLayout(root) and never join names onto the root themselves. CACHE_PARTS also says how
+// `paketo cache du` counts each part and how `paketo cache prune` may remove from it.
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -42,7 +43,54 @@ export interface CacheLayout {
   buildCache(dest: string): string;
   /** The detection memo of a destination. */
   detectMemo(dest: string): string;
+  /** One lease file per process using the cache: what it uses, so no prune removes it (cache-lease.ts). */
+  leases: string;
+  /** Sizes of entries that never change once made (root filesystems, kept trees), so a trim need not walk them again. */
+  sizeMemo: string;
 }
+
+/**
+ * How a part of the cache is counted and pruned.
+ * - `file`: every file under the part's folder is an entry of its own (content-addressed downloads
+ *   and layers, small memos);
+ * - `child`: each entry directly in the part's folder is one entry, kept or removed whole (a root
+ *   filesystem, a build cache);
+ * - `work`: like `child`, but an entry is removed only when the process named in it is gone;
+ * - `state`: one file that records a decision rather than caching bytes; removed only by `--all`;
+ * - `internal`: the cache's own bookkeeping, tidied but never counted as an entry.
+ */
+export type CacheUnit = "file" | "child" | "work" | "state" | "internal";
+
+export interface CachePartSpec {
+  /** Path under the root, `/`-separated. */
+  dir: string;
+  unit: CacheUnit;
+  /** `child` entries that never change once made (a named root filesystem): their size is memoised. */
+  immutable?: boolean;
+  /** One line for `paketo cache du`. */
+  what: string;
+}
+
+/** The parts of the cache, by the CacheLayout field that names each one's folder or file. */
+export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSpec> = {
+  debian: { dir: "debian", unit: "file", what: "Debian indexes and .debs, by SHA-256" },
+  npm: { dir: "npm", unit: "file", what: "npm packuments and tarballs (Node.js, package managers)" },
+  stackLayers: { dir: "stack", unit: "file", what: "stack image layers made from .debs" },
+  defaultStackLock: { dir: "stack/default/trixie.lock.toml", unit: "state", what: "the default stack's lock as last resolved" },
+  defaultBuilderMarker: { dir: "default-builder.json", unit: "state", what: "the default builder's fingerprint and digest" },
+  rootfs: { dir: "rootfs", unit: "child", immutable: true, what: "build images' root filesystems (base-*) and builders' own layers (top-*)" },
+  layers: { dir: "layers", unit: "file", what: "built layers, by content (the layer content cache)" },
+  layerTrees: { dir: "layers/trees", unit: "child", immutable: true, what: "kept copies of restored cache layers" },
+  launcher: { dir: "launcher", unit: "file", what: "launcher binaries, by source" },
+  launcherByBuildImage: { dir: "launcher/by-build-image", unit: "file", what: "launcher binaries compiled in a build image" },
+  work: { dir: "work", unit: "work", what: "work folders of running builds" },
+  buildCache: { dir: "build-cache", unit: "child", what: "build caches, one per destination" },
+  detectMemo: { dir: "detect", unit: "file", what: "detection memos, one per destination" },
+  leases: { dir: "leases", unit: "internal", what: "what running paketo processes use" },
+  sizeMemo: { dir: "sizes.json", unit: "internal", what: "sizes of root filesystems and kept trees" },
+};
+
+export type CachePartName = keyof typeof CACHE_PARTS;
 
 /** A short, stable key of a destination name, for the per-destination parts of the cache. */
 function destKey(dest: string): string {
@@ -50,20 +98,28 @@ function destKey(dest: string): string {
 }
 
 export function cacheLayout(root: string): CacheLayout {
+  const at = (part: CachePartName) => join(root, ...CACHE_PARTS[part].dir.split("/"));
   return {
     root,
-    debian: join(root, "debian"),
-    npm: join(root, "npm"),
-    stackLayers: join(root, "stack"),
-    defaultStackLock: join(root, "stack", "default", "trixie.lock.toml"),
-    defaultBuilderMarker: join(root, "default-builder.json"),
-    rootfs: join(root, "rootfs"),
-    layers: join(root, "layers"),
-    layerTrees: join(root, "layers", "trees"),
-    launcher: join(root, "launcher"),
-    launcherByBuildImage: join(root, "launcher", "by-build-image"),
-    work: join(root, "work"),
-    buildCache: (dest) => join(root, "build-cache", destKey(dest)),
-    detectMemo: (dest) => join(root, "detect", `${destKey(dest)}.json`),
+    debian: at("debian"),
+    npm: at("npm"),
+    stackLayers: at("stackLayers"),
+    defaultStackLock: at("defaultStackLock"),
+    defaultBuilderMarker: at("defaultBuilderMarker"),
+    rootfs: at("rootfs"),
+    layers: at("layers"),
+    layerTrees: at("layerTrees"),
+    launcher: at("launcher"),
+    launcherByBuildImage: at("launcherByBuildImage"),
+    work: at("work"),
+    buildCache: (dest) => join(at("buildCache"), destKey(dest)),
+    detectMemo: (dest) => join(at("detectMemo"), `${destKey(dest)}.json`),
+    leases: at("leases"),
+    sizeMemo: at("sizeMemo"),
   };
+}
+
+/** Each part's folder (or file) under `root`, with its spec. */
+export function cacheParts(root: string): Array<CachePartSpec & { name: CachePartName; path: string }> {
+  return (Object.entries(CACHE_PARTS) as Array<[CachePartName, CachePartSpec]>).map(([name, spec]) => ({ ...spec, name, path: join(root, ...spec.dir.split("/")) }));
 }

@@ -15,7 +15,8 @@ export type DepsErrorCode =
   | "DEBIAN_EXCLUDED" // a dependency can be satisfied only by an excluded package
   | "DEBIAN_DEB" // a .deb file is malformed
   | "DEBIAN_DECOMPRESS" // a decompressor is missing or failed
-  | "DEBIAN_OFFLINE"; // a package is not cached and the network may not be used
+  | "DEBIAN_OFFLINE" // a package is not cached and the network may not be used
+  | "CACHE_SETTING"; // a cache size or duration (PAKETO_CACHE_MAX, paketo cache prune) does not parse
 
 export class DepsError extends PaketoError {
   declare readonly code: DepsErrorCode;
