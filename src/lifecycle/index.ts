@@ -9,7 +9,7 @@ export { type BuildLog, type Clock, type LogSink, type PhaseLog, type Timing, cr
 export { type Env, type EnvFileContent, baseEnv, applyPlatformEnv, applyEnvDir, prependBuildLayer, applyBuildLayer } from "./env/index.js";
 export { type BuildPaths, type BuildDirs, SANDBOX_DIRS, buildPaths, type ExecSettings, type Buildpack, type BuildpackStore, dirStore } from "./exec/index.js";
 export { digestReference, isNotFound, labelImageName, previousMetadata, readImage, runImageName, saveImage, writeReport } from "./images/index.js";
-export { LayerFactory, openLayerFactory, pruneLayerCache, type LayerFactoryOptions } from "./layer-cache/index.js";
+export { LayerFactory, openLayerFactory, type LayerFactoryOptions } from "./layer-cache/index.js";
 export { type AnalyzeDeps, type AnalyzeInputs, type AnalyzeResult, AnalyzeError, analyze } from "./analyze/index.js";
 export { type DetectInputs, type DetectDeps, type DetectResult, detect, orderFromBuildpacks, readOrderFile, readSystemFile, expandOrder, resolveGroup } from "./detect/index.js";
 export { type Lent, type RestoreDeps, type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore, returnTrees } from "./restore/index.js";

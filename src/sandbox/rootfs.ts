@@ -11,6 +11,17 @@ export const BUILD_MOUNT_POINTS = ["dev", "proc", "tmp", "workspace", "layers", 
 /** Files the sandbox binds from the host when the network is on. */
 export const BUILD_MOUNT_FILES = ["etc/resolv.conf", "etc/hosts"] as const;
 
+export interface RootfsOptions {
+  cacheDir: string;
+  mountPoints?: readonly string[];
+  mountFiles?: readonly string[];
+  /**
+   * Called with each root filesystem's path before it is looked at: the platform marks it in use
+   * there (its cache lease), so no prune removes it while the sandbox runs on it.
+   */
+  use?: (path: string) => Promise<void>;
+}
+
 /**
  * The root filesystem of an image, extracted once per stack of layers under `cacheDir` and reused by
  * every later build. Extraction goes to a temp folder renamed into place at the end, so a killed
@@ -19,7 +30,7 @@ export const BUILD_MOUNT_FILES = ["etc/resolv.conf", "etc/hosts"] as const;
  */
 export async function prepareRootfs(
   image: Image,
-  opts: { cacheDir: string; mountPoints?: readonly string[]; mountFiles?: readonly string[] },
+  opts: RootfsOptions,
 ): Promise<string> {
   // Keyed by the layers, not the image: a build image and every builder's base part share one copy.
   const layers = await image.layers();
@@ -27,6 +38,7 @@ export async function prepareRootfs(
   return extractOnce(opts.cacheDir, key, key, layers, {
     mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS,
     mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES,
+    ...(opts.use ? { use: opts.use } : {}),
   });
 }
 
@@ -56,13 +68,15 @@ export interface SplitRootfs {
  */
 export async function prepareBuilderRootfs(
   image: Image,
-  opts: { cacheDir: string; mountPoints?: readonly string[]; mountFiles?: readonly string[] },
+  opts: RootfsOptions,
 ): Promise<SplitRootfs | undefined> {
   const digest = await image.digest();
   const top = join(opts.cacheDir, `top-${digestHex(digest)}`);
-  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES };
+  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES, ...(opts.use ? { use: opts.use } : {}) };
   // The warm path: the top records which base it goes with.
+  await opts.use?.(top);
   const known = await readFile(join(top, BASE_FILE), "utf8").catch(() => undefined);
+  if (known !== undefined) await opts.use?.(join(opts.cacheDir, known.trim()));
   if (known !== undefined && (await exists(join(top, MARKER))) && (await exists(join(opts.cacheDir, known.trim(), MARKER)))) {
     const root = await extractOnce(opts.cacheDir, known.trim(), "", [], mounts);
     return { root, top };
@@ -73,7 +87,7 @@ export async function prepareBuilderRootfs(
   if (split === 0 || split === layers.length) return undefined;
   const baseKey = await chainKey(layers.slice(0, split));
   const root = await extractOnce(opts.cacheDir, baseKey, baseKey, layers.slice(0, split), mounts);
-  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], extra: { [BASE_FILE]: `${baseKey}\n` } });
+  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], extra: { [BASE_FILE]: `${baseKey}\n` }, ...(opts.use ? { use: opts.use } : {}) });
   return { root, top };
 }
 
@@ -114,9 +128,10 @@ async function extractOnce(
   key: string,
   what: string,
   layers: readonly Layer[],
-  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; extra?: Record<string, string> },
+  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; extra?: Record<string, string>; use?: (path: string) => Promise<void> },
 ): Promise<string> {
   const dest = join(cacheDir, key);
+  await opts.use?.(dest);
   if (await exists(join(dest, MARKER))) {
     // A root extracted for an older paketo may lack a mount point added since: empty dirs, harmless.
     for (const d of opts.mountPoints) await mkdir(join(dest, d), { recursive: true });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { paketoCacheRoot } from "../../deps/index.js";
+import { cacheBudget, paketoCacheRoot } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { createBuildLog } from "../../lifecycle/index.js";
 import { buildImage, parseBindingArg, parsePullPolicy } from "../../platform/index.js";
@@ -66,6 +66,7 @@ export const command: Command = {
       Object.assign(env, parseEnv(lines, f));
     }
     Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
+    const budget = cacheBudget(ctx.env);
     const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
     const started = Date.now();
     const out = await buildImage({
@@ -82,6 +83,7 @@ export const command: Command = {
       network: network === "on",
       sandbox,
       cacheRoot: paketoCacheRoot(ctx.env),
+      ...(budget !== undefined ? { cacheBudget: budget } : {}),
       hostEnv: ctx.env,
       transport: transportOptions(ctx, v),
       log,

@@ -4,8 +4,7 @@ import { join, resolve } from "node:path";
 import { compileLauncher, createBuilder, DistributionError, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
-import { cacheLayout, paketoCacheRoot } from "../../deps/index.js";
-
+import { cacheLayout, openLease, paketoCacheRoot } from "../../deps/index.js";
 
 export const command: Command = {
   name: "builder",
@@ -33,6 +32,8 @@ export const command: Command = {
     const launcher = v.launcher as string | undefined;
     const sde = ctx.env.SOURCE_DATE_EPOCH;
     const workDir = await mkdtemp(join(tmpdir(), "paketo-builder-"));
+    const cache = cacheLayout(paketoCacheRoot(ctx.env));
+    const lease = await openLease(cache, `builder create ${dest}`);
     try {
       const r = await createBuilder({
         config: resolve(ctx.cwd, config),
@@ -42,7 +43,8 @@ export const command: Command = {
             ? resolve(ctx.cwd, launcher)
             : async (build) => {
                 const built = await compileLauncher(build, {
-                  cache: cacheLayout(paketoCacheRoot(ctx.env)),
+                  cache,
+                  use: lease.use,
                   outDir: join(workDir, "launcher"),
                   note: (line) => ctx.reporter.info(line),
                 });
@@ -62,6 +64,7 @@ export const command: Command = {
       ctx.reporter.info(`Created builder ${r.destination} with ${r.builder.buildpacks.length} buildpack(s) and ${r.builder.order.length} order group(s)`);
       ctx.stdout.write(`${r.digest}\n`);
     } finally {
+      await lease.release();
       await rm(workDir, { recursive: true, force: true });
     }
   },

@@ -1,4 +1,4 @@
-import { cacheLayout, type debian, paketoCacheRoot } from "../../deps/index.js";
+import { cacheLayout, type debian, openLease, paketoCacheRoot } from "../../deps/index.js";
 import { transport } from "../../oci/index.js";
 import { type FlavorName, FLAVORS, createStack, debianArch, defaultDestination, defaultLockPath, defaultStackFile, flavorDestination, loadStackFile, StackError, writeLockFile } from "../../stack/index.js";
 import { type Command, imageOptions } from "../command.js";
@@ -40,29 +40,39 @@ export const command: Command = {
     const cache = cacheLayout(paketoCacheRoot(ctx.env));
     const sde = ctx.env.SOURCE_DATE_EPOCH;
     const started = Date.now();
-    const created = await createStack({
-      def,
-      lockPath,
-      arch: (v.arch as string | undefined) ?? debianArch(process.arch),
-      ...(flavor ? { flavors: [flavor as FlavorName] } : {}),
-      update: v.update === true,
-      ...(mirrors ? { mirrors } : {}),
-      http: { fetch },
-      debCacheDir: cache.debian,
-      layerCacheDir: cache.stackLayers,
-      ...(sde ? { sourceDateEpoch: Number(sde) } : {}),
-      onProgress: (e) => ctx.reporter.progress(e),
-      signal: ctx.signal,
-    });
-    // DEST names the one image of --flavor exactly; otherwise (and by default) the flavors are tags on it
-    const target = transport.parseImageName(dest ?? defaultDestination(def));
-    const opts = transportOptions(ctx, v, "dest");
-    for (const f of flavor ? [flavor as FlavorName] : FLAVORS) {
-      const image = created.images[f];
-      if (!image) continue;
-      const name = flavor && dest ? target : flavorDestination(target, f);
-      const { digest } = await transport.write(name, { kind: "image", image }, opts);
-      ctx.stdout.write(`${digest}  ${transport.formatImageName(name)}\n`);
+    // The .debs and stack layers are used until the images are written: leased whole, so no prune
+    // removes them meanwhile (the images' layers are files in the stack cache).
+    const lease = await openLease(cache, "stack create");
+    let created: Awaited<ReturnType<typeof createStack>>;
+    try {
+      await lease.use(cache.debian);
+      await lease.use(cache.stackLayers);
+      created = await createStack({
+        def,
+        lockPath,
+        arch: (v.arch as string | undefined) ?? debianArch(process.arch),
+        ...(flavor ? { flavors: [flavor as FlavorName] } : {}),
+        update: v.update === true,
+        ...(mirrors ? { mirrors } : {}),
+        http: { fetch },
+        debCacheDir: cache.debian,
+        layerCacheDir: cache.stackLayers,
+        ...(sde ? { sourceDateEpoch: Number(sde) } : {}),
+        onProgress: (e) => ctx.reporter.progress(e),
+        signal: ctx.signal,
+      });
+      // DEST names the one image of --flavor exactly; otherwise (and by default) the flavors are tags on it
+      const target = transport.parseImageName(dest ?? defaultDestination(def));
+      const opts = transportOptions(ctx, v, "dest");
+      for (const f of flavor ? [flavor as FlavorName] : FLAVORS) {
+        const image = created.images[f];
+        if (!image) continue;
+        const name = flavor && dest ? target : flavorDestination(target, f);
+        const { digest } = await transport.write(name, { kind: "image", image }, opts);
+        ctx.stdout.write(`${digest}  ${transport.formatImageName(name)}\n`);
+      }
+    } finally {
+      await lease.release();
     }
     if (created.resolved) {
       await writeLockFile(lockPath, created.lock);

@@ -5,7 +5,6 @@ export {
   type BuiltBuildpackLayer,
   LayerFactory,
   openLayerFactory,
-  pruneLayerCache,
   type FactoryLayer,
   type LayerFactoryOptions,
   type LayerInput,

@@ -2,7 +2,7 @@
 // files have the same content key as one built before is taken from the layer content cache
 // instead of being tarred and compressed again. See src/lifecycle/README.md.
 import { createReadStream } from "node:fs";
-import { link, mkdir, readdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
+import { link, mkdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
@@ -25,6 +25,11 @@ export interface LayerFactoryOptions {
   concurrency?: number;
   onProgress?: oci.OnProgress;
   signal?: AbortSignal;
+  /**
+   * Called with a cached layer's file before it is looked at: the platform marks it in use there
+   * (its cache lease), so no prune removes it before the export has written it.
+   */
+  use?: (path: string) => Promise<void>;
   /**
    * A layer whose files changed within the last ~100 ms is remembered only after waiting that out,
    * and only if it holds at least this many bytes (default 8 MiB); a smaller one is cheaper to tar
@@ -250,6 +255,7 @@ export class LayerFactory {
     const digest = await layer.digest();
     const size = await layer.size();
     const dest = join(this.blobsDir, oci.digestHex(digest));
+    await this.opts.use?.(dest);
     const have = await stat(dest).catch(() => undefined);
     if (have?.isFile() && have.size === size) return dest;
     await mkdir(this.blobsDir, { recursive: true });
@@ -300,9 +306,10 @@ export class LayerFactory {
     }
     if (!oci.isDigest(rec.digest) || !oci.isDigest(rec.diffId) || typeof rec.size !== "number") return undefined;
     const path = rec.path ?? join(this.blobsDir, oci.digestHex(rec.digest));
+    await this.opts.use?.(path);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile() || st.size !== rec.size) return undefined;
-    // Keep it warm for pruneLayerCache.
+    // Keep it warm: the cache is trimmed least recently used first (deps/cache-prune.ts).
     const now = new Date();
     await utimes(keyPath, now, now).catch(() => {});
     this.stats.cached++;
@@ -338,46 +345,4 @@ function cachedLayer(path: string, digest: oci.Digest, diffId: oci.Digest, size:
       }),
   });
   return { ...layer, filePath: () => path };
-}
-
-/**
- * Frees space in a layer content cache: removes keys no build used for `minAgeMs` (default 7 days;
- * a lookup refreshes a key's mtime), then blobs no remaining key names that are that old too, and
- * temp files of interrupted builds older than an hour. A layer a build used within `minAgeMs` is
- * never removed, so pruning while builds run is safe for them.
- */
-export async function pruneLayerCache(dir: string, opts: { minAgeMs?: number; nowMs?: number } = {}): Promise<{ removedKeys: number; removedBlobs: number; freedBytes: number }> {
-  const now = opts.nowMs ?? Date.now();
-  const minAge = opts.minAgeMs ?? 7 * 24 * 3600_000;
-  const keysDir = join(dir, "keys");
-  const blobsDir = join(dir, "blobs");
-  const result = { removedKeys: 0, removedBlobs: 0, freedBytes: 0 };
-  const named = new Set<string>();
-  for (const name of await readdir(keysDir).catch(() => [] as string[])) {
-    const path = join(keysDir, name);
-    const st = await stat(path).catch(() => undefined);
-    if (!st) continue;
-    if (now - st.mtimeMs >= minAge) {
-      await rm(path, { force: true });
-      result.removedKeys++;
-      continue;
-    }
-    try {
-      const rec = JSON.parse(await readFile(path, "utf8")) as KeyRecord;
-      if (oci.isDigest(rec.digest)) named.add(oci.digestHex(rec.digest));
-    } catch {
-      // a key being replaced at this moment: its blob is young anyway
-    }
-  }
-  for (const name of await readdir(blobsDir).catch(() => [] as string[])) {
-    const path = join(blobsDir, name);
-    const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) continue;
-    const old = name.startsWith(".tmp-") ? now - st.mtimeMs > 3600_000 : !named.has(name) && now - st.mtimeMs >= minAge;
-    if (!old) continue;
-    await rm(path, { force: true });
-    if (!name.startsWith(".tmp-")) result.removedBlobs++;
-    result.freedBytes += st.size;
-  }
-  return result;
 }

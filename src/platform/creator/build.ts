@@ -3,9 +3,10 @@
 // sandbox; each phase's result is passed to the next. Inputs are explicit (app dir, builder, run
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type CacheLayout, cacheLayout } from "../../deps/index.js";
+import prettyBytes from "pretty-bytes";
+import { type CacheLayout, type CacheLease, cacheLayout, newWorkFolder, openLease, removeStaleWork, trimCache } from "../../deps/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
 import {
   analyze,
@@ -41,22 +42,45 @@ export function openBuildCache(o: Pick<BuildOptions, "cacheDir" | "cacheImage" |
 
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const cache = cacheLayout(o.cacheRoot);
-  const builder = await openBuilder(o, cache);
-  await mkdir(cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(cache.work, "build-"));
+  // What this build uses from the cache is leased, so no prune removes it until the build ends
+  // (deps/cache-lease.ts); work folders of builds that were killed go first.
+  const lease = await openLease(cache, `build ${o.dest}`);
+  let workDir: string | undefined;
   const lent: Lent[] = [];
   try {
+    await removeStaleWork(cache);
+    workDir = await newWorkFolder(cache);
+    // Buildpacks use the npm downloads from inside the sandbox, where no lease reaches: all of it.
+    await lease.use(cache.npm);
+    const builder = await openBuilder(o, cache, lease);
     const ws = await prepareWorkspace(o, builder, workDir, cache);
-    return await runPhases(o, builder, ws, cache, lent);
+    return await runPhases(o, builder, ws, cache, lent, lease);
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
-    if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    if (workDir && !o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    await lease.release();
+    if (o.cacheBudget !== undefined) await trim(cache, o.cacheBudget, o.log);
+  }
+}
+
+const bytes = (n: number) => prettyBytes(n, { binary: true });
+
+/** Keeps the cache within its budget after a build, least recently used first (docs/build.md "Caches"). */
+async function trim(cache: CacheLayout, budget: number, log: BuildLog): Promise<void> {
+  try {
+    const r = await trimCache(cache, budget);
+    if (!r) return;
+    const inUse = r.inUseBytes > 0 ? `; ${bytes(r.inUseBytes)} more is in use by ${r.liveProcesses} running paketo process(es)` : "";
+    log.info(`Cache over its ${bytes(budget)} budget (PAKETO_CACHE_MAX): removed ${r.removed} least recently used entries, ${bytes(r.freedBytes)}; now ${bytes(r.afterBytes)}${inUse}`);
+  } catch (e) {
+    // The image is written; a cache that could not be trimmed now is trimmed after the next build.
+    log.warn(`Could not trim the cache ${cache.root}: ${(e as Error).message}`);
   }
 }
 
 /** analyze → detect → restore → build → export → cache, each taking the one before's result. */
-async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace, cache: CacheLayout, lent: Lent[]): Promise<BuildOutcome> {
+async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace, cache: CacheLayout, lent: Lent[], lease: CacheLease): Promise<BuildOutcome> {
   const log = o.log;
   const { paths, exec, runner, store } = ws;
   const { info } = builder;
@@ -95,7 +119,8 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const detected = (memo && (await memo.replay(paths.host.layers, log))) ?? (await detect(detectInputs, { runner, log }));
   if (memo && !memo.hit) await memo.save(detected);
 
-  const layers = openLayerFactory({ dir: cache.layers, uid: info.build.uid, gid: info.build.gid, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  const layers = openLayerFactory({ dir: cache.layers, uid: info.build.uid, gid: info.build.gid, use: lease.use, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  if (!o.cacheImage) await lease.use(o.cacheDir ?? cache.buildCache(o.dest));
   const buildCache = openBuildCache(o, cache);
   const restored = await log.time("restore", () =>
     restore(

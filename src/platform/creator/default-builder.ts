@@ -4,11 +4,11 @@
 // launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBuilderConfig } from "../../cnb/index.js";
-import type { CacheLayout } from "../../deps/index.js";
+import { type CacheLayout, type CacheLease, newWorkFolder } from "../../deps/index.js";
 import { writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
 import { type OnProgress, transport } from "../../oci/index.js";
@@ -89,6 +89,8 @@ export async function defaultBuilderFingerprint(configPath = defaultBuilderConfi
 
 export interface DefaultBuilderOptions {
   cache: CacheLayout;
+  /** This process's lease on the cache: what creating the builder uses is marked in it. */
+  lease: CacheLease;
   /** The local store (and credentials) the builder and stack are written to. */
   transport: transport.TransportOptions;
   log: BuildLog;
@@ -105,6 +107,7 @@ interface Marker {
 export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<string> {
   const fingerprint = await defaultBuilderFingerprint();
   const markerPath = o.cache.defaultBuilderMarker;
+  await o.lease.use(markerPath);
   const marker = await readFile(markerPath, "utf8").then(
     (t) => JSON.parse(t) as Marker,
     () => undefined,
@@ -118,14 +121,14 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
   }
   const started = Date.now();
   o.log.info(`Creating the default builder ${DEFAULT_BUILDER} (first use, or paketo changed); later builds reuse it`);
+  for (const part of [o.cache.debian, o.cache.stackLayers, o.cache.defaultStackLock, o.cache.launcher]) await o.lease.use(part);
   await ensureStack(o);
-  await mkdir(o.cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(o.cache.work, "builder-"));
+  const workDir = await newWorkFolder(o.cache);
   try {
     const made = await createBuilder({
       config: await defaultBuilderToml(),
       dest: DEFAULT_BUILDER,
-      launcher: async (build) => (await compileLauncher(build, { cache: o.cache, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
+      launcher: async (build) => (await compileLauncher(build, { cache: o.cache, use: o.lease.use, outDir: join(workDir, "launcher"), note: (l) => o.log.info(l) })).path,
       images: o.transport,
       workDir,
       onMessage: (line) => o.log.debug(line),

@@ -38,6 +38,8 @@ export interface BuildOptions {
   sandbox: "bwrap" | "none";
   /** Machine-wide cache root (its parts: cacheLayout in src/deps, docs/build.md). */
   cacheRoot: string;
+  /** After the build, trim the cache to this many bytes when it holds more (PAKETO_CACHE_MAX); undefined: no trim. */
+  cacheBudget?: number;
   /** The environment of the paketo process: npm configuration and extra CA files are read from it. */
   hostEnv: Readonly<Record<string, string | undefined>>;
   transport: transport.TransportOptions;

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type RunFile, stringifyProjectMetadataToml } from "../../cnb/index.js";
-import type { CacheLayout } from "../../deps/index.js";
+import type { CacheLayout, CacheLease } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { exists } from "../../fs/index.js";
 import { type BuildPaths, buildPaths, type BuildpackStore, dirStore, type ExecSettings, type Env } from "../../lifecycle/index.js";
@@ -36,7 +36,7 @@ export interface OpenedBuilder {
 }
 
 /** Checks the options, reads project.toml, and makes the builder's root filesystem ready. */
-export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<OpenedBuilder> {
+export async function openBuilder(o: BuildOptions, cache: CacheLayout, lease: CacheLease): Promise<OpenedBuilder> {
   const log = o.log;
   if (o.sandbox === "none" && !o.network) {
     throw new PaketoError("PLATFORM_NETWORK", "--network off needs the bwrap sandbox: with --sandbox none buildpacks run directly and share the network", {
@@ -54,7 +54,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
     o.builder ??
     descriptor?.builder ??
     (await log.time("default builder", () =>
-      ensureDefaultBuilder({ cache, transport: o.transport, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
+      ensureDefaultBuilder({ cache, lease, transport: o.transport, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
     ));
   // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
   const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network, cache, hostEnv: o.hostEnv });
@@ -71,9 +71,9 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
   // and the builder's own layers (its /cnb) beside it. A builder whose own layers reach outside
   // /cnb is extracted whole, and then cnbRoot is the root.
   const { rootfs, cnbRoot } = await log.time("rootfs", async () => {
-    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints, use: lease.use });
     if (parts) return { rootfs: parts.root, cnbRoot: parts.top };
-    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints, use: lease.use });
     return { rootfs: whole, cnbRoot: whole };
   });
   return { project, env, name, image, info, rootfs, cnbRoot, sources };

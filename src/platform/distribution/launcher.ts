@@ -22,6 +22,8 @@ export interface CompiledLauncher {
 export interface CompileLauncherOptions {
   /** Machine-wide cache root: `rootfs/` (shared with builds) and `launcher/`. */
   cache: CacheLayout;
+  /** Marks a cache path as in use by this process (its CacheLease's `use`), before it is looked at. */
+  use?: (path: string) => Promise<void>;
   /** Where the binary is written. */
   outDir: string;
   /** Told when the host compiler has to be used instead. */
@@ -51,6 +53,7 @@ export async function compileLauncher(build: { name: string; image: Image; platf
   const out = join(o.outDir, "launcher");
   await mkdir(o.outDir, { recursive: true });
   const digest = await build.image.digest();
+  await o.use?.(o.cache.launcher);
   const kept = join(o.cache.launcherByBuildImage, await sourceKey(digest));
   if (await readFile(`${kept}.compiler`, "utf8").then(() => true, () => false)) {
     await copyFile(kept, out);
@@ -66,7 +69,7 @@ export async function compileLauncher(build: { name: string; image: Image; platf
   } catch (e) {
     return hostCc(`cannot sandbox the build image's compiler (${(e as Error).message})`);
   }
-  const rootfs = await prepareRootfs(build.image, { cacheDir: o.cache.rootfs });
+  const rootfs = await prepareRootfs(build.image, { cacheDir: o.cache.rootfs, ...(o.use ? { use: o.use } : {}) });
   if (!(await stat(join(rootfs, "usr/bin/gcc")).then(() => true, () => false))) return hostCc(`the build image ${build.name} has no gcc`);
   // Inside the sandbox the sources and output must be at their host paths: a folder under /tmp,
   // which is a fresh tmpfs there, so bubblewrap can create the mount point.
