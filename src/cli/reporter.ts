@@ -1,3 +1,4 @@
+import prettyBytes from "pretty-bytes";
 import type { ProgressEvent } from "../oci/index.js";
 
 /**
@@ -11,16 +12,9 @@ export interface Reporter {
   close(): void;
 }
 
+/** Bytes as people read them: `1.5 KiB`, `580 MiB` (powers of 1024, as the cache sizes are given). */
 function human(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return prettyBytes(n, { binary: true, maximumFractionDigits: 1 });
 }
 export { human as humanBytes };
 

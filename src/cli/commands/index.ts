@@ -8,6 +8,7 @@ const table: Record<string, () => Promise<{ command: Command }>> = {
   inspect: () => import("./inspect.js"),
   rmi: () => import("./rmi.js"),
   prune: () => import("./prune.js"),
+  cache: () => import("./cache.js"),
   stack: () => import("./stack.js"),
   buildpack: () => import("./buildpack.js"),
   builder: () => import("./builder.js"),
