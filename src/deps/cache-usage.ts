@@ -36,6 +36,8 @@ export interface PartUsage {
   unit: CacheUnit;
   entries: number;
   bytes: number;
+  /** The part is a symbolic link (or under one) to another cache's: not counted, never pruned. */
+  linked?: boolean;
 }
 
 export interface CacheScan {
@@ -101,6 +103,21 @@ function list(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Whether a part is reached through a symbolic link (a part of another cache linked in, as the
+ * benchmarks do): such a part is not this cache's, and is neither counted nor pruned.
+ */
+function linkedPart(root: string, dir: string): boolean {
+  let p = root;
+  for (const seg of dir.split("/")) {
+    p = join(p, seg);
+    const st = lstatOrUndefined(p);
+    if (!st) return false;
+    if (st.isSymbolicLink()) return true;
+  }
+  return false;
 }
 
 /** Size of a tree: unique bytes, and its hard-linked files by inode (counted once). */
@@ -189,6 +206,10 @@ export async function scanCache(cache: CacheLayout, opts: ScanOptions = {}): Pro
       usage.bytes += e.bytes + [...(e.shared?.values() ?? [])].reduce((a, b) => a + b, 0);
     };
     if (part.unit === "internal") continue;
+    if (linkedPart(cache.root, part.dir)) {
+      usage.linked = true;
+      continue;
+    }
     const top = lstatOrUndefined(part.path);
     if (!top) continue;
     if (part.unit === "state") {
@@ -293,7 +314,7 @@ export async function cacheSize(cache: CacheLayout): Promise<number> {
   const newMemo: SizeMemo = { format: 1, dirs: {}, entries: {} };
   const counted: Array<{ bytes: number; shared?: Map<string, number> }> = [];
   for (const part of parts) {
-    if (part.unit === "internal" || part.unit === "work") continue;
+    if (part.unit === "internal" || part.unit === "work" || linkedPart(cache.root, part.dir)) continue;
     const top = lstatOrUndefined(part.path);
     if (!top) continue;
     if (part.unit === "state") {

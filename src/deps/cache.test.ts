@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, linkSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDir, writeTree } from "../testing/index.js";
@@ -214,6 +214,27 @@ test("trim: nothing happens within budget; over it the cache goes down to 90% of
   assert.ok(r && r.afterBytes <= budget * 0.9, JSON.stringify(r));
   assert.equal(existsSync(join(cache.rootfs, "base-a")), false);
   assert.ok((await scanCache(cache)).bytes <= budget * 0.9);
+});
+
+test("a part that is a link to another cache's (as the benchmarks lay out) is neither counted nor pruned, nor what is nested under it", async (t) => {
+  const { tmp, cache } = fixture(t);
+  const other = cacheLayout(join(tmp.path, "machine"));
+  writeTree(other.launcher, { "by-build-image/l1": Buffer.alloc(1 << 20, 3), "by-source-1": "x" });
+  writeTree(other.debian, { "sha256/d1": Buffer.alloc(1 << 20, 4) });
+  age(join(other.launcher, "by-build-image/l1"), 100);
+  symlinkSync(other.launcher, cache.launcher);
+  symlinkSync(other.debian, cache.debian);
+  const scan = await scanCache(cache);
+  const part = (name: string) => scan.parts.find((p) => p.name === name);
+  for (const name of ["launcher", "launcherByBuildImage", "debian"]) {
+    assert.equal(part(name)?.linked, true, name);
+    assert.equal(part(name)?.entries, 0, name);
+  }
+  assert.equal(await cacheSize(cache), scan.bytes);
+  await pruneCache(cache, { all: true });
+  assert.ok(existsSync(join(other.launcher, "by-build-image/l1")));
+  assert.ok(existsSync(join(other.debian, "sha256/d1")));
+  assert.deepEqual(readdirSync(cache.rootfs), []);
 });
 
 test("sizes and durations parse strictly; a mistake names the setting", () => {

@@ -53,14 +53,16 @@ function duJson(scan: CacheScan, budget: number | undefined, liveProcesses: numb
     bytes: scan.bytes,
     budget: budget ?? null,
     liveProcesses,
-    parts: scan.parts.filter((p) => p.unit !== "internal").map((p) => ({ name: p.name, dir: p.dir, what: p.what, entries: p.entries, bytes: p.bytes })),
+    parts: scan.parts.filter((p) => p.unit !== "internal").map((p) => ({ name: p.name, dir: p.dir, what: p.what, entries: p.entries, bytes: p.bytes, ...(p.linked ? { linked: true } : {}) })),
     leftovers: { entries: scan.garbage.length, bytes: scan.garbage.reduce((a, g) => a + g.bytes, 0) },
     other: scan.other,
   };
 }
 
 function duTable(scan: CacheScan, budget: number | undefined, live: string[]): string {
-  const rows = scan.parts.filter((p) => p.unit !== "internal").map((p) => [p.dir + (p.unit === "state" ? "" : "/"), String(p.entries), humanBytes(p.bytes), p.what]);
+  const rows = scan.parts
+    .filter((p) => p.unit !== "internal")
+    .map((p) => [p.dir + (p.unit === "state" ? "" : "/"), p.linked ? "" : String(p.entries), p.linked ? "" : humanBytes(p.bytes), p.linked ? `${p.what} (a link to another cache's: not counted, never pruned)` : p.what]);
   const leftover = scan.garbage.reduce((a, g) => a + g.bytes, 0);
   if (scan.garbage.length > 0) rows.push(["(leftovers)", String(scan.garbage.length), humanBytes(leftover), "temps and work folders of processes that are gone: removed by prune"]);
   for (const o of scan.other) rows.push([`${o.name} *`, "", humanBytes(o.bytes), "not a part of this paketo's cache: left alone"]);
