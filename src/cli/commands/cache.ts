@@ -70,7 +70,7 @@ function duTable(scan: CacheScan, budget: number | undefined, live: string[]): s
   const w = [0, 1, 2].map((i) => Math.max(head[i]?.length ?? 0, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (r: string[]) => `${(r[0] ?? "").padEnd(w[0] ?? 0)}  ${(r[1] ?? "").padStart(w[1] ?? 0)}  ${(r[2] ?? "").padStart(w[2] ?? 0)}  ${r[3] ?? ""}`.trimEnd();
   const out = [`${scan.root}`, line(head), ...rows.map(line)];
-  out.push(`total ${humanBytes(scan.bytes)} of a ${budget === undefined ? "unlimited" : humanBytes(budget)} budget (PAKETO_CACHE_MAX)`);
+  out.push(`total ${humanBytes(scan.bytes)}, ${budget === undefined ? "no budget (PAKETO_CACHE_MAX=off)" : `budget ${humanBytes(budget)} (PAKETO_CACHE_MAX)`}`);
   if (live.length > 0) out.push(`in use by: ${live.join(", ")}`);
   return `${out.join("\n")}\n`;
 }
