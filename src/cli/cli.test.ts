@@ -3,10 +3,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { emptyImage, layer, mutate, store } from "../oci/index.js";
 import { run, startCountingProxy, startRegistry, tempDir, writeTree, type CountingProxy, type TestRegistry } from "../testing/index.js";
 
@@ -130,6 +131,60 @@ test("pushing the same image twice uploads no blob the second time", async () =>
   await ok(["copy", "multi:1", dest]);
   assert.deepEqual(uploads(), []);
   assert.ok(proxy.requests.some((r) => r.method === "HEAD" && r.path.includes("/blobs/")));
+});
+
+/** Runs paketo on a pseudo-terminal (util-linux `script`): what a user at a terminal sees, stdout and stderr together. */
+function onTerminal(args: string[]): Promise<{ code: number | null; output: string }> {
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return new Promise((done, fail) => {
+    const child = spawn("script", ["-q", "-e", "-c", cmd, "/dev/null"], {
+      env: { ...process.env, PAKETO_STORE: storeRoot, DOCKER_CONFIG: join(tmp.path, "docker-config"), TERM: "xterm" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("error", fail);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    });
+  });
+}
+
+test("progress of a push: on a terminal live lines with bytes and total, then a line per blob; off one a line per blob only; stdout the digest alone; --json unchanged", async () => {
+  const src = writeTree(join(tmp.path, "big-tree"), { "data.bin": randomBytes(6 << 20) });
+  const big = mutate.appendLayers(emptyImage(), { layer: await layer.layerFromDirectory(src, { outputDir: join(tmp.path, "layers") }) });
+  await (await store.openStore(storeRoot)).write("big:1", { kind: "image", image: big });
+  const digest = await big.digest();
+  const layerDigest = (await big.manifest()).layers[0]!.digest.slice(7, 19);
+
+  const tty = await onTerminal(["copy", "big:1", `docker://${registry.host}/progress/tty:1`]);
+  assert.equal(tty.code, 0, tty.output);
+  // Live lines: the first transfer is drawn as it starts, then redrawn as bytes go.
+  assert.match(tty.output, /pushing +(layer|config) [0-9a-f]{12} {2}[\d.]+ (B|KiB|MiB) \/ [\d.]+ (B|KiB|MiB) +\d+%/, JSON.stringify(tty.output));
+  assert.match(tty.output, /\x1b\[2K/, "the live lines are erased when done");
+  const seen = stripVTControlCharacters(tty.output).replace(/\r/g, "");
+  assert.ok(seen.split("\n").includes(digest), seen);
+  assert.match(seen, new RegExp(`^pushed layer ${layerDigest} {2}[\\d.]+ MiB in \\d+\\.\\d s`, "m"), seen);
+  assert.match(seen, /^pushed config [0-9a-f]{12} {2}\d+ B in /m);
+
+  const piped = await paketo(["copy", "big:1", `docker://${registry.host}/progress/piped:1`]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout.trim(), digest);
+  const lines = piped.stderr.trim().split("\n");
+  assert.equal(lines.length, 3, piped.stderr);
+  assert.deepEqual(lines.slice(0, 2).map((l) => l.replace(/ [0-9a-f]{12} {2}.*/, "")).sort(), ["pushed config", "pushed layer"], piped.stderr);
+  assert.equal(lines[2], `Copied big:1 to docker://${registry.host}/progress/piped:1`);
+  assert.doesNotMatch(piped.stderr, /\x1b/, "no terminal codes off a terminal");
+  // Pushed again: every blob is there already, no step to report.
+  const again = await paketo(["copy", "big:1", `docker://${registry.host}/progress/piped:1`]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stderr, `Copied big:1 to docker://${registry.host}/progress/piped:1\n`);
+  // --json: stdout is the one document; what was read to describe it reports nowhere near stdout.
+  const json = await paketo(["inspect", `docker://${registry.host}/progress/piped:1`, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal((JSON.parse(json.stdout) as { digest: string }).digest, digest);
 });
 
 test("inspect shows layers and sizes; images, rmi and prune manage the store", async () => {

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new UsageError(`wrong number of arguments\n\n${commandHelp(cmd)}`);
   }
-  const reporter = createReporter(process.stderr, { quiet: parsed.values.quiet === true });
+  const reporter = createReporter(process.stderr, { quiet: parsed.values.quiet === true, env: process.env });
   const controller = new AbortController();
   const ctx: CliContext = {
     env: process.env,

@@ -1,13 +1,19 @@
+import { createLogUpdate } from "log-update";
 import prettyBytes from "pretty-bytes";
-import type { ProgressEvent } from "../oci/index.js";
+import type { BlobOp, ProgressEvent } from "../oci/index.js";
 
 /**
- * Renders progress. On a terminal: one live line per transfer, redrawn in place, on stderr.
- * Elsewhere: silent, so stdout stays parseable.
+ * Renders progress of downloads, layer compression, writes and uploads on stderr. On a terminal:
+ * one live line per transfer (bytes, total, percent, rate), redrawn in place by log-update, and a
+ * permanent line when each ends. Elsewhere (a pipe, a file, TERM=dumb): the same line when each
+ * step ends and nothing in between. A blob that was there already is no step. stdout (digests,
+ * --json documents) is never touched; --quiet drops progress, not `info` lines.
  */
 export interface Reporter {
   progress(e: ProgressEvent): void;
   info(line: string): void;
+  /** Writes text (a build log's lines) above the live lines, which are drawn again below it. */
+  write(text: string): void;
   /** Stops redrawing and leaves the terminal clean. */
   close(): void;
 }
@@ -18,67 +24,151 @@ function human(n: number): string {
 }
 export { human as humanBytes };
 
-export function createReporter(stream: NodeJS.WriteStream, opts: { quiet?: boolean } = {}): Reporter {
-  const tty = !!stream.isTTY && !opts.quiet;
-  const active = new Map<string, { op: string; done: number; total: number }>();
-  let drawn = 0;
+const DONE: Record<BlobOp, string> = { download: "downloaded", upload: "pushed", write: "written", compress: "compressed" };
+const ACTIVE: Record<BlobOp, string> = { download: "downloading", upload: "pushing", write: "writing", compress: "compressing" };
+/** Live lines shown at once; more transfers are counted on one extra line. */
+const MAX_LIVE = 8;
+/** Redraws at most this often. */
+const REDRAW_MS = 100;
+
+interface Transfer {
+  op: BlobOp;
+  label: string;
+  done: number;
+  total: number;
+  startedMs: number;
+}
+
+function rate(bytes: number, ms: number): string {
+  return ms >= 200 ? `${human((bytes * 1000) / ms)}/s` : "";
+}
+
+/** `sha256:0123456789ab…` → `0123456789ab`; other keys as they are. */
+function shortKey(digest: string): string {
+  const i = digest.indexOf(":");
+  return i >= 0 ? digest.slice(i + 1, i + 13) : digest;
+}
+
+/** The line for a finished step: `downloaded nodejs@22.1.0  28.4 MiB in 3.1 s (9.2 MiB/s)`. */
+export function stepLine(op: BlobOp, label: string, bytes: number, ms: number, result: "transferred" | "mounted"): string {
+  if (result === "mounted") return `mounted ${label} (${human(bytes)}) from another repository`;
+  const r = rate(bytes, ms);
+  return `${DONE[op]} ${label}  ${human(bytes)} in ${(ms / 1000).toFixed(1)} s${r ? ` (${r})` : ""}`;
+}
+
+export interface ReporterOptions {
+  quiet?: boolean;
+  /** The environment, for TERM (`dumb`: no live lines). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+export function createReporter(stream: NodeJS.WriteStream, opts: ReporterOptions = {}): Reporter {
+  const live = !!stream.isTTY && !opts.quiet && opts.env?.TERM !== "dumb";
+  const now = opts.now ?? Date.now;
+  const active = new Map<string, Transfer>();
+  // A terminal that reports no size (a pseudo-terminal without one, as `script` makes) gets the
+  // usual 80x24: log-update would draw nothing into zero rows.
+  const sized = {
+    isTTY: true,
+    get columns() {
+      return stream.columns || 80;
+    },
+    get rows() {
+      return stream.rows || 24;
+    },
+    write: (text: string) => stream.write(text),
+  } as unknown as NodeJS.WriteStream;
+  const update = live ? createLogUpdate(sized, { showCursor: true }) : undefined;
   let last = 0;
-  const draw = (force = false) => {
-    const now = Date.now();
-    if (!force && now - last < 100) return;
-    last = now;
-    let out = drawn > 0 ? `\x1b[${drawn}A` : "";
-    const lines = [...active.entries()].slice(0, 8).map(([d, s]) => {
-      const pct = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 0;
-      return `${s.op.padEnd(9)} ${d.slice(7, 19)}  ${human(s.done).padStart(9)} / ${human(s.total).padEnd(9)} ${String(pct).padStart(3)}%`;
+  let shown = false;
+
+  const render = (force = false) => {
+    if (!update) return;
+    const t = now();
+    if (!force && t - last < REDRAW_MS) return;
+    last = t;
+    const rows = [...active.values()].slice(0, MAX_LIVE).map((s) => {
+      const pct = s.total > 0 ? `${String(Math.min(100, Math.floor((s.done / s.total) * 100))).padStart(3)}%` : "";
+      const size = s.total > 0 ? `${human(s.done)} / ${human(s.total)}` : human(s.done);
+      const r = rate(s.done, t - s.startedMs);
+      return `${ACTIVE[s.op].padEnd(11)} ${s.label}  ${size}${pct ? ` ${pct}` : ""}${r ? `  ${r}` : ""}`;
     });
-    for (const l of lines) out += `\x1b[2K${l}\n`;
-    for (let i = lines.length; i < drawn; i++) out += "\x1b[2K\n";
-    if (drawn > lines.length) out += `\x1b[${drawn - lines.length}A`;
-    drawn = lines.length;
-    stream.write(out);
+    if (active.size > MAX_LIVE) rows.push(`… and ${active.size - MAX_LIVE} more`);
+    if (rows.length === 0) {
+      if (shown) update.clear();
+      shown = false;
+      return;
+    }
+    update(rows.join("\n"));
+    shown = true;
   };
-  const finish = (d: string, text: string) => {
-    active.delete(d);
-    if (drawn > 0) stream.write(`\x1b[${drawn}A\x1b[J`);
-    drawn = 0;
+  /** A permanent line above the live ones. */
+  const line = (text: string) => {
+    if (update && shown) update.clear();
+    shown = false;
     stream.write(`${text}\n`);
-    draw(true);
+    render(true);
   };
+  const start = (key: string, op: BlobOp, total: number, what?: string) => {
+    // Uploads and writes name the blob's kind (`layer`): its digest tells one layer from another.
+    const label = what === undefined ? shortKey(key) : op === "upload" || op === "write" ? `${what} ${shortKey(key)}` : what;
+    const t: Transfer = { op, label, done: 0, total, startedMs: now() };
+    active.set(key, t);
+    return t;
+  };
+
   return {
     progress(e) {
-      if (!tty) return;
+      if (opts.quiet) return;
       switch (e.kind) {
         case "blob-start":
-          active.set(e.digest, { op: e.op, done: 0, total: e.total });
-          draw();
+          start(e.digest, e.op, e.total, e.what);
+          render();
           break;
         case "blob-progress": {
-          const s = active.get(e.digest);
-          if (s) {
-            s.done = e.done;
-            s.total = e.total;
-          } else active.set(e.digest, { op: e.op, done: e.done, total: e.total });
-          draw();
+          const s = active.get(e.digest) ?? start(e.digest, e.op, e.total);
+          s.done = e.done;
+          s.total = e.total;
+          render();
           break;
         }
         case "blob-done": {
-          const verb = e.result === "exists" ? "exists" : e.result === "mounted" ? "mounted" : `${e.op} done`;
-          finish(e.digest, `${verb.padEnd(11)} ${e.digest.slice(7, 19)}  ${human(e.total)}`);
+          const s = active.get(e.digest);
+          active.delete(e.digest);
+          // A step whose own line is in the build log already (a buildpack's download) only ends its live line.
+          if (e.logged) {
+            render(true);
+            break;
+          }
+          // A blob that was already there is no step (a second push, a cached .deb).
+          if (e.result === "exists") {
+            render(true);
+            break;
+          }
+          line(stepLine(e.op, s?.label ?? shortKey(e.digest), e.total || s?.done || 0, s ? now() - s.startedMs : 0, e.result));
           break;
         }
         case "message":
-          finish("", e.text);
+          line(e.text);
           break;
       }
     },
-    info(line) {
-      if (tty) finish("", line);
-      else stream.write(`${line}\n`);
+    info(text) {
+      line(text);
+    },
+    write(text) {
+      if (update && shown) update.clear();
+      shown = false;
+      stream.write(text);
+      // Drawn again only at the start of a line.
+      if (text.endsWith("\n")) render(true);
     },
     close() {
-      if (tty && drawn > 0) stream.write(`\x1b[${drawn}A\x1b[J`);
-      drawn = 0;
+      active.clear();
+      if (update && shown) update.clear();
+      shown = false;
     },
   };
 }

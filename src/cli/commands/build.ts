@@ -67,7 +67,7 @@ export const command: Command = {
     }
     Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
     const budget = cacheBudget(ctx.env);
-    const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
+    const log = createBuildLog({ sink: (s) => ctx.reporter.write(s), verbose: v.verbose === true });
     const started = Date.now();
     const out = await buildImage({
       dest: dest as string,

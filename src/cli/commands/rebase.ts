@@ -14,7 +14,7 @@ export const command: Command = {
   options: { ...imageOptions, "run-image": { type: "string" }, force: { type: "boolean" } },
   args: [1, 1],
   async run(ctx, v, [image]) {
-    const log = createBuildLog({ sink: (s) => ctx.stderr.write(s) });
+    const log = createBuildLog({ sink: (s) => ctx.reporter.write(s) });
     // On the command line a bare name is the local store, as everywhere in the CLI (in labels it
     // would mean a registry): say so explicitly for the lifecycle.
     const given = v["run-image"] as string | undefined;
