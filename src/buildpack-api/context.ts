@@ -4,6 +4,7 @@ import type { ApiVersion, BuildpackDescriptor, BuildpackId, BuildpackVersion, Re
 import { BuildpackError } from "./errors.js";
 import type { Layers } from "./layers.js";
 import type { Logger } from "./logger.js";
+import type { Progress } from "./progress.js";
 import { check, type Schema } from "./schema.js";
 
 /** This buildpack, from its buildpack.toml; `metadata` is `[metadata]` checked against the buildpack's schema. */
@@ -81,6 +82,12 @@ export interface BuildContext<M = Table, S = Table> extends CommonContext<M> {
   layers: Layers;
   /** store.toml `[metadata]` from the previous build, if it matches the store schema. */
   store: S | undefined;
+  /**
+   * Live progress of a long step (a download) for the platform to show on a terminal; a no-op
+   * unless the platform asked for it (paketo's PAKETO_PROGRESS). The step's log line is still
+   * the buildpack's to write.
+   */
+  progress: Progress;
 }
 
 /** A buildpack plan entry with typed metadata. */

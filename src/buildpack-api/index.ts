@@ -28,6 +28,7 @@ export {
 export { LayerEnv, layerEnv, scopeDir, type Scope, type Modification, type EnvChange } from "./layer-env.js";
 export { type Sbom, type SbomFormat, sbomFileName, sbomMediaType } from "./sbom.js";
 export { createLogger, type Logger, type LineWriter, type Write } from "./logger.js";
+export { type Progress, progressWriter } from "./progress.js";
 
 // Typed metadata
 export { s, check, parseWith, type Schema, type Infer, type StandardSchemaV1, type BuiltinSchema, type Checked } from "./schema.js";

@@ -13,6 +13,7 @@ import { BuildpackError } from "./errors.js";
 import { parseInvocation, readBuildpack, readPlatform, readTarget, type Env, type Invocation } from "./inputs.js";
 import { Layers, writeSboms } from "./layers.js";
 import { createLogger, type Logger, type Write } from "./logger.js";
+import { progressWriter } from "./progress.js";
 import { check, type Schema } from "./schema.js";
 
 /** The process a buildpack runs as, given explicitly. */
@@ -85,6 +86,7 @@ async function build<M, S>(bp: Buildpack<M, S>, inv: Invocation & { phase: "buil
     plan: new PlanEntries(plan.entries),
     layers: new Layers(inv.layersDir, { sbomFormats: common.buildpack.sbomFormats, logger }),
     store: await readStore(bp.store, inv.layersDir, logger),
+    progress: progressWriter(env, io.stdout),
   };
   const result: unknown = await bp.build(ctx);
   if (typeof result !== "object" || result === null || Array.isArray(result)) {

@@ -197,3 +197,6 @@ export {
   parseBuildpackOrderLabel,
   stringifyBuildpackOrderLabel,
 } from "./distribution-labels.js";
+
+// Paketo's extension to the build phase: live progress lines from buildpacks
+export { decodeProgressLine, encodeProgressLine, PROGRESS_ENV, type ProgressLine, type ProgressOp } from "./progress-line.js";

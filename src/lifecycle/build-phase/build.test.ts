@@ -4,7 +4,8 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseApiVersion, parseBuildMetadata, parseBuildpackId, parseBuildpackPlan, parseBuildpackVersion, type PlanFile } from "../../cnb/index.js";
+import { encodeProgressLine, PROGRESS_ENV, parseApiVersion, parseBuildMetadata, parseBuildpackId, parseBuildpackPlan, parseBuildpackVersion, type PlanFile } from "../../cnb/index.js";
+import type { ProgressEvent } from "../../oci/index.js";
 import { checkBwrap } from "../../sandbox/index.js";
 import { dump, groupOf, harness, type Harness } from "../testing/harness.js";
 import { LifecycleError } from "../errors.js";
@@ -215,6 +216,54 @@ test(
     assert.ok(!existsSync(join(h.paths.host.workspace, "gamma-ran")), "gamma must not run");
     assert.match(h.output(), /\nTest Beta 0\.1\.0\n {2}beta line 1\n/);
     assert.doesNotMatch(h.output(), /Test Gamma/);
+  }),
+);
+
+test(
+  "progress lines (paketo's extension): asked for only when the platform takes progress; they go to onProgress, not the log nor a failure's last lines",
+  withHarness({}, async (h) => {
+    const prefix = encodeProgressLine({ kind: "blob-done", op: "download", digest: "d", total: 1, result: "exists" }).split("{")[0]!;
+    h.script(
+      "test/alpha",
+      "build",
+      `echo "asked: \${${PROGRESS_ENV}:-no}"
+printf '%s\\n' '${prefix}{"kind":"blob-start","op":"download","digest":"sha512:n","total":4,"what":"node@22"}'
+printf '%s\\n' '${prefix}{"kind":"blob-progress","op":"download","digest":"sha512:n","done":2,"total":4}'
+printf '%s\\n' '${prefix}{"kind":"blob-done","op":"download","digest":"sha512:n","total":4,"result":"transferred"}'
+printf '%s\\n' '${prefix}{"kind":"nonsense"}'
+echo "Downloaded node@22"
+[ ! -f /workspace/fail ] || exit 7
+`,
+    );
+    const events: ProgressEvent[] = [];
+    await build(h.buildInputs(groupOf("test/alpha"), NO_PLAN), { ...h, onProgress: (e) => events.push(e) });
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.kind === "message" ? "" : e.digest, e.kind === "blob-done" ? e.logged : e.kind === "blob-start" ? e.what : undefined]),
+      [
+        ["blob-start", "sha512:n", "node@22"],
+        ["blob-progress", "sha512:n", undefined],
+        ["blob-done", "sha512:n", true],
+      ],
+    );
+    assert.match(h.output(), /\n {2}asked: 1\n {2}::paketo-progress:: \{"kind":"nonsense"\}\n {2}Downloaded node@22\n/, "only well-formed progress lines leave the log");
+    assert.doesNotMatch(h.output(), /blob-start/);
+
+    h.write("workspace/fail", "");
+    const err = await build(h.buildInputs(groupOf("test/alpha"), NO_PLAN), { ...h, onProgress: () => {} }).then(
+      () => assert.fail("build passed"),
+      (e: unknown) => e as Error,
+    );
+    assert.match(err.message, /Last output lines:\n {2}asked: 1\n {2}::paketo-progress:: \{"kind":"nonsense"\}\n {2}Downloaded node@22$/);
+
+    // A platform that takes no progress does not ask: the buildpack's lines are all log.
+    const plain = harness({});
+    try {
+      plain.script("test/alpha", "build", `echo "asked: \${${PROGRESS_ENV}:-no}"\n`);
+      await build(plain.buildInputs(groupOf("test/alpha"), NO_PLAN), plain);
+      assert.match(plain.output(), /\n {2}asked: no\n/);
+    } finally {
+      plain.cleanup();
+    }
   }),
 );
 

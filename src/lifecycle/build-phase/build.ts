@@ -21,7 +21,10 @@ import {
   stringifyBuildpackPlan,
   type StoreFile,
   type LaunchProcess,
+  decodeProgressLine,
+  PROGRESS_ENV,
 } from "../../cnb/index.js";
+import type { Digest, OnProgress } from "../../oci/index.js";
 import type { Runner } from "../../sandbox/index.js";
 import { applyBuildLayer, buildVars, composeEnv, type Env } from "../env/index.js";
 import {
@@ -63,6 +66,11 @@ export interface BuildInputs {
 export interface BuildDeps {
   runner: Runner;
   log: BuildLog;
+  /**
+   * Live progress of buildpacks' long steps: when given, buildpacks are asked for progress lines
+   * (PAKETO_PROGRESS=1, cnb/progress-line.ts), which go here instead of into the log.
+   */
+  onProgress?: OnProgress;
 }
 
 /** One buildpack of the group and what it produced. */
@@ -203,6 +211,17 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
   };
 }
 
+/** A buildpack's output lines: progress lines to `onProgress` (their step's line is the buildpack's own), the rest to the log. */
+function withProgress(log: (line: string) => void, onProgress: OnProgress | undefined): (line: string) => void {
+  if (!onProgress) return log;
+  return (line) => {
+    const e = decodeProgressLine(line.replace(/\n$/, ""));
+    if (!e) return log(line);
+    const digest = e.digest as Digest; // a key naming the transfer, as the renderer uses it
+    onProgress(e.kind === "blob-done" ? { ...e, digest, logged: true } : { ...e, digest });
+  };
+}
+
 /** One bin/build run (CNB-10): `$1=<layers>/<escaped-id>`, `$2=<platform>`, `$3=<plan>`, cwd the app (writable). */
 async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inputs: BuildInputs, deps: BuildDeps, env: PhaseEnvironment): Promise<void> {
   const { paths } = inputs;
@@ -237,14 +256,15 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
     });
     const spec = processSpec(paths, inputs.exec, {
       argv: [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath],
-      env: processEnv,
+      env: deps.onProgress ? { ...processEnv, [PROGRESS_ENV]: "1" } : processEnv,
       access: { workspace: "rw", layers: "rw" },
       runDir: run,
       home: env.home,
     });
-    const write = deps.log.buildpack(bp.title);
-    const { exit, lines } = await deps.log.time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }));
+    const write = withProgress(deps.log.buildpack(bp.title), deps.onProgress);
+    const { exit, lines: output } = await deps.log.time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }));
     if (exit.code !== 0) {
+      const lines = output.filter((l) => !decodeProgressLine(l));
       const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";
       throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {
         hint: "the buildpack's output above says why",

@@ -137,7 +137,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     ),
   );
   lent.push(...restored.lent);
-  await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target }, { runner, log });
+  await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target }, { runner, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
   const exported = await log.time("export", () =>
     exportImage(
       {
