@@ -203,7 +203,7 @@ async function unpack(
     return other && other[1] !== opensslArch ? false : `node-headers/${path}`;
   };
   for (let attempt = 1; ; attempt++) {
-    const tarball = await source.fetchTarball(pkg, version, { ...opts, manifest });
+    const tarball = await source.fetchTarball(pkg, version, { ...opts, manifest, onProgress: ctx.progress });
     try {
       await source.extractPackage(tarball, ctx.layersDir, { filter, what: `${pkg}@${version}` });
       return { downloaded: tarball.downloaded, size: tarball.size };

@@ -4,7 +4,7 @@
 // Dependencies' install scripts run, whichever npm it is, unless the app says otherwise.
 import { join } from "node:path";
 import semver from "semver";
-import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
+import { defineBuildpack, fail, pass, type Progress } from "../../buildpack-api/index.js";
 import {
   bundledNpmSpec,
   buildProject,
@@ -28,7 +28,7 @@ import {
 
 export interface NpmInstallDeps {
   /** Where npm itself comes from (the npm registry; tests may point elsewhere). */
-  source: (env: Env) => PackageSource;
+  source: (env: Env, progress?: Progress) => PackageSource;
 }
 
 /**
@@ -90,7 +90,7 @@ export const npmInstall = (deps: NpmInstallDeps = { source: registrySource }) =>
       ctx.logger.title(`${ctx.buildpack.name} ${ctx.buildpack.version}`);
       const project = await buildProject(ctx.appDir, ctx.env);
       const node = await nodeInfo(ctx.env, project.dir);
-      const pm = await installPackageManager(ctx, npmRequest(project, ctx.env, node), node, deps.source(ctx.env));
+      const pm = await installPackageManager(ctx, npmRequest(project, ctx.env, node), node, deps.source(ctx.env, ctx.progress));
       const scripts = await installScriptsEnv(project, ctx.env, pm.version);
       if (scripts.why) ctx.logger.subprocess(scripts.why);
       let lockfile: LockfileKind | undefined;

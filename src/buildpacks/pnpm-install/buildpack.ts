@@ -5,7 +5,7 @@
 // Dependencies' build scripts run (pnpm 10+ blocks them by default) unless the app sets a policy.
 import { join } from "node:path";
 import semver from "semver";
-import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
+import { defineBuildpack, fail, pass, type Progress } from "../../buildpack-api/index.js";
 import {
   buildProject,
   type Env,
@@ -25,7 +25,7 @@ import {
 } from "../node-common/index.js";
 
 export interface PnpmInstallDeps {
-  source: (env: Env) => PackageSource;
+  source: (env: Env, progress?: Progress) => PackageSource;
 }
 
 const hasJsEntry = (m: Record<string, unknown>): boolean => {
@@ -119,7 +119,7 @@ export const pnpmInstall = (deps: PnpmInstallDeps = { source: registrySource }) 
       const project = await buildProject(ctx.appDir, ctx.env);
       const lockText = await readIfExists(join(project.dir, "pnpm-lock.yaml"));
       const node = await nodeInfo(ctx.env, project.dir);
-      const pm = await installPackageManager(ctx, pnpmRequest(project, ctx.env, lockText), node, deps.source(ctx.env));
+      const pm = await installPackageManager(ctx, pnpmRequest(project, ctx.env, lockText), node, deps.source(ctx.env, ctx.progress));
       const scripts = await buildScriptsEnv(project, ctx.env, pm.version);
       // pnpm gives scripts no npm_package_* from its own env: node-gyp's headers go as npm_config_nodedir
       const nodedir = ctx.env[NODE_GYP_NODEDIR_ENV];

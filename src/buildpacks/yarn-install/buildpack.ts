@@ -3,7 +3,7 @@
 // berry's node-modules / pnpm linkers; node-common/modules.ts) or Plug'n'Play (./pnp.ts).
 import { join } from "node:path";
 import semver from "semver";
-import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
+import { defineBuildpack, fail, pass, type Progress } from "../../buildpack-api/index.js";
 import {
   buildProject,
   type Env,
@@ -26,7 +26,7 @@ import {
 import { installPnp } from "./pnp.js";
 
 export interface YarnInstallDeps {
-  source: (env: Env) => PackageSource;
+  source: (env: Env, progress?: Progress) => PackageSource;
 }
 
 /** A `.yarnrc.yml` top-level scalar (`nodeLinker`, `yarnPath`), without a YAML parser: these are one-line keys. */
@@ -149,8 +149,8 @@ export const yarnInstall = (deps: YarnInstallDeps = { source: registrySource }) 
       const yarnrc = await readIfExists(join(project.dir, ".yarnrc.yml"));
       const node = await nodeInfo(ctx.env, project.dir);
       const choice = yarnChoice(project, ctx.env, lockText, yarnrc);
-      const pm = await installPackageManager(ctx, choice.request, node, deps.source(ctx.env));
-      const gyp = await installNodeGyp(ctx, node, deps.source(ctx.env));
+      const pm = await installPackageManager(ctx, choice.request, node, deps.source(ctx.env, ctx.progress));
+      const gyp = await installNodeGyp(ctx, node, deps.source(ctx.env, ctx.progress));
       // The layer's bin/ reaches PATH for later buildpacks only; the installs here need it now.
       const path = [gyp, ctx.env.PATH].filter(Boolean).join(":");
       if (!choice.berry) {
