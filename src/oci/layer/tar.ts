@@ -48,7 +48,11 @@ export async function writeEntries(
     if (e.type !== "file") await addEntry(pack, header);
     else if (e.content) await addEntry(pack, header, e.content);
     else if (e.size <= WHOLE_FILE) await addEntry(pack, header, readWholeSync(e.source as string, e.size));
-    else await addStreamed(pack, header, readChunks(e.source as string, e.size, WHOLE_FILE));
+    else {
+      // A big file is heard chunk by chunk, so progress moves while it is compressed.
+      await addStreamed(pack, header, readChunks(e.source as string, e.size, WHOLE_FILE), onContent);
+      continue;
+    }
     if (e.type === "file") onContent(e.size);
   }
   pack.finalize();
@@ -65,12 +69,13 @@ function addEntry(pack: Pack, header: Header, content?: Buffer): Promise<void> {
   });
 }
 
-function addStreamed(pack: Pack, header: Header, chunks: AsyncIterable<Buffer>): Promise<void> {
+function addStreamed(pack: Pack, header: Header, chunks: AsyncIterable<Buffer>, onContent: (n: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
     sink.on("error", () => {}); // reported through the entry callback or the read error below
     (async () => {
       for await (const c of chunks) {
+        onContent(c.length);
         if (!sink.write(c)) {
           await new Promise<void>((res, rej) => {
             const onDrain = (): void => {
