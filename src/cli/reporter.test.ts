@@ -22,7 +22,7 @@ function sink(tty: boolean) {
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => out, clear: () => (out = "") };
 }
 
-test("off a terminal: one line per finished step with size, time and rate; nothing while it runs; a blob already there is no step", () => {
+test("off a terminal: one line per finished step with size, time and rate; nothing while it runs; no line for a blob already there or linked, nor a step under 1 MiB and 1 s", () => {
   const s = sink(false);
   let t = 0;
   const r = createReporter(s.stream, { now: () => t });
@@ -39,8 +39,20 @@ test("off a terminal: one line per finished step with size, time and rate; nothi
   r.progress({ kind: "blob-start", op: "download", digest: D, total: MiB, what: "npm@10.9.0" });
   r.progress({ kind: "blob-done", op: "download", digest: D, total: MiB, result: "transferred", logged: true });
   r.write("  a build log line\n");
+  // Small and quick: no line; small but slow (a stalled registry): a line.
+  r.progress({ kind: "blob-start", op: "upload", digest: D, total: 1000, what: "config" });
+  t = 2600;
+  r.progress({ kind: "blob-done", op: "upload", digest: D, total: 1000, result: "transferred" });
+  r.progress({ kind: "blob-start", op: "write", digest: E, total: 300 * 1024, what: "layer" });
+  r.progress({ kind: "blob-done", op: "write", digest: E, total: 300 * 1024, result: "mounted" });
+  r.progress({ kind: "blob-start", op: "upload", digest: E, total: 2000, what: "layer" });
+  t = 4600;
+  r.progress({ kind: "blob-done", op: "upload", digest: E, total: 2000, result: "transferred" });
   r.close();
-  assert.equal(s.text(), "downloaded node@22.11.0  10 MiB in 2.0 s (5 MiB/s)\ncompressed layer app  3 MiB in 0.5 s (6 MiB/s)\n  a build log line\n");
+  assert.equal(
+    s.text(),
+    "downloaded node@22.11.0  10 MiB in 2.0 s (5 MiB/s)\ncompressed layer app  3 MiB in 0.5 s (6 MiB/s)\n  a build log line\npushed layer fedcba987654  1.9 KiB in 2.0 s (1000 B/s)\n",
+  );
 });
 
 test("on a terminal: live lines with bytes, total, percent and rate, redrawn in place; finished steps and log lines stay above them", () => {
@@ -95,6 +107,7 @@ test("uploads and writes name the blob's kind and short digest; a blob already t
   assert.equal(s.text(), "");
   r.progress({ kind: "blob-start", op: "upload", digest: E, total: MiB, what: "layer" });
   r.progress({ kind: "blob-done", op: "upload", digest: E, total: MiB, result: "mounted" });
+  // A cross-repository mount is a registry's step even when instant.
   assert.match(s.text(), /mounted layer fedcba987654 \(1 MiB\) from another repository\n/);
   r.close();
 });

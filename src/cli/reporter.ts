@@ -6,8 +6,9 @@ import type { BlobOp, ProgressEvent } from "../oci/index.js";
  * Renders progress of downloads, layer compression, writes and uploads on stderr. On a terminal:
  * one live line per transfer (bytes, total, percent, rate), redrawn in place by log-update, and a
  * permanent line when each ends. Elsewhere (a pipe, a file, TERM=dumb): the same line when each
- * step ends and nothing in between. A blob that was there already is no step. stdout (digests,
- * --json documents) is never touched; --quiet drops progress, not `info` lines.
+ * step ends and nothing in between. A blob that was there already is no step, nor one under 1 MiB
+ * done in under a second. stdout (digests, --json documents) is never touched; --quiet drops
+ * progress, not `info` lines.
  */
 export interface Reporter {
   progress(e: ProgressEvent): void;
@@ -30,6 +31,9 @@ const ACTIVE: Record<BlobOp, string> = { download: "downloading", upload: "pushi
 const MAX_LIVE = 8;
 /** Redraws at most this often. */
 const REDRAW_MS = 100;
+/** A finished step smaller and quicker than this (a config blob, a tiny layer) gets no line of its own. */
+const LINE_BYTES = 1 << 20;
+const LINE_MS = 1000;
 
 interface Transfer {
   op: BlobOp;
@@ -142,12 +146,13 @@ export function createReporter(stream: NodeJS.WriteStream, opts: ReporterOptions
             render(true);
             break;
           }
-          // A blob that was already there is no step (a second push, a cached .deb).
-          if (e.result === "exists") {
-            render(true);
-            break;
-          }
-          line(stepLine(e.op, s?.label ?? shortKey(e.digest), e.total || s?.done || 0, s ? now() - s.startedMs : 0, e.result));
+          const bytes = e.total || s?.done || 0;
+          const ms = s ? now() - s.startedMs : 0;
+          // No line for a blob that was already there (a second push, a cached .deb), one hard-linked
+          // into place, or a step too small and quick to matter.
+          const quiet = (e.result === "mounted" && e.op !== "upload") || (e.result === "transferred" && bytes < LINE_BYTES && ms < LINE_MS);
+          if (e.result === "exists" || quiet) render(true);
+          else line(stepLine(e.op, s?.label ?? shortKey(e.digest), bytes, ms, e.result));
           break;
         }
         case "message":
