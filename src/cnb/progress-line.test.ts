@@ -19,7 +19,7 @@ test("every event kind survives encode and decode; an encoded event is one line"
   }
 });
 
-test("ordinary and malformed lines are not progress: they stay in the build log", () => {
+test("ordinary and malformed lines are not progress: they stay in the build log; labels are cut and rid of control characters", () => {
   const prefix = encodeProgressLine({ kind: "blob-done", op: "download", digest: D, total: 1, result: "exists" }).split("{")[0]!;
   for (const line of [
     "Installing node 22.11.0",
@@ -38,4 +38,7 @@ test("ordinary and malformed lines are not progress: they stay in the build log"
   // A long label is cut, not refused; unknown fields are dropped.
   const e = decodeProgressLine(`${prefix}{"kind":"blob-start","op":"download","digest":"d","total":1,"what":"${"w".repeat(300)}","x":1}`);
   assert.deepEqual(e, { kind: "blob-start", op: "download", digest: "d", total: 1, what: "w".repeat(200) });
+  // Escape sequences from a buildpack never reach the platform's terminal.
+  const esc = decodeProgressLine(`${prefix}${JSON.stringify({ kind: "blob-start", op: "download", digest: "d\u001b[2J", total: 1, what: "node\u001b]0;title\u0007@22\u009b" })}`);
+  assert.deepEqual(esc, { kind: "blob-start", op: "download", digest: "d[2J", total: 1, what: "node]0;title@22" });
 });

@@ -23,6 +23,10 @@ export function encodeProgressLine(e: ProgressLine): string {
 const OPS = new Set(["download", "upload", "write", "compress"]);
 const RESULTS = new Set(["transferred", "exists", "mounted"]);
 const count = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** Shown on the platform's terminal: no control characters (escape sequences) from a buildpack. */
+const printable = (s: string): string => s.replace(CONTROL, "").slice(0, 200);
 
 /**
  * The event a line carries, or undefined when it is not a progress line (an ordinary log line).
@@ -38,10 +42,10 @@ export function decodeProgressLine(line: string): ProgressLine | undefined {
   }
   if (typeof v !== "object" || v === null || typeof v.digest !== "string" || v.digest.length > 200 || !OPS.has(v.op as string) || !count(v.total)) return undefined;
   const op = v.op as ProgressOp;
-  const base = { op, digest: v.digest, total: v.total };
+  const base = { op, digest: printable(v.digest), total: v.total };
   switch (v.kind) {
     case "blob-start":
-      return { kind: "blob-start", ...base, ...(typeof v.what === "string" ? { what: v.what.slice(0, 200) } : {}) };
+      return { kind: "blob-start", ...base, ...(typeof v.what === "string" ? { what: printable(v.what) } : {}) };
     case "blob-progress":
       return count(v.done) ? { kind: "blob-progress", ...base, done: v.done } : undefined;
     case "blob-done":
