@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { emptyImage, layer, mutate, store } from "../oci/index.js";
-import { run, startCountingProxy, startRegistry, tempDir, writeTree, type CountingProxy, type TestRegistry } from "../testing/index.js";
+import { onTerminal, run, startCountingProxy, startRegistry, tempDir, writeTree, type CountingProxy, type TestRegistry } from "../testing/index.js";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/paketo");
 
@@ -133,25 +133,6 @@ test("pushing the same image twice uploads no blob the second time", async () =>
   assert.ok(proxy.requests.some((r) => r.method === "HEAD" && r.path.includes("/blobs/")));
 });
 
-/** Runs paketo on a pseudo-terminal (util-linux `script`): what a user at a terminal sees, stdout and stderr together. */
-function onTerminal(args: string[]): Promise<{ code: number | null; output: string }> {
-  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  return new Promise((done, fail) => {
-    const child = spawn("script", ["-q", "-e", "-c", cmd, "/dev/null"], {
-      env: { ...process.env, PAKETO_STORE: storeRoot, DOCKER_CONFIG: join(tmp.path, "docker-config"), TERM: "xterm" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", fail);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
-}
-
 test("progress of a push: on a terminal live lines with bytes and total, then a line per pushed layer; off one that line only; stdout the digest alone; --json unchanged", async () => {
   const src = writeTree(join(tmp.path, "big-tree"), { "data.bin": randomBytes(6 << 20) });
   const big = mutate.appendLayers(emptyImage(), { layer: await layer.layerFromDirectory(src, { outputDir: join(tmp.path, "layers") }) });
@@ -159,7 +140,12 @@ test("progress of a push: on a terminal live lines with bytes and total, then a 
   const digest = await big.digest();
   const layerDigest = (await big.manifest()).layers[0]!.digest.slice(7, 19);
 
-  const tty = await onTerminal(["copy", "big:1", `docker://${registry.host}/progress/tty:1`]);
+  const tty = await onTerminal([process.execPath, BIN, "copy", "big:1", `docker://${registry.host}/progress/tty:1`], {
+    ...process.env,
+    PAKETO_STORE: storeRoot,
+    DOCKER_CONFIG: join(tmp.path, "docker-config"),
+    TERM: "xterm",
+  });
   assert.equal(tty.code, 0, tty.output);
   // Live lines: the first transfer is drawn as it starts, then redrawn as bytes go.
   assert.match(tty.output, /pushing +(layer|config) [0-9a-f]{12} {2}[\d.]+ (B|KiB|MiB) \/ [\d.]+ (B|KiB|MiB) +\d+%/, JSON.stringify(tty.output));

@@ -2,7 +2,7 @@
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 /** A fresh temporary directory, removed when `cleanup` runs (pass it to t.after). */
 export function tempDir(prefix = "paketo-test-"): { path: string; cleanup: () => void } {
@@ -44,3 +44,22 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   return r.stdout;
 }
 export * from "./registry.js";
+
+/**
+ * Runs a command on a pseudo-terminal (util-linux `script`), as a user at a terminal would:
+ * stdout and stderr come back together, terminal codes included. Killed after `timeoutMs`.
+ */
+export function onTerminal(argv: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<{ code: number | null; output: string }> {
+  const cmd = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return new Promise((done, fail) => {
+    const child = spawn("script", ["-q", "-e", "-c", cmd, "/dev/null"], { env: { TERM: "xterm", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", fail);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    });
+  });
+}

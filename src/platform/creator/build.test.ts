@@ -3,13 +3,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
 import { join } from "node:path";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { cli, makeStack, podman as podmanIn } from "./testing/e2e.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
-const { paketo, ok } = cli(() => env);
+const { paketo, ok, terminal } = cli(() => env);
 const podman = (args: string[]) => podmanIn(join(tmp.path, "podman"), args);
 
 const DETECT = `#!/usr/bin/env bash
@@ -91,6 +92,48 @@ test("two builds of the same app in different folders give the same digest; unch
   assert.equal(doc.layers.created, 0);
   assert.ok(typeof doc.timings.export === "number" && typeof doc.timings.restore === "number", json.stdout);
   assert.match(json.stderr, /Reusing the greeting layer/);
+});
+
+test("a buildpack's download progress: live on a terminal, then gone, its own log line kept; off a terminal only the log", async () => {
+  // What a buildpack on our API prints for ctx.progress when the platform sets PAKETO_PROGRESS=1.
+  const ev = (o: object) => `printf '%s\\n' '::paketo-progress:: ${JSON.stringify(o)}'`;
+  const key = { op: "download", digest: "sha512:thing" };
+  const build = [
+    "#!/usr/bin/env bash",
+    "set -eu",
+    'echo "asked for progress: ${PAKETO_PROGRESS:-no}"',
+    'if [ "${PAKETO_PROGRESS:-}" = 1 ]; then',
+    ev({ kind: "blob-start", ...key, total: 4 << 20, what: "thing@1.0.0" }),
+    "sleep 0.5",
+    ev({ kind: "blob-progress", ...key, done: 1 << 20, total: 4 << 20 }),
+    "sleep 0.5",
+    ev({ kind: "blob-done", ...key, total: 4 << 20, result: "transferred" }),
+    "fi",
+    'echo "Installed thing 1.0.0"',
+    'printf \'[[processes]]\\ntype = "web"\\ncommand = ["true"]\\ndefault = true\\n\' > "$1/launch.toml"',
+    "",
+  ].join("\n");
+  const bp = writeTree(join(tmp.path, "progress-bp"), {
+    "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "test/progress"\nversion = "1.0.0"\n[[targets]]\nos = "linux"\n',
+    "bin/detect": { content: "#!/usr/bin/env bash\nexit 0\n", mode: 0o755 },
+    "bin/build": { content: build, mode: 0o755 },
+  });
+  const app = writeTree(join(tmp.path, "progress-app"), { "hello.txt": "x\n" });
+  const args = ["build", "progress:1", "--builder", "builder:1", "--path", app, "--buildpack", bp];
+
+  const tty = await terminal(args);
+  assert.equal(tty.code, 0, tty.output);
+  // The live line, drawn while the buildpack runs, is erased before the buildpack's next log line.
+  assert.match(tty.output, /downloading thing@1\.0\.0 {2}1 MiB \/ 4 MiB {2}25%[^]*?\x1b\[2K[^]*? {2}Installed thing 1\.0\.0/, JSON.stringify(tty.output));
+  const seen = stripVTControlCharacters(tty.output).replace(/\r/g, "");
+  assert.match(seen, /\n {2}asked for progress: 1\n[^]*\n {2}Installed thing 1\.0\.0\n/);
+  assert.doesNotMatch(seen, /paketo-progress|downloaded thing/, "progress lines leave the log; the buildpack's own line is the step's");
+
+  const piped = await paketo(args);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.match(piped.stderr, /asked for progress: 1\n {2}Installed thing 1\.0\.0\n/);
+  assert.doesNotMatch(piped.stderr, /paketo-progress|thing@1\.0\.0|\x1b/);
 });
 
 test("an app no buildpack detects exits 20 (CNB-28) with one clear message and writes nothing", async () => {

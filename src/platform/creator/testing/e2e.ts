@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { packageBuildpack } from "../../../buildpack-api/packaging/index.js";
-import { run } from "../../../testing/index.js";
+import { onTerminal, run } from "../../../testing/index.js";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../bin/paketo");
 
@@ -25,8 +25,13 @@ export interface Cli {
   ok(args: string[], extra?: NodeJS.ProcessEnv, cwd?: string): Promise<string>;
 }
 
+export interface CliWithTerminal extends Cli {
+  /** Runs paketo on a pseudo-terminal: what a user at a terminal sees, stdout and stderr together. */
+  terminal(args: string[], extra?: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }>;
+}
+
 /** The CLI with `env` (PAKETO_STORE pointing into the test's temp dir). */
-export function cli(env: () => NodeJS.ProcessEnv): Cli {
+export function cli(env: () => NodeJS.ProcessEnv): CliWithTerminal {
   const paketo = (args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Result> =>
     new Promise((done, fail) => {
       const child = spawn(process.execPath, [BIN, ...args], { env: { ...env(), ...extra }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
@@ -48,6 +53,7 @@ export function cli(env: () => NodeJS.ProcessEnv): Cli {
       assert.equal(r.code, 0, `paketo ${args.join(" ")} failed:\n${r.stderr}`);
       return r.stdout.trim();
     },
+    terminal: (args, extra = {}) => onTerminal([process.execPath, BIN, ...args], { ...env(), ...extra }),
   };
 }
 
