@@ -109,6 +109,11 @@ test("uploads and writes name the blob's kind and short digest; a blob already t
   r.progress({ kind: "blob-done", op: "upload", digest: E, total: MiB, result: "mounted" });
   // A cross-repository mount is a registry's step even when instant.
   assert.match(s.text(), /mounted layer fedcba987654 \(1 MiB\) from another repository\n/);
+  s.clear();
+  r.progress({ kind: "blob-start", op: "write", digest: D, total: 2 * MiB, what: `blobs/sha256/${D.slice(7)}` });
+  t = 1500;
+  r.progress({ kind: "blob-done", op: "write", digest: D, total: 2 * MiB, result: "transferred" });
+  assert.match(s.text(), new RegExp(`written blobs/sha256/${D.slice(7)} {2}2 MiB in 0\\.5 s`), "an archive member's name has its digest already");
   r.close();
 });
 

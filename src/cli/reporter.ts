@@ -116,8 +116,10 @@ export function createReporter(stream: NodeJS.WriteStream, opts: ReporterOptions
     render(true);
   };
   const start = (key: string, op: BlobOp, total: number, what?: string) => {
-    // Uploads and writes name the blob's kind (`layer`): its digest tells one layer from another.
-    const label = what === undefined ? shortKey(key) : op === "upload" || op === "write" ? `${what} ${shortKey(key)}` : what;
+    // Uploads and writes name the blob's kind (`layer`): its digest tells one layer from another
+    // (an archive member's name, `blobs/sha256/…`, has it already).
+    const short = shortKey(key);
+    const label = what === undefined ? short : (op === "upload" || op === "write") && !what.includes(short) ? `${what} ${short}` : what;
     const t: Transfer = { op, label, done: 0, total, startedMs: now() };
     active.set(key, t);
     return t;
