@@ -12,7 +12,7 @@ export type { BinaryPackage, IndexOrigin } from "./packages.js";
 export { PackageIndex } from "./package-index.js";
 export type { Provider } from "./package-index.js";
 export { resolve, parseWanted } from "./resolver.js";
-export type { ResolveOptions, Resolution, SkippedDependency } from "./resolver.js";
+export type { ResolveOptions, Resolution, SkippedDependency, InstalledPackage, ShadowedPackage, Wanted } from "./resolver.js";
 export { readAptSources, parseSourcesList, parseDeb822Sources, mirrorsFromAptSources, baseUrlFor } from "./sources.js";
 export type { AptSource, Mirrors } from "./sources.js";
 export { gpgvVerifier, clearsignedTextUnverified, DEBIAN_ARCHIVE_KEYRING } from "./signature.js";
