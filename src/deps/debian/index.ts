@@ -23,7 +23,7 @@ export { isTransient, HttpStatusError } from "./http.js";
 export type { FetchFn, HttpOptions } from "./http.js";
 export { systemDecompressors, compressionOf } from "./decompress.js";
 export type { Compression, Decompressors } from "./decompress.js";
-export { fetchRelease, indexFiles, loadPackageIndex } from "./archive.js";
+export { fetchRelease, fetchReleases, indexFiles, loadPackageIndex } from "./archive.js";
 export type { ArchiveOptions, Logger, SuiteRelease, IndexFile } from "./archive.js";
 export { fetchPackages, lockPackages, packageUrl } from "./lock.js";
 export type { LockedPackage, FetchPackagesOptions, CachedPackage } from "./lock.js";

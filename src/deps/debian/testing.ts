@@ -189,7 +189,12 @@ export async function serveDir(root: string): Promise<TestServer> {
         return;
       }
     }
-    res.writeHead(200, { "content-length": body.length }).end(body);
+    const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`;
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304, { etag }).end();
+      return;
+    }
+    res.writeHead(200, { "content-length": body.length, etag }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
