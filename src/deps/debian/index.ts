@@ -13,7 +13,7 @@ export { PackageIndex } from "./package-index.js";
 export type { Provider } from "./package-index.js";
 export { resolve, parseWanted } from "./resolver.js";
 export type { ResolveOptions, Resolution, SkippedDependency, InstalledPackage, ShadowedPackage, Wanted } from "./resolver.js";
-export { readAptSources, parseSourcesList, parseDeb822Sources, mirrorsFromAptSources, baseUrlFor } from "./sources.js";
+export { readAptSources, parseSourcesList, parseDeb822Sources, mirrorsFromAptSources, baseUrlFor, findMirrors, mirrorEnv, MIRROR_ENV } from "./sources.js";
 export type { AptSource, Mirrors } from "./sources.js";
 export { gpgvVerifier, clearsignedTextUnverified, DEBIAN_ARCHIVE_KEYRING } from "./signature.js";
 export type { SignatureVerifier } from "./signature.js";
@@ -39,3 +39,4 @@ export const DEFAULT_CODENAME = "trixie";
 export function suitesOf(codename: string = DEFAULT_CODENAME): string[] {
   return [codename, `${codename}-updates`, `${codename}-security`];
 }
+export { pathFilter, globToRegExp } from "./paths.js";
