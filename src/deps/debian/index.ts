@@ -29,7 +29,8 @@ export { fetchPackages, lockPackages, packageUrl } from "./lock.js";
 export type { LockedPackage, FetchPackagesOptions, CachedPackage } from "./lock.js";
 export { openDeb } from "./deb.js";
 export type { DebFile, DebControl, DataEntry, DataEntryType, OnDataEntry } from "./deb.js";
-export { writeStatusEntry, statusFiles } from "./status.js";
+export { writeStatusEntry, statusFiles, parseStatus, formatStatus } from "./status.js";
+export { codenameOf, multiarchOf } from "./distro.js";
 export type { StatusFile } from "./status.js";
 
 /** The product's default distribution (docs/architecture.md D3). */
