@@ -17,10 +17,12 @@ export function paketoCacheRoot(env: Readonly<Record<string, string | undefined>
 
 export interface CacheLayout {
   root: string;
-  /** Verified .deb downloads, by sha256 (deps/debian). */
+  /** Verified .deb downloads and indexes by sha256, signed InRelease files, buildpacks' resolutions (deps/debian); bound into the build sandbox. */
   debian: string;
   /** npm packuments and verified tarballs (deps/npm); bound into the build sandbox for buildpacks. */
   npm: string;
+  /** Each run image's installed Debian packages as a dpkg status file, by image digest (platform). */
+  runImagePackages: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -54,6 +56,7 @@ export function cacheLayout(root: string): CacheLayout {
     root,
     debian: join(root, "debian"),
     npm: join(root, "npm"),
+    runImagePackages: join(root, "run-image-packages"),
     stackLayers: join(root, "stack"),
     defaultStackLock: join(root, "stack", "default", "trixie.lock.toml"),
     defaultBuilderMarker: join(root, "default-builder.json"),

@@ -139,7 +139,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     log.subprocess(`Resolving ${requests.map(show).join(", ")} against ${suites.join(", ")} (${arch})`);
     const index = await debian.loadPackageIndex(await archive(), releases);
     const wanted = requests.map((r) => (r.version !== undefined || r.suite ? `${r.name}=${pickVersion(index, r, priority).version}` : r.name));
-    const r = debian.resolve(index, wanted, { installed: installed.packages, priority, exclude: opts.exclude ?? [], onExcluded: "skip" });
+    const r = debian.resolve(index, wanted, { installed: withProvides(installed.packages, index), priority, exclude: opts.exclude ?? [], onExcluded: "skip" });
     resolved = { packages: debian.lockPackages(r.packages), present: r.present, skipped: r.skipped, shadowed: r.shadowed };
     await writeJson(resolutionFile, resolved);
   }
@@ -225,6 +225,19 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     },
     envFor: (base) => env.apply(base, scope === "launch" ? "launch" : "build"),
   };
+}
+
+/**
+ * Installed packages listed without their Provides (a run image's SBOM names packages, not what
+ * they provide) get the index's: of the same version, else of the name's newest.
+ */
+function withProvides(pkgs: readonly debian.InstalledPackage[], index: debian.PackageIndex): debian.InstalledPackage[] {
+  return pkgs.map((p) => {
+    if (p.provides !== undefined) return p;
+    const versions = index.versions(p.name);
+    const provides = (versions.find((v) => v.version === p.version) ?? versions[0])?.provides;
+    return provides ? { ...p, provides } : p;
+  });
 }
 
 function show(r: PackageRequest): string {

@@ -25,6 +25,7 @@ import {
   saveImage,
 } from "../../lifecycle/index.js";
 import type { PullPolicy } from "../distribution/index.js";
+import { writeRunImageStatus } from "./debian-sources.js";
 import { detectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
@@ -70,6 +71,8 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const previous = analyzed.previousImage;
   const run = await publishStoreRunImage(o.dest, analyzed, o.transport);
   if (run.published) log.info(`Published the run image from the local store as ${run.published}, so the image's label names it there`);
+  // For buildpacks that install Debian packages: only what the run image lacks goes into a layer.
+  await writeRunImageStatus(analyzed.runImage, ws.buildConfigDir, cache);
   const previousMetadata = analyzed.analyzed.metadata;
 
   // detect and build time themselves (with a line per buildpack in the summary). A detection

@@ -13,6 +13,7 @@ import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, p
 import { type BuilderInfo, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
 import { dependencySourcesEnv, SANDBOX_NPM_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
+import { debianCacheBind, debianSourcesEnv, SANDBOX_DEBIAN_CACHE } from "./debian-sources.js";
 import type { BuildOptions } from "./options.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
 import { ensureDefaultBuilder } from "./default-builder.js";
@@ -66,7 +67,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
   });
   const info = await readBuilder(image, name);
   const home = info.build.env.HOME;
-  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
+  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), SANDBOX_DEBIAN_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
   // The build image's layers as the read-only root, shared by every builder on that build image,
   // and the builder's own layers (its /cnb) beside it. A builder whose own layers reach outside
   // /cnb is extracted whole, and then cnbRoot is the root.
@@ -143,8 +144,9 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     }),
   );
   const buildConfigDir = join(workDir, "build-config");
-  const trust = await writeHostTrust(buildConfigDir, rootfs, o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir, o.hostEnv);
-  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust });
+  const sandboxConfigDir = o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir;
+  const trust = await writeHostTrust(buildConfigDir, rootfs, sandboxConfigDir, o.hostEnv);
+  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)) });
   const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
   const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
   const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
@@ -163,7 +165,7 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
   if (descriptor) await writeFile(projectMetadataPath, stringifyProjectMetadataToml(projectMetadataOf(descriptor)));
 
   await mkdir(cache.npm, { recursive: true });
-  const binds: Bind[] = o.sandbox === "bwrap" ? [{ source: cache.npm, target: SANDBOX_NPM_CACHE }] : [];
+  const binds: Bind[] = o.sandbox === "bwrap" ? [{ source: cache.npm, target: SANDBOX_NPM_CACHE }, await debianCacheBind(cache)] : [];
   return {
     env: userEnv,
     paths,
