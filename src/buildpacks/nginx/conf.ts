@@ -11,7 +11,7 @@ export const RUN_DIR = "/tmp/paketo-nginx";
 const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
 const KNOWN = /^(port|tempDir|env\s+"[A-Za-z_][A-Za-z0-9_]*"|module\s+"[A-Za-z0-9_.-]+")$/;
 
-/** The text without `#` comments (outside quotes), for finding directives; line numbers are kept. */
+/** The text with `#` comments (outside quotes) blanked out, for finding directives; every offset is kept. */
 export function stripComments(text: string): string {
   return text
     .split("\n")
@@ -23,7 +23,7 @@ export function stripComments(text: string): string {
           if (c === "\\") i++;
           else if (c === quote) quote = undefined;
         } else if (c === '"' || c === "'") quote = c;
-        else if (c === "#") return line.slice(0, i);
+        else if (c === "#") return line.slice(0, i) + " ".repeat(line.length - i);
       }
       return line;
     })

@@ -27,8 +27,9 @@ export function parseBindingArg(arg: string): { name: string; dir: string } {
 
 /**
  * Copies bindings into `<bindingsDir>/<name>/`. Entries are the folder's regular files (symlinks
- * are followed, as in a mounted k8s Secret whose entries link into `..data/`); dot files and
- * folders are left out. Each binding must have a `type` file.
+ * are followed, as in a mounted k8s Secret whose entries link into `..data/`); folders and `..`
+ * names (the secret volume's own) are left out, while a key may start with one dot (`.htpasswd`,
+ * `.dockerconfigjson`). Each binding must have a `type` file.
  */
 export async function copyBindings(bindings: Readonly<Record<string, string>>, bindingsDir: string): Promise<number> {
   let n = 0;
@@ -42,7 +43,7 @@ export async function copyBindings(bindings: Readonly<Record<string, string>>, b
     await mkdir(dest, { recursive: true });
     let hasType = false;
     for (const entry of names.sort()) {
-      if (entry.startsWith(".")) continue;
+      if (entry.startsWith("..")) continue;
       const src = join(dir, entry);
       const s = await stat(src).catch(() => undefined);
       if (!s?.isFile()) continue;
