@@ -194,7 +194,8 @@ async function configTest(
     const args = o.args.map((a, i) => (o.args[i - 1] === "-c" ? join(dir, "farm", o.mainRel) : o.args[i - 1] === "-g" ? a.replaceAll(RUN_DIR, dir) : a));
     const t = await runServer(["nginx", "-t", "-q", ...args], { cwd: ctx.appDir, env });
     if (t.code !== 0) {
-      const said = t.output.split(join(dir, "farm")).join(relative(ctx.appDir, o.confDir) || ".").split(render).join(relative(ctx.appDir, o.confDir) || ".").trim();
+      const shownDir = relative(ctx.appDir, o.confDir) || ".";
+      const said = t.output.split(join(dir, "farm")).join(shownDir).split(render).join(shownDir).split(dir).join(RUN_DIR).trim();
       throw new WebServerError("WEB_SERVER_CONF_FILE", `${o.shown} fails nginx's configuration test:\n${said}`, { hint: "fix the configuration; `nginx -t` reports the file and line" });
     }
     ctx.logger.subprocess(`${o.shown}: nginx's configuration test passed`);

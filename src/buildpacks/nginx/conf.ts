@@ -93,7 +93,8 @@ export function addUnprivilegedDefaults(files: ReadonlyArray<{ rel: string; text
     const m = /(^|[\s;}])http\s*\{/.exec(stripComments(f.text));
     if (!m) continue;
     const at = m.index + m[0].length;
-    f.text = `${f.text.slice(0, at)}\n  # added by paketo: writable paths for an unprivileged server\n${lines.map((l) => `  ${l}`).join("\n")}\n${f.text.slice(at)}`;
+    // On the line of `http {`, so nginx's messages keep the app's line numbers.
+    f.text = `${f.text.slice(0, at)} ${lines.join(" ")}${f.text.slice(at)}`;
     return { files: out, added: lines };
   }
   return { files: out, added: [] };
