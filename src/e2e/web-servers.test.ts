@@ -75,7 +75,8 @@ describe("nginx and httpd from Debian packages serve HTTP under podman", { concu
     });
     const files = names(b.layout);
     assert.ok(files.some((f) => f.endsWith("paketo-buildpacks_nginx/nginx/usr/sbin/nginx")), "nginx is in a layer");
-    assert.ok(!files.some((f) => /usr\/share\/(doc|man)\/[^/]+\/(?!copyright)/.test(f)), "no docs or manuals");
+    const layerDocs = files.filter((f) => /paketo-buildpacks_nginx\/nginx\/usr\/share\/(doc|man)\/.+[^/]$/.test(f));
+    assert.ok(layerDocs.length > 0 && layerDocs.every((f) => f.endsWith("/copyright")), `only copyright files of the docs: ${layerDocs.join(" ")}`);
   });
 
   test("httpd with the app's httpd.conf: LoadModule of Debian's built-ins taken out, served as the non-root user", async () => {
@@ -163,7 +164,7 @@ describe("web server failures name the file and the cause, and export nothing", 
   test("a broken nginx.conf fails nginx's own test, with its message and the app's line", async () => {
     const err = await fails("nginx-conf", (d) => writeFileSync(join(d, "nginx.conf"), readFileSync(join(d, "nginx.conf"), "utf8").replace("root public;", "root public;\n    gzip maybe;")), ["--env", "GREETING=x"]);
     assert.match(err, /nginx\.conf fails nginx's configuration test/);
-    assert.match(err, /invalid value "maybe" in \.\/nginx\.conf:\d+/);
+    assert.match(err, /invalid value "maybe" in "gzip" directive.* in \.\/nginx\.conf:18\n/, "the app's own file and line");
   });
 
   test("a broken httpd.conf fails httpd's own test; an nginx version Debian lacks lists what it has", async () => {
