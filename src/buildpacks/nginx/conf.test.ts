@@ -68,6 +68,7 @@ test("generated nginx.conf: root, push state, https redirect, basic auth, includ
   assert.match(plain, /listen \{\{port\}\} default_server;\n {4}server_name _;\n {4}root \/workspace\/public;/);
   assert.match(plain, /include \/l\/etc\/nginx\/mime\.types;/);
   assert.doesNotMatch(plain, /try_files|return 301|auth_basic|stub_status/);
+  assert.deepEqual(addUnprivilegedDefaults([{ rel: "nginx.conf", text: plain }]).added, [], "temp paths and the access log are in it already");
   const all = generateConf(
     { ...CONFIG, root: "/workspace/my build", pushState: true, forceHttps: true, locationPath: "/app", includeFile: "/workspace/extra.conf", basicAuth: { binding: "auth" } },
     { mimeTypes: "/m", stubStatusPort: 8083 },

@@ -72,6 +72,11 @@ export function includedConfs(text: string): string[] {
 
 const TEMP_PATHS = ["client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path"] as const;
 
+/** `client_body_temp_path /tmp/paketo-nginx/client_body;`: writable by the image's user. */
+function tempPath(directive: (typeof TEMP_PATHS)[number]): string {
+  return `${directive} ${RUN_DIR}/${directive.replace(/_temp_path$/, "")};`;
+}
+
 function sets(texts: readonly string[], directive: string): boolean {
   const re = new RegExp(`(^|[\\s;{}])${directive}\\s`);
   return texts.some((t) => re.test(stripComments(t)));
@@ -85,7 +90,7 @@ function sets(texts: readonly string[], directive: string): boolean {
 export function addUnprivilegedDefaults(files: ReadonlyArray<{ rel: string; text: string }>): { files: Array<{ rel: string; text: string }>; added: string[] } {
   const texts = files.map((f) => f.text);
   const lines: string[] = [];
-  for (const d of TEMP_PATHS) if (!sets(texts, d)) lines.push(`${d} ${RUN_DIR}/${d.replace(/_temp_path$/, "")};`);
+  for (const d of TEMP_PATHS) if (!sets(texts, d)) lines.push(tempPath(d));
   if (!sets(texts, "access_log")) lines.push("access_log /dev/stdout;");
   if (lines.length === 0) return { files: [...files], added: [] };
   const out = files.map((f) => ({ ...f }));
@@ -152,6 +157,7 @@ export function generateConf(c: GeneratedConfig, opts: { mimeTypes: string; stub
     "}",
     "",
     "http {",
+    ...TEMP_PATHS.map((d) => `  ${tempPath(d)}`),
     `  include ${quote(opts.mimeTypes)};`,
     "  default_type application/octet-stream;",
     "  charset utf-8;",
