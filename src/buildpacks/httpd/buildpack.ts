@@ -2,14 +2,14 @@
 // from the BP_WEB_SERVER* settings. A server root whose `modules` are Debian's module folder and
 // whose conf/mime.types is Debian's; LoadModule lines for modules Debian compiles in are taken
 // out; httpd's own configuration test runs at build; `web` runs httpd in the foreground.
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, type Process } from "../../buildpack-api/index.js";
 import type { installDebianPackages, PackageRequest } from "../../buildpack-api/debian/index.js";
 import { runServer } from "../web-server-common/run.js";
 import { logProcesses } from "../node-start/start.js";
 import { WebServerError } from "../web-server-common/errors.js";
-import { generatedConfig, LAUNCH_BINDING_ROOT, webServer } from "../web-server-common/settings.js";
+import { generatedConfig, isFile, LAUNCH_BINDING_ROOT, webServer } from "../web-server-common/settings.js";
 import { dropBuiltInLoads, generateConf, parseBuiltIns } from "./conf.js";
 
 export interface HttpdDeps {
@@ -23,12 +23,6 @@ const LINKS = { "usr/sbin/httpd": "apache2", "server-root/modules": "/usr/lib/ap
 /** Directives given before the configuration (-C): an unprivileged server's pid file and logs; the app's own settings win. */
 const BEFORE = ["-C", "PidFile /tmp/httpd.pid", "-C", "ErrorLog /proc/self/fd/2", "-C", "DefaultRuntimeDir /tmp"];
 
-async function isFile(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
 
 export const httpd = (deps: HttpdDeps) =>
   defineBuildpack({

@@ -3,14 +3,14 @@
 // compiled-in modules (-l) and plays the configuration test (-t), refusing LoadModule of a
 // built-in as apache2 does. The real server runs in src/e2e/web-servers.test.ts.
 import assert from "node:assert/strict";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { layerEnv, s } from "../../buildpack-api/index.js";
-import type { DebianLayer, DebianPackagesOptions, installDebianPackages } from "../../buildpack-api/debian/index.js";
+import type { DebianPackagesOptions } from "../../buildpack-api/debian/index.js";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
 import { buildpackToml } from "../node-common/testing/index.js";
 import type { GeneratedConfig } from "../web-server-common/settings.js";
+import { fakeInstall as stand } from "../web-server-common/testing.js";
 import { httpd } from "./buildpack.js";
 import { dropBuiltInLoads, generateConf, parseBuiltIns } from "./conf.js";
 
@@ -28,28 +28,8 @@ n=$(grep -n "^ *Bogus" "$conf" | cut -d: -f1)
 echo "Syntax OK"
 `;
 
-function fakeInstall(calls: DebianPackagesOptions[]): typeof installDebianPackages {
-  return async (ctx, opts) => {
-    calls.push(opts);
-    const layer = await ctx.layers.cached(opts.layer, { launch: true, metadata: s.object({ key: s.string(), packages: s.array(s.string()) }), onRestored: () => "rebuild" });
-    await mkdir(join(layer.path, "usr/sbin"), { recursive: true });
-    await writeFile(join(layer.path, "usr/sbin/apache2"), FAKE_APACHE2, { mode: 0o755 });
-    await layer.write({ key: "k", packages: ["apache2-bin=2.4.71-1~deb13u1"] });
-    const env = layerEnv().prepend("PATH", join(layer.path, "usr/sbin"), { delim: ":", scope: "launch" });
-    await layer.writeEnv(env);
-    const result: DebianLayer = {
-      layer,
-      path: layer.path,
-      multiarch: "x86_64-linux-gnu",
-      packages: [],
-      present: [],
-      reused: false,
-      version: (n) => (n === "apache2-bin" ? "2.4.71-1~deb13u1" : undefined),
-      locate: async (p) => p,
-      envFor: (base) => env.apply(base, "launch"),
-    };
-    return result;
-  };
+function fakeInstall(calls: DebianPackagesOptions[]) {
+  return stand(calls, { "usr/sbin/apache2": FAKE_APACHE2 }, { "apache2-bin": "2.4.71-1~deb13u1" });
 }
 
 const ENV = { PATH: "/usr/bin:/bin" };

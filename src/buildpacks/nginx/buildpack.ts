@@ -2,7 +2,7 @@
 // or one generated from the BP_WEB_SERVER* settings. The configuration is tested with nginx's own
 // test at build; at launch an exec.d renders {{port}} and {{env}} and `web` runs nginx directly,
 // in the foreground, as the image's non-root user.
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, normalize, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, type BuildContext, type Process } from "../../buildpack-api/index.js";
@@ -11,7 +11,7 @@ import { debian } from "../../deps/index.js";
 import { runServer } from "../web-server-common/run.js";
 import { logProcesses } from "../node-start/start.js";
 import { WebServerError } from "../web-server-common/errors.js";
-import { generatedConfig, LAUNCH_BINDING_ROOT, webServer } from "../web-server-common/settings.js";
+import { generatedConfig, isFile, LAUNCH_BINDING_ROOT, webServer } from "../web-server-common/settings.js";
 import {
   addUnprivilegedDefaults,
   checkActions,
@@ -43,12 +43,6 @@ export function confLocation(ctx: { appDir: string; env: Readonly<Record<string,
   return isAbsolute(v) ? normalize(v) : join(ctx.appDir, v);
 }
 
-async function isFile(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
 
 export const nginx = (deps: NginxDeps) =>
   defineBuildpack({

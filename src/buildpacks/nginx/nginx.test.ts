@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { layerEnv, s } from "../../buildpack-api/index.js";
-import type { DebianLayer, DebianPackagesOptions, installDebianPackages, PackageRequest } from "../../buildpack-api/debian/index.js";
+import type { DebianPackagesOptions, PackageRequest } from "../../buildpack-api/debian/index.js";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
 import { buildpackToml } from "../node-common/testing/index.js";
+import { fakeInstall as stand } from "../web-server-common/testing.js";
 import { nginx } from "./buildpack.js";
 
 const toml = buildpackToml("nginx");
@@ -32,37 +32,8 @@ for inc in $(sed -n 's/^ *include \\([^ ;*]*\\);.*/\\1/p' "$conf"); do
 done
 `;
 
-/** A stand-in for installDebianPackages: records the request, lays out a layer with the fake nginx. */
-function fakeInstall(calls: DebianPackagesOptions[]): typeof installDebianPackages {
-  return async (ctx, opts) => {
-    calls.push(opts);
-    const layer = await ctx.layers.cached(opts.layer, { launch: true, metadata: s.object({ key: s.string(), packages: s.array(s.string()) }), onRestored: () => "rebuild" });
-    const { mkdir, writeFile } = await import("node:fs/promises");
-    await mkdir(join(layer.path, "usr/sbin"), { recursive: true });
-    await mkdir(join(layer.path, "etc/nginx"), { recursive: true });
-    await writeFile(join(layer.path, "usr/sbin/nginx"), FAKE_NGINX, { mode: 0o755 });
-    await writeFile(join(layer.path, "etc/nginx/mime.types"), "types { text/html html; }\n");
-    await writeFile(join(layer.path, "etc/nginx/fastcgi_params"), "\n");
-    await layer.write({ key: "k", packages: ["nginx=1.26.3-3+deb13u12"] });
-    const env = layerEnv().prepend("PATH", join(layer.path, "usr/sbin"), { delim: ":", scope: "launch" });
-    await layer.writeEnv(env);
-    const result: DebianLayer = {
-      layer,
-      path: layer.path,
-      multiarch: "x86_64-linux-gnu",
-      packages: [],
-      present: [],
-      reused: false,
-      version: (n) => (n === "nginx" ? "1.26.3-3+deb13u12" : undefined),
-      locate: async (p) => {
-        const { lstat } = await import("node:fs/promises");
-        const here = await lstat(join(layer.path, p)).then(() => true, () => false);
-        return here ? join(layer.path, p) : p;
-      },
-      envFor: (base) => env.apply(base, "launch"),
-    };
-    return result;
-  };
+function fakeInstall(calls: DebianPackagesOptions[]) {
+  return stand(calls, { "usr/sbin/nginx": FAKE_NGINX, "etc/nginx/mime.types": "types { text/html html; }\n", "etc/nginx/fastcgi_params": "\n" }, { nginx: "1.26.3-3+deb13u12" });
 }
 
 const ENV = { PATH: "/usr/bin:/bin" };

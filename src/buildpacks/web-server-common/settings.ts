@@ -1,5 +1,6 @@
 // Paketo's web-server settings (BP_WEB_SERVER*), read once for both servers: what to serve, from
 // where, and the optional behaviours of a generated configuration.
+import { stat } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import type { Binding } from "../../buildpack-api/index.js";
 import { readBool } from "../node-start/start.js";
@@ -76,3 +77,11 @@ export function htpasswdBinding(bindings: readonly Binding[]): { binding: string
 
 /** Where the htpasswd binding is at launch: SERVICE_BINDING_ROOT then (default /bindings, see launchEnv). */
 export const LAUNCH_BINDING_ROOT = "/bindings";
+
+/** Is there a regular file at `path` (links followed)? */
+export async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
