@@ -1,9 +1,9 @@
 // Debian packages into a buildpack layer (ARCHITECTURE.md D10), on deps/debian: the signed index,
 // verified downloads and the shared cache that stacks use. See README.md.
-import { lstat, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { debian, type DepsError } from "../../deps/index.js";
+import { entryKind, writeFileAtomic } from "../../fs/index.js";
 import { reproducibleDate } from "../../oci/index.js";
 import { debianPackageComponent, toCycloneDx, toSpdx, type SbomDocument } from "../../sbom/index.js";
 import type { BuildContext } from "../context.js";
@@ -217,11 +217,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     version: (name) => inLayer.get(name)?.version ?? present.get(name)?.version,
     locate: async (p) => {
       const rel = p.replace(/^\/+/, "");
-      const here = await lstat(join(layer.path, rel)).then(
-        () => true,
-        () => false,
-      );
-      return here ? join(layer.path, rel) : `/${rel}`;
+      return (await entryKind(join(layer.path, rel))) === "missing" ? `/${rel}` : join(layer.path, rel);
     },
     envFor: (base) => env.apply(base, scope === "launch" ? "launch" : "build"),
   };
@@ -266,10 +262,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 }
 
 async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(join(file, ".."), { recursive: true });
-  const tmp = `${file}.tmp-${randomUUID()}`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(value));
 }
 
 async function rmQuiet(file: string): Promise<void> {

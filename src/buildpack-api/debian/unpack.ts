@@ -3,10 +3,11 @@
 // the run image, for what the layer does not hold), extra links the maintainer scripts would make.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { lstat, mkdir, readdir, readlink, rm, stat, symlink } from "node:fs/promises";
+import { mkdir, readdir, readlink, rm, stat, symlink } from "node:fs/promises";
 import { dirname, join, posix, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { debian } from "../../deps/index.js";
+import { entryKind } from "../../fs/index.js";
 import { BuildpackError } from "../errors.js";
 
 /** What dpkg would leave that nothing in an image reads: documentation, manuals, translations, init scripts. */
@@ -82,10 +83,7 @@ function normalise(name: string): string {
 }
 
 async function existsIn(root: string, rel: string): Promise<boolean> {
-  return lstat(join(root, rel)).then(
-    () => true,
-    () => false,
-  );
+  return (await entryKind(join(root, rel))) !== "missing";
 }
 
 /**

@@ -4,8 +4,9 @@
 // mirrors the app's configuration folder with links: templates link to where the launch renders
 // them, everything else to the app's own files, and Debian's stock files (mime.types,
 // fastcgi_params...) fill in what the app lacks.
-import { lstat, mkdir, readdir, symlink } from "node:fs/promises";
+import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
+import { entryKind } from "../../fs/index.js";
 
 export async function buildFarm(o: {
   farm: string;
@@ -41,8 +42,5 @@ export async function buildFarm(o: {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return lstat(p).then(
-    () => true,
-    () => false,
-  );
+  return (await entryKind(p)) !== "missing";
 }

@@ -1,10 +1,11 @@
 // Loading the archive index: signed Release per suite, then the Packages index of each component,
 // checked against the Release hashes, cached by hash, parsed streaming into one PackageIndex.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OnProgress } from "../../oci/index.js";
+import { writeFileAtomic } from "../../fs/index.js";
 import { DepsError } from "../errors.js";
 import { ContentCache } from "./cache.js";
 import { decompress, systemDecompressors, type Compression, type Decompressors } from "./decompress.js";
@@ -144,7 +145,7 @@ async function cachedRelease(suite: string, baseUrl: string, opts: ArchiveOption
     if (got) bytes = got.body;
     // Verified before it is kept, so a bad signature never replaces a good cached copy.
     const r = await verifyInRelease(suite, baseUrl, bytes as Buffer, url, opts);
-    await writeAtomic(file, JSON.stringify(record));
+    await writeFileAtomic(file, JSON.stringify(record));
     return r;
   }
   return verifyInRelease(suite, baseUrl, bytes, url, opts);
@@ -156,12 +157,6 @@ async function verifyInRelease(suite: string, baseUrl: string, bytes: Buffer, ur
   return parsed(suite, baseUrl, await verifier.clearsigned(bytes, url), url, true, opts);
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(join(file, ".."), { recursive: true });
-  const tmp = `${file}.tmp-${randomUUID()}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
 
 let gpgv: ReturnType<typeof gpgvVerifier> | undefined;
 function defaultVerifier(): ReturnType<typeof gpgvVerifier> {
