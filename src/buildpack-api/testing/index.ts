@@ -85,7 +85,7 @@ export interface LayerSnapshot {
   files: Record<string, string>;
   /** Relative paths of the files with an execute bit. */
   executables: string[];
-  /** Symbolic links: relative path → target (not followed). */
+  /** Symbolic links: relative path → target (`files` follows them too, when they resolve). */
   links: Record<string, string>;
 }
 
@@ -209,9 +209,11 @@ export async function runBuild<M, S>(bp: Buildpack<M, S>, opts: BuildRunOptions 
 async function walk(root: string, dir = root, out: { files: Record<string, string>; executables: string[]; links: Record<string, string> } = { files: {}, executables: [], links: {} }) {
   for (const name of (await readdir(dir)).sort()) {
     const path = join(dir, name);
-    const st = await lstat(path);
-    if (st.isSymbolicLink()) out.links[relative(root, path)] = await readlink(path);
-    else if (st.isDirectory()) await walk(root, path, out);
+    if ((await lstat(path)).isSymbolicLink()) out.links[relative(root, path)] = await readlink(path);
+    // Links are followed as before (a dangling one has only its `links` entry).
+    const st = await stat(path).catch(() => undefined);
+    if (st === undefined) continue;
+    if (st.isDirectory()) await walk(root, path, out);
     else {
       const rel = relative(root, path);
       out.files[rel] = await readFile(path, "utf8");
