@@ -21,6 +21,8 @@ export interface CacheLayout {
   debian: string;
   /** npm packuments and verified tarballs (deps/npm); bound into the build sandbox for buildpacks. */
   npm: string;
+  /** Go module zips (toolchains), checksum database answers, version lists (deps/go); bound into the build sandbox. */
+  go: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -54,6 +56,7 @@ export function cacheLayout(root: string): CacheLayout {
     root,
     debian: join(root, "debian"),
     npm: join(root, "npm"),
+    go: join(root, "go"),
     stackLayers: join(root, "stack"),
     defaultStackLock: join(root, "stack", "default", "trixie.lock.toml"),
     defaultBuilderMarker: join(root, "default-builder.json"),
