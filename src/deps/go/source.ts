@@ -66,8 +66,9 @@ export interface InstalledModule {
   verification: Verification;
   /** False when the zip came from the download cache. */
   downloaded: boolean;
-  /** Bytes of the zip. */
+  /** Bytes of the zip, and their SHA-256 (hex). */
   size: number;
+  sha256: string;
   files: number;
   bytes: number;
 }
@@ -239,7 +240,7 @@ export class GoModuleSource {
       await reset();
       try {
         const r = await extractModuleZip(this.cache.path(index.sha256), dest, { module, version, h1: expected ?? index.h1, what: `the cached ${what}`, ...x });
-        return { h1: r.h1, verification, downloaded: false, size: index.size, files: r.files, bytes: r.bytes };
+        return { h1: r.h1, verification, downloaded: false, size: index.size, sha256: index.sha256, files: r.files, bytes: r.bytes };
       } catch (e) {
         if (!(e instanceof GoProxyError) || (e.code !== "GOPROXY_CHECKSUM" && e.code !== "GOPROXY_ZIP")) {
           await rm(dest, { recursive: true, force: true });
@@ -267,7 +268,7 @@ export class GoModuleSource {
           const r = await extractModuleZip(staged.path, dest, { module, version, ...(expected ? { h1: expected } : {}), what: `${what} from ${redact(url)}`, ...x });
           await staged.commit();
           await writeFileAtomic(indexFile, JSON.stringify({ sha256: staged.sha256, size: staged.size, h1: r.h1 } satisfies ZipIndex));
-          return { h1: r.h1, verification, downloaded: true, size: staged.size, files: r.files, bytes: r.bytes };
+          return { h1: r.h1, verification, downloaded: true, size: staged.size, sha256: staged.sha256, files: r.files, bytes: r.bytes };
         } finally {
           await staged.discard();
         }
