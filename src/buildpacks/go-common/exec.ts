@@ -33,3 +33,9 @@ export function goEnv(env: Env, bindings: readonly { type: string; path: string;
   }
   return { ...out, ...extra };
 }
+
+/** GOFLAGS with `-modcacherw`: the go command otherwise makes the module cache read-only, which a cache layer must not be. */
+export function withModcacherw(goflags: string | undefined): string {
+  const flags = (goflags ?? "").split(/\s+/).filter(Boolean);
+  return flags.includes("-modcacherw") ? flags.join(" ") : [...flags, "-modcacherw"].join(" ");
+}

@@ -3,4 +3,4 @@
 export { GoError, type GoErrorCode } from "./errors.js";
 export { parseGoMod, readGoMod, type GoMod } from "./gomod.js";
 export { buildDir, buildFlags, colonList, liveReload, relativeItem, type Env } from "./settings.js";
-export { exitText, goEnv, lastLines, runGo, type ToolRun } from "./exec.js";
+export { exitText, goEnv, lastLines, runGo, withModcacherw, type ToolRun } from "./exec.js";

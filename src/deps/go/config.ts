@@ -172,6 +172,13 @@ export function matchPrefixPatterns(patterns: string | undefined, path: string):
   return false;
 }
 
+/** Go's path.Match: `*` and `?` stay within one `/`-separated element; `[...]` classes, `\` escapes. */
+export function pathMatch(pattern: string, name: string): boolean {
+  const p = pattern.split("/");
+  const n = name.split("/");
+  return p.length === n.length && p.every((part, i) => globMatch(part, n[i]!));
+}
+
 /** path.Match for one path element: `*`, `?`, `[...]`, `\` escapes. */
 function globMatch(pattern: string, s: string): boolean {
   let re = "^";

@@ -15,6 +15,7 @@ export {
   completeGoSumdb,
   knownSumdbKeys,
   matchPrefixPatterns,
+  pathMatch,
   noSumdbPatterns,
   noProxyPatterns,
   insecureFlag,
