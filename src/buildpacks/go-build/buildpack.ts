@@ -4,12 +4,13 @@
 // set. GOCACHE is a cache layer, so a one-line change recompiles one package. Without go.mod (and
 // go.work) the app is built in GOPATH mode under BP_GO_BUILD_IMPORT_PATH; BP_GO_WORK_USE makes a
 // go.work first. The source is removed from the image afterwards, except BP_KEEP_FILES.
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { defineBuildpack, fail, pass, s, type BuildContext, type Logger, type Process } from "../../buildpack-api/index.js";
+import { dirname, join } from "node:path";
+import { defineBuildpack, fail, pass, s, type BuildContext, type LayerRef, type Logger, type Process } from "../../buildpack-api/index.js";
 import { sbomFiles } from "../common/sbom.js";
 import { buildDir, buildFlags, colonList, exitText, GoError, goEnv, lastLines, liveReload, readGoMod, relativeItem, runGo, withModcacherw } from "../go-common/index.js";
+import { cacheSize, compact, shouldCompact } from "./build-cache.js";
 import { removeSource } from "./keep-files.js";
 import { parseBuildInfo, targetsSbom } from "./sbom.js";
 import { execName, findTargets } from "./targets.js";
@@ -18,12 +19,36 @@ async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
 }
 
-/** Quotes a word for the log the way a shell would need it. */
+/** A word of a command for the log: quoted (as Go quotes a string) when it holds a blank. */
 function shown(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  return /\s/.test(arg) || arg === "" ? JSON.stringify(arg) : arg;
 }
 
-export const goBuild = () =>
+export interface GoBuildDeps {
+  /** How to start the build cache program (cacheprog.ts): node and the script; undefined: a plain GOCACHE layer. */
+  cacheProg: readonly string[] | undefined;
+}
+
+/** The Go version of the go command on PATH (its GOROOT's VERSION file), e.g. `1.27.4`. */
+async function goVersionOnPath(env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+  for (const d of (env.PATH ?? "").split(":").filter(Boolean)) {
+    if (!(await exists(join(d, "go")))) continue;
+    const real = await realpath(join(d, "go")).catch(() => join(d, "go"));
+    const text = await readFile(join(dirname(dirname(real)), "VERSION"), "utf8").catch(() => "");
+    return /^go(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1];
+  }
+  return undefined;
+}
+
+/** GOCACHEPROG is part of the go command from Go 1.24 on. */
+function hasCacheProg(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  return m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 24);
+}
+
+const CACHE = s.object({ format: s.string(), bytes: s.number() });
+
+export const goBuild = (deps: GoBuildDeps) =>
   defineBuildpack({
     detect: async (ctx) => {
       try {
@@ -49,9 +74,30 @@ export const goBuild = () =>
       const gopathMode = !mod && workUse.length === 0 && !(await exists(join(dir, "go.work")));
       const vendored = await exists(join(dir, "vendor"));
 
-      const gocache = await ctx.layers.cached("gocache", { cache: true, metadata: s.object({}), onRestored: () => "keep" });
-      await gocache.write({});
-      const extra: Record<string, string> = { GOCACHE: gocache.path };
+      // The build cache: two layers through GOCACHEPROG (cacheprog.ts), else one plain GOCACHE layer.
+      const prog = deps.cacheProg && hasCacheProg(await goVersionOnPath(ctx.env)) ? deps.cacheProg : undefined;
+      const format = prog ? "cacheprog/1" : "dir";
+      const keepFormat = (m: { format: string }) => (m.format === format ? ("keep" as const) : { rebuild: `the build cache was kept as ${m.format}, now ${format}` });
+      const gocache = await ctx.layers.cached("gocache", { cache: true, metadata: CACHE, onRestored: keepFormat });
+      if (gocache.state.kind === "empty") await gocache.write({ format, bytes: 0 });
+      const extra: Record<string, string> = {};
+      let cacheNew: LayerRef<{ format: string; bytes: number }> | undefined;
+      let usedFile: string | undefined;
+      let deltaBefore = 0;
+      if (prog) {
+        cacheNew = await ctx.layers.cached("gocache-new", { cache: true, metadata: CACHE, onRestored: keepFormat });
+        if (cacheNew.state.kind === "empty") await cacheNew.write({ format, bytes: 0 });
+        deltaBefore = (await cacheSize(cacheNew.path)).entries;
+        usedFile = join(await mkdtemp(join(tmpdir(), "gocache-used-")), "used");
+        Object.assign(extra, {
+          GOCACHEPROG: prog.join(" "),
+          PAKETO_GOCACHEPROG: "1",
+          PAKETO_GOCACHE_BASE: gocache.path,
+          PAKETO_GOCACHE_DELTA: cacheNew.path,
+          PAKETO_GOCACHE_USED: usedFile,
+          GOCACHE: dirname(usedFile),
+        });
+      } else extra.GOCACHE = gocache.path;
       if (!gopathMode && !vendored) {
         // modules the build fetches itself (no vendor/: a go.work monorepo, BP_GO_WORKDIR...)
         const modCache = await ctx.layers.cached("mod-cache", { cache: true, metadata: s.object({}), onRestored: () => "keep" });
@@ -97,6 +143,7 @@ export const goBuild = () =>
         }
         await go(["build", "-o", `${bin}/`, ...flags, ...targets], "build");
         log.break();
+        if (cacheNew && usedFile) await settleCache(log, gocache, cacheNew, usedFile, deltaBefore);
 
         const binaries = await binaryOrder(bin, targets, mod?.module, gopathMode ? importPath : undefined);
         if (binaries.length === 0) throw new GoError("GO_BUILD", `'go build' of ${targets.join(" ")} made no executable`, { hint: "targets must be commands (package main)" });
@@ -116,9 +163,36 @@ export const goBuild = () =>
         return { processes };
       } finally {
         if (gopath) await rm(gopath, { recursive: true, force: true });
+        if (usedFile) await rm(dirname(usedFile), { recursive: true, force: true });
       }
     },
   });
+
+type CacheLayer = LayerRef<{ format: string; bytes: number }>;
+
+/**
+ * After the build: the new results stay in `gocache-new` while it is small against `gocache`;
+ * beyond that they are merged into `gocache` with the entries this build used, and the rest dropped.
+ */
+async function settleCache(log: Logger, base: CacheLayer, delta: CacheLayer, usedFile: string, deltaBefore: number): Promise<void> {
+  const baseBytes = base.state.kind === "restored" && base.state.metadata.bytes > 0 ? base.state.metadata.bytes : (await cacheSize(base.path)).bytes;
+  const d = await cacheSize(delta.path);
+  const added = d.entries - deltaBefore;
+  if (!shouldCompact(baseBytes, d.bytes)) {
+    log.process(
+      added === 0
+        ? `Build cache: every result reused (${(baseBytes / 1e6).toFixed(1)} MB kept as it was)`
+        : `Build cache: ${added} new result(s); ${(d.bytes / 1e6).toFixed(1)} MB of new results beside ${(baseBytes / 1e6).toFixed(1)} MB kept as it was`,
+    );
+    return;
+  }
+  const used = new Set((await readFile(usedFile, "utf8").catch(() => "")).split("\n").filter(Boolean));
+  const r = await compact(base.path, delta.path, used);
+  await base.write({ format: "cacheprog/1", bytes: r.bytes });
+  await mkdir(join(delta.path, "a"), { recursive: true });
+  await mkdir(join(delta.path, "o"), { recursive: true });
+  log.process(`Build cache: merged ${d.entries} new result(s) into the kept cache: ${r.entries} entries, ${(r.bytes / 1e6).toFixed(1)} MB (${r.dropped} unused dropped)`);
+}
 
 /**
  * The binaries in `bin`, in target order: each target's name as go build gives it (from the

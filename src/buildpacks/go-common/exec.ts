@@ -1,4 +1,6 @@
 // Running the go command: output in the build log, its last lines in the error when it fails.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "../../buildpack-api/index.js";
 import { runTool, type Env, type ToolRun } from "../common/exec.js";
 import { GoError } from "./errors.js";
@@ -28,8 +30,9 @@ export function goEnv(env: Env, bindings: readonly { type: string; path: string;
   out.GOTOOLCHAIN = "local";
   const netrc = bindings.find((b) => b.type.toLowerCase() === "netrc");
   if (netrc) {
-    const file = [".netrc", "netrc"].find((f) => f in netrc.entries) ?? Object.keys(netrc.entries)[0];
-    if (file) out.NETRC = `${netrc.path}/${file}`;
+    // the entry `netrc` (or `.netrc`, which binding readers do not list), else the only entry
+    const file = ["netrc", ".netrc"].find((f) => existsSync(join(netrc.path, f))) ?? Object.keys(netrc.entries)[0];
+    if (file) out.NETRC = join(netrc.path, file);
   }
   return { ...out, ...extra };
 }
