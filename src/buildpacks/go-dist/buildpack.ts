@@ -3,12 +3,13 @@
 // always passes (it provides `go`, and requires it with BP_GO_VERSION); build merges the plan's
 // `go` requirements, resolves one release and installs it into the `go` layer (build and cache;
 // launch only when a later buildpack asks, e.g. for a Procfile `go run`).
-import { defineBuildpack, layerEnv, pass, s, type Logger } from "../../buildpack-api/index.js";
+import { defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
 import type { go as goDeps } from "../../deps/index.js";
+import { logCandidates } from "../common/requirements.js";
 import { sbomFiles } from "../common/sbom.js";
 import { GoError } from "../go-common/index.js";
 import { goSbom } from "./sbom.js";
-import { mergeRequirements, type MergedGoRequirement } from "./version.js";
+import { mergeRequirements } from "./version.js";
 
 export interface GoDistDeps {
   /** deps/go (main.ts passes the module itself). */
@@ -134,13 +135,4 @@ function goArch(arch: string): "amd64" | "arm64" {
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function logCandidates(log: Logger, merged: MergedGoRequirement): void {
-  const rows = merged.candidates.map((c) => [c.source ?? "<unknown>", c.version] as const);
-  if (rows.length === 0) rows.push(["<unknown>", ""]);
-  const width = Math.max(...rows.map(([name]) => name.length));
-  log.subprocess("Candidate version sources (in priority order):");
-  for (const [name, version] of rows) log.action(`${name.padEnd(width)} -> ${JSON.stringify(version)}`);
-  log.break();
 }
