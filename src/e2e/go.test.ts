@@ -117,6 +117,11 @@ describe("Go apps build with the default builder and serve HTTP under podman", {
     assert.match(await podman.serve(b.image), /^go-cmds web ok version=1\.2\.3$/m);
   });
 
+  test("cgo: C code of its own and zlib from the build image, linked dynamically; the run image has the library", async () => {
+    const b = await build("go-cgo", appCopy("go-cgo", join(tmp.path, "a7")));
+    assert.match(await podman.serve(b.image), /^go-cgo ok twice=42 zlib=1\.\d+/m);
+  });
+
   test("the tiny run image (no shell): the binary runs; the image is the binary plus at most 8 MiB compressed", async () => {
     const b = await build("go-no-imports", appCopy("go-no-imports", join(tmp.path, "a5")), ["--run-image", "paketo/trixie:run-tiny"]);
     assert.match(await podman.serve(b.image), /^go-no-imports ok go1\.\d+\.\d+ uid=1002$/m);

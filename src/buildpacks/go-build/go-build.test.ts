@@ -148,6 +148,22 @@ test("build: a go.work monorepo with BP_GO_WORK_USE", async () => {
   }
 });
 
+test("build: cgo with the C compiler on PATH: a PIE binary linked against libc", async () => {
+  const app = {
+    "go.mod": "module example.com/native\n\ngo 1.22\n",
+    "main.go": 'package main\n\n/*\nstatic int twice(int n) { return 2 * n; }\n*/\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println("twice", int(C.twice(21))) }\n',
+  };
+  const b = await runBuild(bp, { buildpackToml, plan, app, env: g.env, layers: warm, keep: true });
+  try {
+    assert.equal(b.outcome, "success", b.stderr + b.stdout);
+    const bin = join(layerDir(b.dir, "targets"), "bin", "native");
+    assert.equal(execFileSync(bin, { encoding: "utf8" }), "twice 42\n");
+    assert.match(execFileSync("go", ["version", "-m", bin], { encoding: "utf8", env: g.env }), /build\t-buildmode=pie\n[\s\S]*build\tCGO_ENABLED=1\n/);
+  } finally {
+    rmSync(b.dir, { recursive: true, force: true });
+  }
+});
+
 test("build: a compile error is one error with the compiler's message; bad flags are named", async () => {
   const broken = await runBuild(bp, { buildpackToml, plan, app: { ...SHOP, "internal/msg/msg.go": "package msg\n\nfunc Hello() string { return nope }\n" }, env: g.env, layers: warm });
   assert.equal(broken.outcome, "error");
