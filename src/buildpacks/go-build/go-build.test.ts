@@ -102,7 +102,7 @@ test("build: a rebuild reuses every cached result; a one-line change adds a few 
   assert.match(same.stdout, /Build cache: every result reused/);
   const changed = await runBuild(bp, { buildpackToml, plan, app: { ...SHOP, "internal/msg/msg.go": 'package msg\n\nfunc Hello() string { return "hi" }\n' }, env: g.env, layers: warm });
   assert.equal(changed.outcome, "success", changed.stderr);
-  assert.match(changed.stdout, /Build cache: [1-9] new result\(s\); 0\.\d+ MB of new results beside [\d.]+ MB kept as it was/);
+  assert.match(changed.stdout, /Build cache: [1-9]\d? new result\(s\); 0\.\d+ MB of new results beside [\d.]+ MB kept as it was/);
 });
 
 test("build: BP_GO_TARGETS picks one command; BP_GO_WORKDIR builds in a subdirectory", async () => {
