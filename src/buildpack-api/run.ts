@@ -1,9 +1,9 @@
 // The runtime: one bin/detect or bin/build invocation, from argv and env to spec files and an
 // exit code. It owns all spec-file I/O; the buildpack's functions only receive and return values.
 // `main.ts` feeds it the real process; the test harness feeds it temp dirs.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type ApiVersion, parseBuildpackPlan, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
+import { access, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type ApiVersion, DETECT_READS_FILE, parseBuildpackPlan, stringifyDetectReads, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
 import { isPaketoError, rootCause } from "../errors/index.js";
 import { buildToml, launchToml, type BuildResult } from "./build.js";
 import { PlanEntries, type BuildContext, type DetectContext } from "./context.js";
@@ -12,6 +12,7 @@ import type { DetectResult } from "./detect.js";
 import { BuildpackError } from "./errors.js";
 import { parseInvocation, readBuildpack, readPlatform, readTarget, type Env, type Invocation } from "./inputs.js";
 import { Layers, writeSboms } from "./layers.js";
+import { trackReads } from "./reads.js";
 import { createLogger, type Logger, type Write } from "./logger.js";
 import { check, type Schema } from "./schema.js";
 
@@ -64,7 +65,19 @@ function isDetectResult(r: unknown): r is DetectResult {
 
 async function detect<M, S>(bp: Buildpack<M, S>, inv: Invocation & { phase: "detect" }, io: RuntimeIO, env: Env, logger: Logger): Promise<number> {
   const ctx = await commonContext(bp.metadata, inv, io, env, logger);
-  const result: unknown = await bp.detect(ctx);
+  // paketo's platform asks for the paths detect looks at by leaving an empty file beside the plan
+  // (cnb/detect-reads.ts); nothing else changes, and under other platforms nothing is recorded.
+  const readsPath = join(dirname(inv.planPath), DETECT_READS_FILE);
+  const track = await access(readsPath).then(
+    () => true,
+    () => false,
+  );
+  let result: unknown;
+  if (track) {
+    const tracked = await trackReads({ appDir: ctx.appDir, covered: [ctx.buildpack.dir, ctx.platform.dir] }, async () => bp.detect(ctx));
+    result = tracked.value;
+    await write(readsPath, stringifyDetectReads(tracked.reads), "the detect reads");
+  } else result = await bp.detect(ctx);
   if (!isDetectResult(result)) {
     throw new BuildpackError("BUILDPACK_RESULT", `detect returned ${describe(result)}`, { hint: "return pass({ provides, requires }) or fail()" });
   }

@@ -18,7 +18,16 @@ import {
   targetMatches,
 } from "../../cnb/index.js";
 import type { Runner } from "../../sandbox/index.js";
-import { type Buildpack, buildpackKey, type BuildPaths, type BuildpackStore, dirStore, type ExecSettings, preparePhaseEnvironment } from "../exec/index.js";
+import {
+  type Buildpack,
+  buildpackKey,
+  type BuildPaths,
+  type BuildpackStore,
+  dirStore,
+  type ExecSettings,
+  type PhaseEnvironment,
+  preparePhaseEnvironment,
+} from "../exec/index.js";
 import { LifecycleError, toLifecycleError } from "../errors.js";
 import type { BuildLog } from "../log.js";
 import { expandOrder, withSystemBuildpacks } from "./order.js";
@@ -43,6 +52,20 @@ export interface DetectInputs {
   concurrency?: number;
   /** Where buildpacks are read from (default: `dirStore(paths)`); share one with the build phase. */
   store?: BuildpackStore;
+  /**
+   * Earlier outcomes a platform keeps (paketo's detection memo); without it every bin/detect runs.
+   * With it, each run is asked for the app paths it looks at, and the group is resolved from
+   * reused and fresh outcomes alike.
+   */
+  outcomes?: DetectOutcomes;
+}
+
+/** Detect outcomes kept across builds, per buildpack. */
+export interface DetectOutcomes {
+  /** The outcome of an earlier run whose inputs are unchanged, or undefined. */
+  lookup(bp: Buildpack): Promise<DetectRun | undefined>;
+  /** A fresh run, to keep for later builds. */
+  record(bp: Buildpack, run: DetectRun): void;
 }
 
 export interface DetectDeps {
@@ -131,7 +154,7 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
         }
         let run = runs.get(k);
         if (run === undefined) {
-          run = limit(() => detectOne(el.bp, inputs, deps, env));
+          run = runOrReuse(el.bp, inputs, deps, env, limit);
           runs.set(k, run);
         }
         outcomes.set(k, await run);
@@ -189,6 +212,22 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
       ? "a buildpack failed with an error (its output is above); fix it or the app, or choose buildpacks with --buildpack"
       : "none of the builder's buildpack groups recognised the app; check --path, or choose buildpacks with --buildpack (--verbose shows each buildpack's detect output)",
   });
+}
+
+async function runOrReuse(
+  bp: Buildpack,
+  inputs: DetectInputs,
+  deps: DetectDeps,
+  env: PhaseEnvironment,
+  limit: <T>(task: () => Promise<T>) => Promise<T>,
+): Promise<DetectRun> {
+  const memo = inputs.outcomes;
+  if (memo === undefined) return limit(() => detectOne(bp, inputs, deps, env));
+  const kept = await memo.lookup(bp);
+  if (kept !== undefined) return { ...kept, reused: true };
+  const run = await limit(() => detectOne(bp, inputs, deps, env, { askReads: true }));
+  memo.record(bp, run);
+  return run;
 }
 
 function label(o: DetectOutcome | undefined): string {

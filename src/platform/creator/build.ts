@@ -4,7 +4,7 @@
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type CacheLayout, cacheLayout } from "../../deps/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
 import {
@@ -25,7 +25,7 @@ import {
   saveImage,
 } from "../../lifecycle/index.js";
 import type { PullPolicy } from "../distribution/index.js";
-import { detectMemo, treeDigest } from "./detect-memo.js";
+import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
@@ -72,17 +72,18 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   if (run.published) log.info(`Published the run image from the local store as ${run.published}, so the image's label names it there`);
   const previousMetadata = analyzed.analyzed.metadata;
 
-  // detect and build time themselves (with a line per buildpack in the summary). A detection
-  // whose inputs are all unchanged since this destination's last build is reused (detect-memo.ts).
+  // detect and build time themselves (with a line per buildpack in the summary). Each detect whose
+  // inputs are unchanged since this destination's last build is reused (detect-memo.ts).
   const memo =
     ws.buildpacksFromOutside || o.clearCache
       ? undefined
-      : await detectMemo({
+      : await openDetectMemo({
           path: cache.detectMemo(o.dest),
+          appDir: paths.host.workspace,
+          appFingerprint: ws.appFingerprint,
           inputs: {
             builder: await builder.image.digest(),
             order: ws.order,
-            app: ws.appFingerprint,
             env: ws.env,
             bindings: await treeDigest(join(paths.host.platform, "bindings")),
             buildConfig: await treeDigest(join(ws.buildConfigDir, "env")),
@@ -91,9 +92,17 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
             sandbox: o.sandbox,
           },
         });
-  const detectInputs = { paths, exec, platformApi, order: ws.order, store, runImageTarget: target };
-  const detected = (memo && (await memo.replay(paths.host.layers, log))) ?? (await detect(detectInputs, { runner, log }));
-  if (memo && !memo.hit) await memo.save(detected);
+  const detected = await detect(
+    { paths, exec, platformApi, order: ws.order, store, runImageTarget: target, ...(memo ? { outcomes: memo } : {}) },
+    { runner, log },
+  );
+  if (memo) {
+    await mkdir(dirname(cache.detectMemo(o.dest)), { recursive: true });
+    await memo.save();
+    if (memo.stats.reused > 0) {
+      log.info(`Reused ${memo.stats.reused} detect result(s) of the previous build (nothing they read changed); ran ${memo.stats.ran}`);
+    }
+  }
 
   const layers = openLayerFactory({ dir: cache.layers, uid: info.build.uid, gid: info.build.gid, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
   const buildCache = openBuildCache(o, cache);
