@@ -3,7 +3,7 @@
 // `main.ts` feeds it the real process; the test harness feeds it temp dirs.
 import { access, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type ApiVersion, DETECT_READS_FILE, parseBuildpackPlan, stringifyDetectReads, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
+import { type ApiVersion, BUILD_RECORD_FILE, DETECT_READS_FILE, stringifyBuildRecord, parseBuildpackPlan, stringifyDetectReads, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
 import { isPaketoError, rootCause } from "../errors/index.js";
 import { buildToml, launchToml, type BuildResult } from "./build.js";
 import { PlanEntries, type BuildContext, type DetectContext } from "./context.js";
@@ -13,6 +13,7 @@ import { BuildpackError } from "./errors.js";
 import { parseInvocation, readBuildpack, readPlatform, readTarget, type Env, type Invocation } from "./inputs.js";
 import { Layers, writeSboms } from "./layers.js";
 import { trackReads } from "./reads.js";
+import { recordBuild } from "./build-record.js";
 import { createLogger, type Logger, type Write } from "./logger.js";
 import { check, type Schema } from "./schema.js";
 
@@ -99,7 +100,18 @@ async function build<M, S>(bp: Buildpack<M, S>, inv: Invocation & { phase: "buil
     layers: new Layers(inv.layersDir, { sbomFormats: common.buildpack.sbomFormats, logger }),
     store: await readStore(bp.store, inv.layersDir, logger),
   };
-  const result: unknown = await bp.build(ctx);
+  // paketo's platform asks what the build depended on by leaving an empty file beside the plan.
+  const recordPath = join(dirname(inv.planPath), BUILD_RECORD_FILE);
+  const asked = await access(recordPath).then(
+    () => true,
+    () => false,
+  );
+  let result: unknown;
+  if (asked) {
+    const recorded = await recordBuild(async () => bp.build(ctx));
+    result = recorded.value;
+    await write(recordPath, stringifyBuildRecord(recorded.record), "the build record");
+  } else result = await bp.build(ctx);
   if (typeof result !== "object" || result === null || Array.isArray(result)) {
     throw new BuildpackError("BUILDPACK_RESULT", `build returned ${describe(result)}`, { hint: "return a BuildResult: {} when there is nothing to declare" });
   }

@@ -85,6 +85,7 @@ export {
   parseDetectReads,
   stringifyDetectReads,
 } from "./detect-reads.js";
+export { type BuildRecord, type MetadataUse, BUILD_RECORD_FILE, parseBuildRecord, stringifyBuildRecord } from "./build-record.js";
 export { type BuildpackPlan, parseBuildpackPlan, stringifyBuildpackPlan } from "./buildpack-plan.js";
 export {
   type LayerMetadataFile,

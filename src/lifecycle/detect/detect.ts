@@ -263,7 +263,7 @@ async function loadReachable(order: Order, store: BuildpackStore): Promise<Map<s
 function showRun(log: BuildLog, bp: Buildpack, r: DetectRun): void {
   const errored = r.outcome.kind === "error";
   if (!errored && !log.verbose) return;
-  const write = log.buildpack(`${bp.title} (detect: ${label(r.outcome)})`);
+  const write = log.buildpack(`${bp.title} (detect: ${label(r.outcome)}${r.reused ? ", reused" : ""})`);
   for (const line of r.lines) write(line);
 }
 
