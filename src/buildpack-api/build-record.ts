@@ -10,7 +10,7 @@ class BuildRecorder implements Observer {
   reason: string | undefined;
 
   on(e: Observed): void {
-    if (e.type === "process") this.reason ??= "it started a process";
+    if (e.type === "process" && !e.pure) this.reason ??= "it started a process";
     if (e.type === "metadata") {
       const m = e.message as MetadataUse;
       if (typeof m === "object" && m !== null && typeof m.source === "string") this.metadata.push(m);

@@ -19,7 +19,8 @@ import type { DetectReadKind } from "../cnb/index.js";
 export type Observed =
   | { type: "path"; path: unknown; kind: DetectReadKind }
   | { type: "write" }
-  | { type: "process" }
+  /** `pure`: started inside `pureProcesses` (its answer depends only on files the build sees). */
+  | { type: "process"; pure?: boolean }
   | { type: "network" }
   /** Dependency metadata a source published on METADATA_CHANNEL (deps/npm's packuments). */
   | { type: "metadata"; message: unknown };
@@ -32,6 +33,18 @@ export const METADATA_CHANNEL = "paketo:dependency-metadata";
 
 export interface Observer {
   on(e: Observed): void;
+}
+
+/**
+ * Runs `fn`, whose processes are pure functions of files the build can see (`node -p
+ * process.version`, a compiler over the app's sources): a build record does not count them as
+ * something the platform cannot check again. A detect's record still does (their reads are not
+ * seen). Outside an observed context it just runs `fn`.
+ */
+export function pureProcesses<T>(fn: () => Promise<T>): Promise<T> {
+  const outer = active.getStore();
+  if (outer === undefined) return fn();
+  return active.run({ on: (e) => outer.on(e.type === "process" ? { type: "process", pure: true } : e) }, fn);
 }
 
 /** Runs `fn` with `observer` told of every file-system, process and network call it makes. */

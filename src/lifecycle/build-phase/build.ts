@@ -3,7 +3,10 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import {
   type ApiVersion,
+  BUILD_RECORD_FILE,
   type BuildMetadata,
+  type BuildRecord,
+  parseBuildRecord,
   type BuildpackId,
   type BuildpackVersion,
   defaultEnvAction,
@@ -37,6 +40,7 @@ import {
   type PhaseEnvironment,
   preparePhaseEnvironment,
   processSpec,
+  readFileInside,
   runProcess,
 } from "../exec/index.js";
 import { LifecycleError, toLifecycleError } from "../errors.js";
@@ -58,6 +62,11 @@ export interface BuildInputs {
   execEnv?: string;
   /** Where buildpacks are read from (default: `dirStore(paths)`). */
   store?: BuildpackStore;
+  /**
+   * Ask each bin/build what it depended on beyond its files (cnb/build-record.ts): buildpacks on
+   * paketo's buildpack API say; others leave the record empty, which is "not memoisable".
+   */
+  askRecords?: boolean;
 }
 
 export interface BuildDeps {
@@ -82,6 +91,8 @@ export interface BuiltBuildpack {
   labels: ImageLabel[];
   slices: Slice[];
   sbom: SbomFile[];
+  /** What it said it depended on, when asked (`askRecords`). */
+  record?: BuildRecord;
 }
 
 /** What the exporter and cache writer need from the build. */
@@ -141,7 +152,7 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
   for (const entry of inputs.group.group) {
     const bp = await store.lookup(entry.id, entry.version);
     const bpPlan = buildpackPlanFor(plan, bp.id);
-    await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env);
+    const record = await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env);
     const out = await readBuildpackOutputs({ bp, paths, bpPlan });
     for (const w of out.warnings) log.warn(w);
 
@@ -166,6 +177,7 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
       labels: out.launch.labels,
       slices: out.launch.slices,
       sbom: out.sbom,
+      ...(record ? { record } : {}),
     });
     for (const name of out.ignored) log.debug(`${bp.id}: layer ${name} has no launch, build or cache flag; renamed to ${name}.ignore`);
   }
@@ -204,7 +216,14 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
 }
 
 /** One bin/build run (CNB-10): `$1=<layers>/<escaped-id>`, `$2=<platform>`, `$3=<plan>`, cwd the app (writable). */
-async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inputs: BuildInputs, deps: BuildDeps, env: PhaseEnvironment): Promise<void> {
+async function runBuildpack(
+  bp: Buildpack,
+  planToml: string,
+  layerEnv: Env,
+  inputs: BuildInputs,
+  deps: BuildDeps,
+  env: PhaseEnvironment,
+): Promise<BuildRecord | undefined> {
   const { paths } = inputs;
   const esc = escapeId(bp.id);
   const layersHost = join(paths.host.layers, esc);
@@ -221,6 +240,8 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
   try {
     const planPath = posix.join(run.sandbox, "plan.toml");
     await writeFile(join(run.host, "plan.toml"), planToml);
+    const recordHost = join(run.host, BUILD_RECORD_FILE);
+    if (inputs.askRecords) await writeFile(recordHost, "");
     const processEnv = composeEnv({
       base: layerEnv,
       platformEnv: bp.descriptor.buildpack.clearEnv ? undefined : env.platformEnv,
@@ -249,6 +270,13 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
       throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {
         hint: "the buildpack's output above says why",
       });
+    }
+    if (!inputs.askRecords) return undefined;
+    const shown = posix.join(run.sandbox, BUILD_RECORD_FILE);
+    try {
+      return parseBuildRecord((await readFileInside(run.host, recordHost, shown)) ?? "", shown);
+    } catch (e) {
+      return { memoisable: false, reason: e instanceof Error ? e.message : String(e) };
     }
   } finally {
     await run.remove();

@@ -3,9 +3,10 @@
 // sandbox; each phase's result is passed to the next. Inputs are explicit (app dir, builder, run
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type CacheLayout, cacheLayout } from "../../deps/index.js";
+import { type CacheLayout, cacheLayout, npm } from "../../deps/index.js";
+import type { MetadataUse } from "../../cnb/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
 import {
   analyze,
@@ -25,6 +26,7 @@ import {
   saveImage,
 } from "../../lifecycle/index.js";
 import type { PullPolicy } from "../distribution/index.js";
+import { buildMemoKey, lookupBuildMemo, saveBuildMemo } from "./build-memo.js";
 import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
@@ -71,6 +73,45 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const run = await publishStoreRunImage(o.dest, analyzed, o.transport);
   if (run.published) log.info(`Published the run image from the local store as ${run.published}, so the image's label names it there`);
   const previousMetadata = analyzed.analyzed.metadata;
+  const bindingsDigest = await treeDigest(join(paths.host.platform, "bindings"));
+  const builderDigest = await builder.image.digest();
+
+  // No change since this destination's last build: its image is the answer (build-memo.ts).
+  const memoPath = cache.buildMemo(o.dest);
+  const memoKey =
+    ws.buildpacksFromOutside || o.clearCache || o.cacheImage
+      ? undefined
+      : await buildMemoKey({
+          app: ws.appContentDigest,
+          env: ws.env,
+          bindings: bindingsDigest,
+          buildConfig: await treeDigest(ws.buildConfigDir),
+          builder: builderDigest,
+          order: ws.order,
+          runImage: await analyzed.runImage.digest(),
+          runImageRef: analyzed.runImageRef,
+          target,
+          projectMetadata: await readFile(ws.projectMetadataPath, "utf8").catch(() => ""),
+          cacheDir: o.cacheDir ?? "",
+          platformApi: PLATFORM_API,
+          sandbox: o.sandbox,
+          network: o.network,
+        });
+  if (memoKey !== undefined && previous !== undefined) {
+    const hit = await log.time("memo", async () =>
+      lookupBuildMemo({
+        path: memoPath,
+        key: memoKey,
+        previousDigest: await previous.digest(),
+        recheck: (m) => recheckMetadata(m, { cache, hostEnv: o.hostEnv, network: o.network }),
+      }),
+    );
+    if (hit) {
+      log.phase("reusing");
+      log.info("Nothing changed since the previous build (app, settings, builder, run image, dependency metadata): its image stands");
+      return { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } };
+    }
+  }
 
   // detect and build time themselves (with a line per buildpack in the summary). Each detect whose
   // inputs are unchanged since this destination's last build is reused (detect-memo.ts).
@@ -85,7 +126,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
             builder: await builder.image.digest(),
             order: ws.order,
             env: ws.env,
-            bindings: await treeDigest(join(paths.host.platform, "bindings")),
+            bindings: bindingsDigest,
             buildConfig: await treeDigest(join(ws.buildConfigDir, "env")),
             target,
             platformApi: PLATFORM_API,
@@ -121,7 +162,10 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     ),
   );
   lent.push(...restored.lent);
-  await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target }, { runner, log });
+  const built = await runBuild(
+    { paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target, askRecords: memoKey !== undefined },
+    { runner, log },
+  );
   const exported = await log.time("export", () =>
     exportImage(
       {
@@ -142,6 +186,16 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
   await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
+  if (memoKey !== undefined) {
+    const why = await saveBuildMemo({
+      path: memoPath,
+      key: memoKey,
+      image: report.image.digest as string,
+      layers: exported.stats.created + exported.stats.reused,
+      records: built.buildpacks.map((b) => b.record),
+    });
+    if (why !== undefined) log.debug(`The next build with no change runs the buildpacks again: ${why}`);
+  }
   return {
     digest: report.image.digest as string,
     image: exported.image,
@@ -153,4 +207,10 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
 /** Analyze's own lines ("Previous image ... found") are detail: shown with --verbose. */
 function quiet(log: BuildLog): BuildLog {
   return { ...log, info: (m: string) => log.debug(m) };
+}
+
+/** Asks a dependency source again for metadata a build used (deps/npm: a packument). */
+async function recheckMetadata(m: MetadataUse, o: { cache: CacheLayout; hostEnv: Readonly<Record<string, string | undefined>>; network: boolean }): Promise<boolean> {
+  if (m.source !== "npm") return false;
+  return npm.recheckPackument(m as unknown as npm.PackumentUse, { cacheDir: o.cache.npm, env: o.hostEnv, offline: !o.network });
 }

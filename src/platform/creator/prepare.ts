@@ -113,6 +113,8 @@ export interface Workspace {
   buildpacksFromOutside: boolean;
   /** A fingerprint of the app files as copied (names, types, modes, sizes, times). */
   appFingerprint: string;
+  /** A digest of the app files as copied (names, types, modes, bytes). */
+  appContentDigest: string;
   buildConfigDir: string;
   /** project-metadata.toml, out of the buildpacks' reach (they may write /layers), so they cannot forge the label. */
   projectMetadataPath: string;
@@ -170,6 +172,7 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     order: planned.order,
     buildpacksFromOutside: planned.buildpacksDir !== undefined,
     appFingerprint: copied.fingerprint,
+    appContentDigest: copied.contentDigest,
     buildConfigDir,
     projectMetadataPath,
     runner: o.sandbox === "bwrap" ? bwrapRunner() : directRunner(),
