@@ -42,10 +42,15 @@ export async function runBuildpack<M, S>(bp: Buildpack<M, S>, io: RuntimeIO): Pr
     const inv = parseInvocation(io.argv, env);
     return inv.phase === "detect" ? await detect(bp, inv, io, env, logger) : await build(bp, inv, io, env, logger);
   } catch (e) {
+    // process.exit() under paketo's buildpack host (host.ts): the host ends the invocation.
+    if (typeof e === "object" && e !== null && HOST_EXIT in e) throw e;
     io.stderr(formatError(e, debug));
     return EXIT.error;
   }
 }
+
+/** Marks the error host.ts throws for process.exit(): it passes through runBuildpack untouched. */
+export const HOST_EXIT = Symbol.for("paketo.buildpack-host.exit");
 
 async function commonContext<M>(schema: Schema<M> | undefined, inv: Invocation, io: RuntimeIO, env: Env, logger: Logger): Promise<DetectContext<M>> {
   const buildpack = await readBuildpack(inv.buildpackDir, schema);

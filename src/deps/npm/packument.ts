@@ -182,6 +182,8 @@ export interface PackumentUse {
   registry: string;
   full: boolean;
   offline: boolean;
+  /** The max age the build asked for, when not the default. */
+  maxAgeMs?: number;
   digest: string;
 }
 
@@ -189,7 +191,15 @@ export const METADATA_CHANNEL = "paketo:dependency-metadata";
 const metadataChannel = diagnostics.channel(METADATA_CHANNEL);
 
 function metadataUse(name: string, registry: string, opts: RegistryOptions, p: Packument): PackumentUse {
-  return { source: "npm", name, registry, full: opts.full === true, offline: opts.offline === true, digest: createHash("sha256").update(JSON.stringify(p)).digest("hex") };
+  return {
+    source: "npm",
+    name,
+    registry,
+    full: opts.full === true,
+    offline: opts.offline === true,
+    ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}),
+    digest: createHash("sha256").update(JSON.stringify(p)).digest("hex"),
+  };
 }
 
 /**
@@ -197,7 +207,14 @@ function metadataUse(name: string, registry: string, opts: RegistryOptions, p: P
  * its max age as always) and says whether the answer is the one that build got.
  */
 export async function recheckPackument(use: PackumentUse, opts: Pick<RegistryOptions, "cacheDir" | "env" | "home" | "offline">): Promise<boolean> {
-  const o: RegistryOptions = { ...opts, registry: use.registry, mirror: "", full: use.full, offline: use.offline || opts.offline === true };
+  const o: RegistryOptions = {
+    ...opts,
+    registry: use.registry,
+    mirror: "",
+    full: use.full,
+    offline: use.offline || opts.offline === true,
+    ...(use.maxAgeMs !== undefined ? { maxAgeMs: use.maxAgeMs } : {}),
+  };
   const p = await packumentFrom(normaliseRegistry(use.registry), use.name, o);
   return metadataUse(use.name, use.registry, o, p).digest === use.digest;
 }

@@ -5,54 +5,21 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageBuildpack } from "../../buildpack-api/packaging/index.js";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { cli, makeStack } from "./testing/e2e.js";
+import { MEMO_BUILDPACKS, makeMemoBuilder } from "./testing/memo.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
 const c = cli(() => env);
-const FIXTURE = join(process.cwd(), "src/platform/creator/fixtures/detect-reads/main.ts");
-
-/** Buildpack name → its [metadata] (what its detect looks at); the bash one is `bash-pkg`. */
-const OURS: Record<string, string> = {
-  "reads-pkg": 'read = ["package.json"]',
-  "exists-server": 'exists = ["server.js"]',
-  "lists-root": 'list = [""]',
-  "needs-gomod": 'exists = ["go.mod"]',
-  spawner: 'read = ["package.json"]\nspawn = true',
-};
-const ALL = [...Object.keys(OURS), "bash-pkg"];
-
-async function makeBuilder(name: string, ids: string[]): Promise<void> {
-  const dirs: string[] = [];
-  for (const [id, metadata] of Object.entries(OURS)) {
-    const bp = await packageBuildpack({
-      entry: FIXTURE,
-      buildpackToml: `api = "0.10"\n[buildpack]\nid = "memo/${id}"\nversion = "1.0.0"\nname = "${id}"\n[[targets]]\nos = "linux"\n[metadata]\n${metadata}\n`,
-      outDir: join(tmp.path, "bps", id),
-    });
-    dirs.push(bp.dir);
-  }
-  dirs.push(
-    writeTree(join(tmp.path, "bps", "bash-pkg"), {
-      "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "memo/bash-pkg"\nversion = "1.0.0"\nname = "bash-pkg"\n[[targets]]\nos = "linux"\n',
-      "bin/detect": { content: '#!/usr/bin/env bash\n[ -f package.json ] || exit 100\necho "detect ran: bash"\n', mode: 0o755 },
-      "bin/build": { content: "#!/usr/bin/env bash\nexit 0\n", mode: 0o755 },
-    }),
-  );
-  const group = ids.map((id) => `[[order.group]]\nid = "memo/${id}"\nversion = "1.0.0"\noptional = true\n`).join("");
-  const toml = `${dirs.map((d) => `[[buildpacks]]\nuri = "${d}"\n`).join("\n")}\n[[order]]\n${group}\n[build]\nimage = "stack:build"\n\n[[run.images]]\nimage = "stack:run"\n`;
-  writeFileSync(join(tmp.path, `${name}.toml`), toml);
-  await c.ok(["builder", "create", name, "--config", join(tmp.path, `${name}.toml`)]);
-}
+const ALL = [...Object.keys(MEMO_BUILDPACKS), "bash-pkg"];
 
 before(async () => {
   tmp = tempDir("paketo-detect-memo-");
   env = { ...process.env, PAKETO_STORE: join(tmp.path, "store") };
   await makeStack(c, tmp.path);
-  await makeBuilder("memo:1", ALL);
-  await makeBuilder("memo:2", [...ALL].reverse());
+  await makeMemoBuilder(c, tmp.path, "memo:1", ALL);
+  await makeMemoBuilder(c, tmp.path, "memo:2", [...ALL].reverse());
 });
 
 after(() => tmp?.cleanup());
