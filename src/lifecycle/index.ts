@@ -7,7 +7,7 @@
 export { EXIT_CODES, type ExitKind, LifecycleError, isLifecycleError, toLifecycleError } from "./errors.js";
 export { type BuildLog, type Clock, type LogSink, type PhaseLog, type Timing, createBuildLog, formatMs, quietLog, systemClock } from "./log.js";
 export { type Env, type EnvFileContent, baseEnv, applyPlatformEnv, applyEnvDir, prependBuildLayer, applyBuildLayer } from "./env/index.js";
-export { type BuildPaths, type BuildDirs, SANDBOX_DIRS, buildPaths, type ExecSettings, type Buildpack, type BuildpackStore, buildpackKey, dirStore } from "./exec/index.js";
+export { type BuildPaths, type BuildDirs, SANDBOX_DIRS, buildPaths, type ExecSettings, type Buildpack, type BuildpackStore, buildpackKey, dirStore, type HostFactory, hostFactory } from "./exec/index.js";
 export { digestReference, isNotFound, labelImageName, previousMetadata, readImage, runImageName, saveImage, writeReport } from "./images/index.js";
 export { LayerFactory, openLayerFactory, pruneLayerCache, type LayerFactoryOptions } from "./layer-cache/index.js";
 export { type AnalyzeDeps, type AnalyzeInputs, type AnalyzeResult, AnalyzeError, analyze } from "./analyze/index.js";

@@ -24,7 +24,7 @@ export const command: Command = {
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
     "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
+    "[--network on|off] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -44,12 +44,15 @@ export const command: Command = {
     "cache-image": { type: "string" },
     "clear-cache": { type: "boolean" },
     verbose: { type: "boolean" },
+    "buildpack-host": { type: "string" },
   },
   args: [1, 1],
   async run(ctx, v, [dest]) {
     const network = (v.network as string | undefined) ?? "on";
     if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
     const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
+    const host = (v["buildpack-host"] as string | undefined) ?? "on";
+    if (host !== "on" && host !== "off") throw new PaketoError("CLI_USAGE", `--buildpack-host must be on or off, not ${JSON.stringify(host)}`);
     if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
     if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
       throw new PaketoError("CLI_USAGE", "--cache-dir and --cache-image are exclusive: pick one cache");
@@ -89,6 +92,7 @@ export const command: Command = {
       ...(typeof v["cache-dir"] === "string" ? { cacheDir: resolve(ctx.cwd, v["cache-dir"]) } : {}),
       ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
       clearCache: v["clear-cache"] === true,
+      buildpackHost: host === "on",
     });
     if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
     const seconds = (Date.now() - started) / 1000;

@@ -36,6 +36,9 @@ import {
   dirStore,
   entryType,
   type ExecSettings,
+  type HostFactory,
+  type HostSession,
+  lazyHost,
   makeRunDir,
   type PhaseEnvironment,
   preparePhaseEnvironment,
@@ -72,6 +75,8 @@ export interface BuildInputs {
 export interface BuildDeps {
   runner: Runner;
   log: BuildLog;
+  /** Runs buildpacks on paketo's buildpack API in one process for the phase (exec/host.ts); without it each runs as its own. */
+  host?: HostFactory;
 }
 
 /** One buildpack of the group and what it produced. */
@@ -134,13 +139,29 @@ export async function build(inputs: BuildInputs, deps: BuildDeps): Promise<Build
 
 async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResult> {
   const { paths, platformApi } = inputs;
-  const { log } = deps;
   requirePlatformApi(platformApi, "Platform API");
-  const pf = platformFeatures(platformApi);
-  const store = inputs.store ?? dirStore(paths);
   await mkdir(paths.host.layers, { recursive: true });
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "rw", layers: "rw" }, home: env.home }, () =>
+    deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  );
+  try {
+    return await buildGroup(inputs, deps, env, host.get);
+  } finally {
+    await host.close();
+  }
+}
 
+async function buildGroup(
+  inputs: BuildInputs,
+  deps: BuildDeps,
+  env: PhaseEnvironment,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
+): Promise<BuildResult> {
+  const { paths, platformApi } = inputs;
+  const { log } = deps;
+  const pf = platformFeatures(platformApi);
+  const store = inputs.store ?? dirStore(paths);
   let plan = inputs.plan;
   let layerEnv: Env = env.base;
   let processes: ProcessSet = EMPTY_PROCESSES;
@@ -152,7 +173,7 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
   for (const entry of inputs.group.group) {
     const bp = await store.lookup(entry.id, entry.version);
     const bpPlan = buildpackPlanFor(plan, bp.id);
-    const record = await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env);
+    const record = await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env, host);
     const out = await readBuildpackOutputs({ bp, paths, bpPlan });
     for (const w of out.warnings) log.warn(w);
 
@@ -223,6 +244,7 @@ async function runBuildpack(
   inputs: BuildInputs,
   deps: BuildDeps,
   env: PhaseEnvironment,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
 ): Promise<BuildRecord | undefined> {
   const { paths } = inputs;
   const esc = escapeId(bp.id);
@@ -256,15 +278,20 @@ async function runBuildpack(
         execEnv: inputs.execEnv ?? "production",
       }),
     });
-    const spec = processSpec(paths, inputs.exec, {
-      argv: [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath],
-      env: processEnv,
-      access: { workspace: "rw", layers: "rw" },
-      runDir: run,
-      home: env.home,
-    });
+    const argv = [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath];
+    const spec = processSpec(paths, inputs.exec, { argv, env: processEnv, access: { workspace: "rw", layers: "rw" }, runDir: run, home: env.home });
     const write = deps.log.buildpack(bp.title);
-    const { exit, lines } = await deps.log.time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }));
+    const { exit, lines } = await deps.log.time(`build: ${bp.id}`, async () => {
+      // Buildpacks on paketo's buildpack API run in the phase's host process when there is one.
+      const session = await host(bp);
+      const hosted = session ? await session.run({ bp, argv, env: processEnv, onLine: write, bufferLines: FAILURE_TAIL_LINES }) : undefined;
+      if (session && hosted === undefined) {
+        throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: the buildpack host process ended during its bin/build`, {
+          hint: "run with --verbose for its output",
+        });
+      }
+      return hosted ?? runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES });
+    });
     if (exit.code !== 0) {
       const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";
       throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {

@@ -25,6 +25,9 @@ import {
   type BuildpackStore,
   dirStore,
   type ExecSettings,
+  type HostFactory,
+  type HostSession,
+  lazyHost,
   type PhaseEnvironment,
   preparePhaseEnvironment,
 } from "../exec/index.js";
@@ -71,6 +74,8 @@ export interface DetectOutcomes {
 export interface DetectDeps {
   runner: Runner;
   log: BuildLog;
+  /** Runs buildpacks on paketo's buildpack API in one process for the phase (exec/host.ts); without it each runs as its own. */
+  host?: HostFactory;
 }
 
 export interface DetectResult {
@@ -124,6 +129,32 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
   const execEnv = inputs.execEnv ?? "production";
   const limit = limiter(inputs.concurrency ?? 4);
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "ro", layers: "none" }, home: env.home }, () =>
+    deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  );
+  try {
+    return await detectGroups(inputs, deps, { groups, loaded, env, execEnv, limit, host: host.get, pf });
+  } finally {
+    await host.close();
+  }
+}
+
+async function detectGroups(
+  inputs: DetectInputs,
+  deps: DetectDeps,
+  ctx: {
+    groups: ReturnType<typeof expandOrder>;
+    loaded: Map<string, Loaded>;
+    env: PhaseEnvironment;
+    execEnv: string;
+    limit: <T>(task: () => Promise<T>) => Promise<T>;
+    host: (bp: Buildpack) => Promise<HostSession | undefined>;
+    pf: ReturnType<typeof platformFeatures>;
+  },
+): Promise<DetectResult> {
+  const { paths } = inputs;
+  const { log } = deps;
+  const { groups, loaded, env, execEnv, limit, pf } = ctx;
   const runs = new Map<string, Promise<DetectRun>>();
   const shown = new Set<string>();
   const history: string[] = [];
@@ -154,7 +185,7 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
         }
         let run = runs.get(k);
         if (run === undefined) {
-          run = runOrReuse(el.bp, inputs, deps, env, limit);
+          run = runOrReuse(el.bp, inputs, deps, env, limit, ctx.host);
           runs.set(k, run);
         }
         outcomes.set(k, await run);
@@ -220,12 +251,13 @@ async function runOrReuse(
   deps: DetectDeps,
   env: PhaseEnvironment,
   limit: <T>(task: () => Promise<T>) => Promise<T>,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
 ): Promise<DetectRun> {
   const memo = inputs.outcomes;
-  if (memo === undefined) return limit(() => detectOne(bp, inputs, deps, env));
+  if (memo === undefined) return limit(() => detectOne(bp, inputs, deps, env, { host: () => host(bp) }));
   const kept = await memo.lookup(bp);
   if (kept !== undefined) return { ...kept, reused: true };
-  const run = await limit(() => detectOne(bp, inputs, deps, env, { askReads: true }));
+  const run = await limit(() => detectOne(bp, inputs, deps, env, { askReads: true, host: () => host(bp) }));
   memo.record(bp, run);
   return run;
 }

@@ -11,6 +11,7 @@ import {
   describeExit,
   entryType,
   type ExecSettings,
+  type HostSession,
   makeRunDir,
   type PhaseEnvironment,
   processSpec,
@@ -57,7 +58,7 @@ export async function detectOne(
   inputs: { paths: BuildPaths; exec: ExecSettings; runImageTarget: RunImageTarget; execEnv?: string },
   deps: { runner: Runner },
   env: PhaseEnvironment,
-  opts: { askReads?: boolean } = {},
+  opts: { askReads?: boolean; host?: () => Promise<HostSession | undefined> } = {},
 ): Promise<DetectRun> {
   const { paths } = inputs;
   const bin = join(bp.dir.host, "bin", "detect");
@@ -82,14 +83,12 @@ export async function detectOne(
         execEnv: inputs.execEnv ?? "production",
       }),
     });
-    const spec = processSpec(paths, inputs.exec, {
-      argv: [posix.join(bp.dir.sandbox, "bin", "detect"), paths.sandbox.platform, planPath],
-      env: processEnv,
-      access: { workspace: "ro", layers: "none" },
-      runDir: run,
-      home: env.home,
-    });
-    const { exit, lines } = await runProcess(deps.runner, spec, { bufferLines: 2000 });
+    const argv = [posix.join(bp.dir.sandbox, "bin", "detect"), paths.sandbox.platform, planPath];
+    // Buildpacks on paketo's buildpack API run in the phase's host process when there is one.
+    const host = opts.host ? await opts.host() : undefined;
+    const hosted = host ? await host.run({ bp, argv, env: processEnv, bufferLines: 2000 }) : undefined;
+    const spec = processSpec(paths, inputs.exec, { argv, env: processEnv, access: { workspace: "ro", layers: "none" }, runDir: run, home: env.home });
+    const { exit, lines } = hosted ?? (await runProcess(deps.runner, spec, { bufferLines: 2000 }));
     const reads = opts.askReads ? await readReads(run.host, readsHost, posix.join(run.sandbox, DETECT_READS_FILE)) : undefined;
     const withReads = <T extends DetectRun>(r: T): T => (reads ? { ...r, reads } : r);
     if (exit.code === 100) return withReads({ outcome: { kind: "fail" }, lines });

@@ -5,6 +5,8 @@
 // Preparing the builder and the work folder is prepare.ts.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { exists } from "../../fs/index.js";
 import { type CacheLayout, cacheLayout, npm } from "../../deps/index.js";
 import type { MetadataUse } from "../../cnb/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
@@ -16,6 +18,8 @@ import {
   detect,
   ExportError,
   exportImage,
+  type HostFactory,
+  hostFactory,
   type Lent,
   openCacheDir,
   openCacheImage,
@@ -133,9 +137,10 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
             sandbox: o.sandbox,
           },
         });
+  const host = o.buildpackHost === false ? undefined : await buildpackHost();
   const detected = await detect(
     { paths, exec, platformApi, order: ws.order, store, runImageTarget: target, ...(memo ? { outcomes: memo } : {}) },
-    { runner, log },
+    { runner, log, ...(host ? { host } : {}) },
   );
   if (memo) {
     await mkdir(dirname(cache.detectMemo(o.dest)), { recursive: true });
@@ -164,7 +169,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   lent.push(...restored.lent);
   const built = await runBuild(
     { paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target, askRecords: memoKey !== undefined },
-    { runner, log },
+    { runner, log, ...(host ? { host } : {}) },
   );
   const exported = await log.time("export", () =>
     exportImage(
@@ -207,6 +212,12 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
 /** Analyze's own lines ("Previous image ... found") are detail: shown with --verbose. */
 function quiet(log: BuildLog): BuildLog {
   return { ...log, info: (m: string) => log.debug(m) };
+}
+
+/** The buildpack host bundled by `npm run build` (src/buildpack-api/host.ts), when it is there. */
+async function buildpackHost(): Promise<HostFactory | undefined> {
+  const script = fileURLToPath(new URL("../../buildpack-host/host.mjs", import.meta.url));
+  return (await exists(script)) ? hostFactory(script) : undefined;
 }
 
 /** Asks a dependency source again for metadata a build used (deps/npm: a packument). */

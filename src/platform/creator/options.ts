@@ -50,6 +50,11 @@ export interface BuildOptions {
   cacheImage?: string;
   /** Do not restore from the cache (it is still written afterwards). */
   clearCache?: boolean;
+  /**
+   * Run buildpacks on our buildpack API in one host process per phase (default true); false runs
+   * every bin/detect and bin/build as its own process (docs/build.md, "Buildpack processes").
+   */
+  buildpackHost?: boolean;
 }
 
 export interface BuildOutcome {

@@ -16,6 +16,7 @@ export const MEMO_BUILDPACKS: Record<string, string> = {
   "lists-root": 'list = [""]',
   "needs-gomod": 'exists = ["go.mod"]',
   spawner: 'read = ["package.json"]\nspawn = true',
+  shows: "show = true",
 };
 
 /** Packages the fixtures into `<dir>/bps` (once per dir) and creates builder `name` whose one group is `ids` (ids "memo/<name>", all optional; "bash-pkg" is the bash one). */
