@@ -1,6 +1,4 @@
-import { store, transport } from "../../oci/index.js";
 import type { Command } from "../command.js";
-import { humanBytes } from "../reporter.js";
 
 export const command: Command = {
   name: "prune",
@@ -8,10 +6,5 @@ export const command: Command = {
   usage: "paketo prune [--json] [--store DIR]",
   options: { json: { type: "boolean" }, store: { type: "string" } },
   args: [0, 0],
-  async run(ctx, v) {
-    const root = typeof v.store === "string" ? v.store : transport.defaultStoreRoot(ctx.env);
-    const r = await (await store.openStore(root)).prune();
-    if (v.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
-    else ctx.stdout.write(`Removed ${r.removedBlobs} blobs, freed ${humanBytes(r.freedBytes)}\n`);
-  },
+  run: async (ctx, v) => (await import("./run/prune.js")).run(ctx, v),
 };
