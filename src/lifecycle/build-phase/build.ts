@@ -142,9 +142,9 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
   requirePlatformApi(platformApi, "Platform API");
   await mkdir(paths.host.layers, { recursive: true });
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
-  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "rw", layers: "rw" }, home: env.home }, () =>
-    deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
-  );
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "rw", layers: "rw" }, home: env.home }, {
+    onStart: () => deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  });
   try {
     return await buildGroup(inputs, deps, env, host.get);
   } finally {

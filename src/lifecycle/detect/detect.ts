@@ -1,5 +1,6 @@
 // The detect phase (CNB-6..9, CNB-34..38): read → decide (expandOrder, resolveGroup) → write.
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   type ApiVersion,
@@ -129,9 +130,10 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
   const execEnv = inputs.execEnv ?? "production";
   const limit = limiter(inputs.concurrency ?? 4);
-  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "ro", layers: "none" }, home: env.home }, () =>
-    deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
-  );
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "ro", layers: "none" }, home: env.home }, {
+    count: Math.min(2, availableParallelism()),
+    onStart: () => deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  });
   try {
     return await detectGroups(inputs, deps, { groups, loaded, env, execEnv, limit, host: host.get, pf });
   } finally {

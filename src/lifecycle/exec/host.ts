@@ -136,25 +136,45 @@ function startHost(runner: Runner, spec: Parameters<Runner["start"]>[0], paths: 
   };
 }
 
-/** The phase's host, started on first use by a buildpack on our API; closed when the phase ends. */
+/**
+ * The phase's hosts, started on first use by a buildpack on our API and closed when the phase
+ * ends: up to `count` of them (detect runs its buildpacks side by side, so one per core; build
+ * runs them in order, so one). Each invocation goes to the host with the fewest waiting; the
+ * session `get` returns is for one `run`.
+ */
 export function lazyHost(
   deps: { runner: Runner; host?: HostFactory | undefined },
   o: Omit<Parameters<HostFactory["open"]>[0], "runner">,
-  onStart: () => void = () => {},
+  opts: { count?: number; onStart?: () => void } = {},
 ): { get: (bp: Buildpack) => Promise<HostSession | undefined>; close: () => Promise<void> } {
-  let session: Promise<HostSession> | undefined;
+  const sessions: { session: Promise<HostSession>; waiting: number }[] = [];
+  const count = Math.max(1, opts.count ?? 1);
   return {
     async get(bp) {
       if (deps.host === undefined || !(await onBuildpackApi(bp))) return undefined;
-      if (session === undefined) {
-        onStart();
-        session = deps.host.open({ ...o, runner: deps.runner });
+      let pick = sessions.reduce<(typeof sessions)[number] | undefined>((a, x) => (a === undefined || x.waiting < a.waiting ? x : a), undefined);
+      if (pick === undefined || (pick.waiting > 0 && sessions.length < count)) {
+        if (sessions.length === 0) opts.onStart?.();
+        pick = { session: deps.host.open({ ...o, runner: deps.runner }), waiting: 0 };
+        sessions.push(pick);
       }
-      return session;
+      // Counted from now (before any await), so invocations asked for at once spread over the hosts.
+      const chosen = pick;
+      chosen.waiting++;
+      const session = await chosen.session;
+      return {
+        async run(req) {
+          try {
+            return await session.run(req);
+          } finally {
+            chosen.waiting--;
+          }
+        },
+        close: () => session.close(),
+      };
     },
     async close() {
-      if (session) await (await session).close();
+      await Promise.all(sessions.map(async (x) => (await x.session).close()));
     },
   };
 }
-

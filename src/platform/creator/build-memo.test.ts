@@ -60,32 +60,39 @@ async function build(app: string, extra: string[] = []): Promise<{ hit: boolean;
   return { hit, digest: r.stdout.trim() };
 }
 
+/**
+ * After a change: the next build runs the buildpacks, and the memo answers again once a build has
+ * reproduced its previous image and cache (at most one more build).
+ */
+async function buildsAgain(app: string, extra: string[], what: string): Promise<void> {
+  assert.equal(await memoised(app, extra), false, `${what}: builds again`);
+  const second = await memoised(app, extra);
+  assert.ok(second || (await memoised(app, extra)), `${what}: then the memo answers again`);
+}
+
 test("no change returns the previous image; each input changed in turn builds again", async () => {
   const app = writeTree(join(tmp.path, "app"), { "package.json": "{}", "server.js": "// v1\n" });
   const first = await build(app);
   assert.equal(first.hit, false, "first build");
+  const second = await build(app);
+  assert.equal(second.hit, false, "the second build runs too: it is kept once it reproduces the first's image and cache");
+  assert.equal(second.digest, first.digest, "and it does");
   const again = await build(app);
   assert.equal(again.hit, true, "no change");
   assert.equal(again.digest, first.digest, "the same image");
 
   writeFileSync(join(app, "server.js"), "// v2\n");
-  assert.equal(await memoised(app), false, "a file no detect read, same size");
-  assert.equal(await memoised(app), true, "then no change again");
+  await buildsAgain(app, [], "a file no detect read, same size");
   let extra = ["--env", "SOME_SETTING=1"];
-  assert.equal(await memoised(app, extra), false, "user env");
-  assert.equal(await memoised(app, extra), true, "user env, then no change");
+  await buildsAgain(app, extra, "user env");
   extra = [...extra, "--binding", `b=${writeTree(join(tmp.path, "binding"), { type: "thing", key: "v" })}`];
-  assert.equal(await memoised(app, extra), false, "a binding");
-  assert.equal(await memoised(app, extra), true, "a binding, then no change");
-  assert.equal(await memoised(app, [...extra, "--builder", "bm:2"]), false, "another builder");
-  assert.equal(await memoised(app, [...extra, "--builder", "bm:2"]), true, "another builder, then no change");
-  assert.equal(await memoised(app, [...extra, "--run-image", "stack:run-labelled"]), false, "another run image");
-  assert.equal(await memoised(app, [...extra, "--run-image", "stack:run-labelled"]), true, "another run image, then no change");
+  await buildsAgain(app, extra, "a binding");
+  await buildsAgain(app, [...extra, "--builder", "bm:2"], "another builder");
+  await buildsAgain(app, [...extra, "--run-image", "stack:run-labelled"], "another run image");
   latest = "1.1.0";
-  assert.equal(await memoised(app, extra), false, "the registry's metadata changed (the buildpack asks with max age 0)");
-  assert.equal(await memoised(app, extra), true, "then no change");
+  await buildsAgain(app, extra, "the registry's metadata changed (the buildpack asks with max age 0)");
   await c.ok(["copy", "stack:run", DEST]);
-  assert.equal(await memoised(app, extra), false, "the destination holds another image");
+  await buildsAgain(app, extra, "the destination holds another image");
   assert.equal(await memoised(app, [...extra, "--clear-cache"]), false, "--clear-cache");
   assert.equal(await memoised(app, [...extra, "--env", "MEMO_SPAWN=1"]), false, "a build that starts a process...");
   assert.equal(await memoised(app, [...extra, "--env", "MEMO_SPAWN=1"]), false, "...is never memoised");

@@ -12,8 +12,13 @@
 // buildpack API (which keeps no record), makes its build unmemoisable. Buildpacks may decide by
 // the date (Node.js LTS lines), so a memo is good for the UTC day it was made on.
 //
-// The previous image must be the memo's own image: a destination overwritten by anything else is
-// built again. Builds with --clear-cache, a cache image, or buildpacks from outside the builder
+// A build is kept only once it is a fixpoint: it started from the image and build cache it ended
+// with (same image digest, same cache metadata). Buildpacks may read the previous build's state
+// (store.toml, layer metadata, cache layers), so "same inputs" must include that state; at a
+// fixpoint, a build from the same inputs and the same state ends with that same state again, so
+// returning the image is exactly what a full build would do. A build counter in store.toml, say,
+// never reaches a fixpoint and is never memoised. At lookup the destination must still hold the
+// memo's image and the cache the memo's metadata: anything that replaced either builds again. Builds with --clear-cache, a cache image, or buildpacks from outside the builder
 // are never answered from the memo.
 import { createHash } from "node:crypto";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
@@ -25,8 +30,10 @@ import { writeFileAtomic } from "../../fs/index.js";
 interface Saved {
   format: 1;
   key: string;
-  /** The manifest digest of the image the memoised build wrote. */
+  /** The manifest digest of the image the memoised build wrote (and started from). */
   image: string;
+  /** A digest of the build cache's metadata it ended with (and started from). */
+  cache: string;
   layers: number;
   metadata: MetadataUse[];
 }
@@ -70,13 +77,14 @@ export async function lookupBuildMemo(o: {
   path: string;
   key: string;
   previousDigest: string | undefined;
+  cache: string;
   recheck: (m: MetadataUse) => Promise<boolean>;
 }): Promise<{ image: string; layers: number } | undefined> {
   const saved = await readFile(o.path, "utf8").then(
     (t) => JSON.parse(t) as Saved,
     () => undefined,
   );
-  if (saved?.format !== 1 || saved.key !== o.key || saved.image !== o.previousDigest) return undefined;
+  if (saved?.format !== 1 || saved.key !== o.key || saved.image !== o.previousDigest || saved.cache !== o.cache) return undefined;
   for (const m of saved.metadata) {
     const same = await o.recheck(m).catch(() => false);
     if (!same) return undefined;
@@ -84,25 +92,35 @@ export async function lookupBuildMemo(o: {
   return { image: saved.image, layers: saved.layers };
 }
 
+/** A digest of what a build cache holds (its metadata names every layer by diffID). */
+export function cacheDigest(metadata: unknown): string {
+  return createHash("sha256").update(JSON.stringify(metadata)).digest("hex");
+}
+
 /**
- * Keeps this build as the answer for the same inputs, when every buildpack's record says its build
- * is memoisable; otherwise removes any memo (the destination now holds another image anyway).
- * Returns why it was not kept.
+ * Keeps this build as the answer for the same inputs, when it is a fixpoint (it ended with the
+ * image and cache it started from) and every buildpack's record says its build is memoisable;
+ * otherwise removes any memo. Returns why it was not kept.
  */
 export async function saveBuildMemo(o: {
   path: string;
   key: string;
-  image: string;
+  /** The image and cache the build started from and ended with. */
+  before: { image: string | undefined; cache: string };
+  after: { image: string; cache: string };
   layers: number;
   records: readonly (BuildRecord | undefined)[];
 }): Promise<string | undefined> {
   const reasons = o.records.map((r) => (r === undefined ? "a buildpack kept no record" : r.memoisable ? undefined : r.reason));
+  if (o.before.image !== o.after.image || o.before.cache !== o.after.cache) {
+    reasons.unshift("this build changed the image or the build cache (a build is kept once it reproduces them)");
+  }
   const why = reasons.find((r) => r !== undefined);
   if (why !== undefined) {
     await rm(o.path, { force: true });
     return why;
   }
   const metadata = o.records.flatMap((r) => (r?.memoisable ? r.metadata : []));
-  await writeFileAtomic(o.path, JSON.stringify({ format: 1, key: o.key, image: o.image, layers: o.layers, metadata } satisfies Saved));
+  await writeFileAtomic(o.path, JSON.stringify({ format: 1, key: o.key, image: o.after.image, cache: o.after.cache, layers: o.layers, metadata } satisfies Saved));
   return undefined;
 }

@@ -30,7 +30,7 @@ import {
   saveImage,
 } from "../../lifecycle/index.js";
 import type { PullPolicy } from "../distribution/index.js";
-import { buildMemoKey, lookupBuildMemo, saveBuildMemo } from "./build-memo.js";
+import { buildMemoKey, cacheDigest, lookupBuildMemo, saveBuildMemo } from "./build-memo.js";
 import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
@@ -101,12 +101,16 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
           sandbox: o.sandbox,
           network: o.network,
         });
+  const buildCache = openBuildCache(o, cache);
+  const previousDigest = previous ? ((await previous.digest()) as string) : undefined;
+  const cacheBefore = memoKey !== undefined ? cacheDigest(await buildCache.metadata()) : "";
   if (memoKey !== undefined && previous !== undefined) {
     const hit = await log.time("memo", async () =>
       lookupBuildMemo({
         path: memoPath,
         key: memoKey,
-        previousDigest: await previous.digest(),
+        previousDigest,
+        cache: cacheBefore,
         recheck: (m) => recheckMetadata(m, { cache, hostEnv: o.hostEnv, network: o.network }),
       }),
     );
@@ -151,7 +155,6 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   }
 
   const layers = openLayerFactory({ dir: cache.layers, uid: info.build.uid, gid: info.build.gid, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-  const buildCache = openBuildCache(o, cache);
   const restored = await log.time("restore", () =>
     restore(
       {
@@ -190,12 +193,13 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   );
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
-  await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
+  const saved = await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
   if (memoKey !== undefined) {
     const why = await saveBuildMemo({
       path: memoPath,
       key: memoKey,
-      image: report.image.digest as string,
+      before: { image: previousDigest, cache: cacheBefore },
+      after: { image: report.image.digest as string, cache: cacheDigest(saved.metadata) },
       layers: exported.stats.created + exported.stats.reused,
       records: built.buildpacks.map((b) => b.record),
     });
