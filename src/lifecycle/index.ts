@@ -15,5 +15,5 @@ export { type DetectInputs, type DetectDeps, type DetectResult, type DetectOutco
 export { type Lent, type RestoreDeps, type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore, returnTrees } from "./restore/index.js";
 export { type BuildInputs, type BuildDeps, type BuildResult, type BuiltBuildpack, type BuiltLayer, type SbomFile, build } from "./build-phase/index.js";
 export { type ExportDeps, type ExportInputs, type ExportResult, type ExportedLayerInfo, ExportError, exportImage, planExport } from "./export/index.js";
-export { type Cache, type CacheMetadata, type SaveCacheDeps, type SaveCacheInputs, type SaveCacheResult, CacheError, openCacheDir, openCacheImage, saveCache } from "./cache/index.js";
+export { type Cache, type CacheMetadata, type SaveCacheDeps, type SaveCacheInputs, type SaveCacheResult, CacheError, openCacheDir, openCacheImage, saveCache, stringifyCacheMetadata } from "./cache/index.js";
 export { type RebaseDeps, type RebaseInputs, type RebaseResult, RebaseError, rebase, rebaseImage } from "./rebase/index.js";

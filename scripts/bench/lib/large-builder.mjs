@@ -91,7 +91,10 @@ export function largeBuilderApps(root, dir) {
 /** Packages the stand-ins (from the checkout's sources) and creates `name` in the bench store. */
 export async function makeLargeBuilder({ root, product, dir, paketo, name }) {
   const { packageBuildpack } = await import(join(product, "dist/buildpack-api/packaging/index.js"));
-  const ours = readdirSync(join(product, "dist/bundled-buildpacks")).sort();
+  const ours = readdirSync(join(product, "dist/bundled-buildpacks"), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const uris = ours.map((n) => join(product, "dist/bundled-buildpacks", n));
   for (const [id, [markers, provides]] of Object.entries(FAMILIES)) {
     const toml = `api = "0.10"\n[buildpack]\nid = "bench/${id}"\nversion = "0.0.1"\nname = "${id} (stand-in)"\n[[targets]]\nos = "linux"\n[metadata]\nmarkers = ${JSON.stringify(markers)}\nprovides = "${provides}"\n`;

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
-import { request as undiciRequest } from "undici";
 import { OciError } from "../errors.js";
 import { DOCKER_HUB } from "../ref/index.js";
 import { type Challenge, parseChallenges, pickChallenge } from "./auth/challenge.js";
@@ -16,7 +15,7 @@ import {
   RegistryError,
   unreachable,
 } from "./errors.js";
-import type { Resolved } from "./options.js";
+import { type Resolved, sharedAgent } from "./options.js";
 import { backoffDelay, parseRetryAfter, sleep } from "./retry.js";
 
 /** A response whose body the caller must consume or destroy. */
@@ -144,11 +143,13 @@ export class RegistryClient {
   /** One HTTP exchange, no retries. */
   private async send(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | Readable | undefined): Promise<Res> {
     const insecure = this.insecureTls && this.base !== undefined && url.origin === this.base.origin;
-    const r = await undiciRequest(url, {
+    const dispatcher = (insecure ? this.o.insecureDispatcher : this.o.dispatcher) ?? (await sharedAgent(this.o.timeouts.connectMs, !insecure));
+    const { request } = await import("undici");
+    const r = await request(url, {
       method: method as "GET",
       headers: { "user-agent": this.o.userAgent, ...headers },
       body: body ?? null,
-      dispatcher: insecure ? this.o.insecureDispatcher : this.o.dispatcher,
+      dispatcher,
       headersTimeout: this.o.timeouts.headersMs,
       bodyTimeout: this.o.timeouts.bodyMs,
       signal: this.o.signal ?? null,

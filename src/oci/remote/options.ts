@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { Platform } from "../platform.js";
 import { noProgress, type OnProgress } from "../progress.js";
 import { type Credentials, type Keychain, configKeychain } from "./auth/keychain.js";
@@ -51,22 +51,28 @@ export interface Resolved {
   platform: Platform | undefined;
   onProgress: OnProgress;
   signal: AbortSignal | undefined;
-  dispatcher: Dispatcher;
+  /** undefined: the shared undici Agent (sharedAgent), made on the first request. */
+  dispatcher: Dispatcher | undefined;
   /** Same, but not verifying TLS certificates: only for insecure registries. */
-  insecureDispatcher: Dispatcher;
+  insecureDispatcher: Dispatcher | undefined;
   userAgent: string;
 }
 
 export const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const agents = new Map<string, Agent>();
+const agents = new Map<string, Promise<Agent>>();
 
-function sharedAgent(connectMs: number, verify: boolean): Agent {
+/**
+ * The undici Agent shared by every request with these settings. undici is imported here, on the
+ * first request, not with this module: loading it is most of the start-up of a command that
+ * never reaches a registry (a build answered from the local store).
+ */
+export function sharedAgent(connectMs: number, verify: boolean): Promise<Agent> {
   const key = `${connectMs}/${verify}`;
   let a = agents.get(key);
   if (!a) {
-    a = new Agent({ connect: { timeout: connectMs, rejectUnauthorized: verify }, keepAliveTimeout: 4_000 });
+    a = import("undici").then(({ Agent }) => new Agent({ connect: { timeout: connectMs, rejectUnauthorized: verify }, keepAliveTimeout: 4_000 }));
     agents.set(key, a);
   }
   return a;
@@ -91,8 +97,8 @@ export function resolveOptions(o: RemoteOptions = {}): Resolved {
     platform: o.platform,
     onProgress: o.onProgress ?? noProgress,
     signal: o.signal,
-    dispatcher: o.dispatcher ?? sharedAgent(connectMs, true),
-    insecureDispatcher: o.dispatcher ?? sharedAgent(connectMs, false),
+    dispatcher: o.dispatcher,
+    insecureDispatcher: o.dispatcher,
     userAgent: o.userAgent ?? "paketo",
   };
 }

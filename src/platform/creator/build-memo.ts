@@ -26,6 +26,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuildRecord, MetadataUse } from "../../cnb/index.js";
 import { writeFileAtomic } from "../../fs/index.js";
+import { type CacheMetadata, stringifyCacheMetadata } from "../../lifecycle/index.js";
 
 interface Saved {
   format: 1;
@@ -92,9 +93,12 @@ export async function lookupBuildMemo(o: {
   return { image: saved.image, layers: saved.layers };
 }
 
-/** A digest of what a build cache holds (its metadata names every layer by diffID). */
-export function cacheDigest(metadata: unknown): string {
-  return createHash("sha256").update(JSON.stringify(metadata)).digest("hex");
+/**
+ * A digest of what a build cache holds (its metadata names every layer by diffID), over the
+ * metadata's canonical form: the metadata a save wrote and the same metadata read back digest alike.
+ */
+export function cacheDigest(metadata: CacheMetadata): string {
+  return createHash("sha256").update(stringifyCacheMetadata(metadata)).digest("hex");
 }
 
 /**
