@@ -119,6 +119,7 @@ function remoteImage(client: RegistryClient, ref: Reference, f: Fetched): Image 
     blob: (d) => openBlob(client, d),
     origin: { registry: client.registry, repository: client.repository },
     digest: f.digest,
+    source: `${client.registry}/${client.repository}`,
   });
 }
 
@@ -133,6 +134,7 @@ function remoteIndex(client: RegistryClient, ref: Reference, f: Fetched): ImageI
   return toImageIndex({
     rawManifest: () => Promise.resolve(f.raw),
     digest: f.digest,
+    source: `${client.registry}/${client.repository}`,
     image: async (d) => {
       const c = await child(d);
       return remoteImage(client, c.childRef, c.f);
@@ -162,15 +164,20 @@ export function defaultPlatform(): Platform {
   return { os: "linux", architecture: ociArchitecture(process.arch) };
 }
 
-/** Picks the image for a platform from an index (looking into nested indexes). */
-export async function selectPlatform(idx: ImageIndex, want: Platform, what: string): Promise<Image | undefined> {
+const MAX_INDEX_DEPTH = 8;
+
+/** Picks the image for a platform from an index (looking into nested indexes, at most 8 deep). */
+export async function selectPlatform(idx: ImageIndex, want: Platform, what: string, depth = 0): Promise<Image | undefined> {
+  if (depth > MAX_INDEX_DEPTH) {
+    throw new OciError("OCI_LIMIT_EXCEEDED", `index ${await idx.digest()} of ${idx.source ?? what} nests indexes more than ${MAX_INDEX_DEPTH} deep`);
+  }
   const m = await idx.indexManifest();
   for (const d of m.manifests) {
     if (isImageManifestMediaType(d.mediaType) && platformMatches(want, d.platform)) return idx.image(d.digest);
   }
   for (const d of m.manifests) {
     if (isIndexMediaType(d.mediaType)) {
-      const found = await selectPlatform(await idx.imageIndex(d.digest), want, what);
+      const found = await selectPlatform(await idx.imageIndex(d.digest), want, what, depth + 1);
       if (found) return found;
     }
   }
