@@ -2,7 +2,7 @@
 // image's root filesystem, or directly when paketo itself runs inside a container.
 export { bwrapArgs, HOST_NETWORK_FILES } from "./bwrap.js";
 export { bwrapRunner, directRunner, type Runner, type SandboxMode } from "./run.js";
-export { BUILD_MOUNT_FILES, BUILD_MOUNT_POINTS, prepareRootfs, prepareBuilderRootfs, type SplitRootfs } from "./rootfs.js";
+export { BUILD_MOUNT_FILES, BUILD_MOUNT_POINTS, prepareRootfs, prepareBuilderRootfs, type RootfsOptions, type SplitRootfs } from "./rootfs.js";
 export { checkBwrap } from "./probe.js";
 export { SandboxError, type SandboxErrorCode } from "./errors.js";
 export type { Bind, Exit, ProcessIo, SandboxSpec } from "./spec.js";

@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import {
   type Digest,
   emptyImage,
+  extract,
   type Image,
   layer,
   type Layer,
@@ -98,4 +99,22 @@ test("a builder's own layers are checked against their diffIDs too", async (t) =
   // The base part was genuine and may stay; no top part was published for the hostile builder.
   const cache = join(d.path, "rootfs");
   assert.deepEqual(existsSync(cache) ? readdirSync(cache).filter((n) => n.startsWith("top-") || n.startsWith(".tmp")) : [], []);
+});
+
+test("a root filesystem past the image's size limit is refused, naming the layer, and nothing is published", async (t) => {
+  const d = tempDir("paketo-rootfs-budget-");
+  t.after(d.cleanup);
+  const a = await filesLayer(d.path, { "a.bin": "a".repeat(3 << 20) });
+  const b = await filesLayer(d.path, { "b.bin": "b".repeat(3 << 20) });
+  const img = await viaLayout(join(d.path, "img"), mutate.appendLayers(emptyImage(), a, b));
+  const cacheDir = join(d.path, "rootfs");
+  const limits = { ...extract.DEFAULT_LIMITS, maxImageBytes: 5 << 20 };
+  await assert.rejects(prepareRootfs(img, { cacheDir, limits }), (e: Error) => {
+    const cause = e.cause as OciError;
+    assert.equal(cause?.code, "OCI_LIMIT_EXCEEDED", String(e));
+    assert.match(cause.message, new RegExp(`^layer sha256:[0-9a-f]{64} takes the root filesystem of image sha256:[0-9a-f]{64} past 5\\.0 MiB`));
+    return true;
+  });
+  assert.deepEqual(readdirSync(cacheDir), []);
+  assert.ok(existsSync(join(await prepareRootfs(img, { cacheDir }), "b.bin")), "the default limit lets it through");
 });
