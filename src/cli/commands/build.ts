@@ -24,7 +24,7 @@ export const command: Command = {
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
     "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
+    "[--network on|off|host] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -48,7 +48,11 @@ export const command: Command = {
   args: [1, 1],
   async run(ctx, v, [dest]) {
     const network = (v.network as string | undefined) ?? "on";
-    if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
+    if (network !== "on" && network !== "off" && network !== "host") {
+      throw new PaketoError("CLI_USAGE", `--network must be on, off or host, not ${JSON.stringify(network)}`, {
+        hint: "on: outbound only (the default); off: none; host: this machine's network, its loopback services included",
+      });
+    }
     const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
     if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
     if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
@@ -79,7 +83,7 @@ export const command: Command = {
       ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
       ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
       env,
-      network: network === "on",
+      network,
       sandbox,
       cacheRoot: paketoCacheRoot(ctx.env),
       hostEnv: ctx.env,

@@ -38,7 +38,7 @@ export interface OpenedBuilder {
 /** Checks the options, reads project.toml, and makes the builder's root filesystem ready. */
 export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<OpenedBuilder> {
   const log = o.log;
-  if (o.sandbox === "none" && !o.network) {
+  if (o.sandbox === "none" && o.network === "off") {
     throw new PaketoError("PLATFORM_NETWORK", "--network off needs the bwrap sandbox: with --sandbox none buildpacks run directly and share the network", {
       hint: "turn the network off for the container paketo runs in instead",
     });
@@ -57,7 +57,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
       ensureDefaultBuilder({ cache, transport: o.transport, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
     ));
   // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
-  const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network, cache, hostEnv: o.hostEnv });
+  const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network !== "off", cache, hostEnv: o.hostEnv });
   sources.catch(() => {});
   const image = await log.time("builder", async () => {
     const a = await transport.read(name, o.transport);
