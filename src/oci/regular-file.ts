@@ -1,12 +1,10 @@
 // Local files paketo reads as input (a layout's oci-layout, index.json and blobs, an archive) are
 // untrusted: any of them may be a symlink to /dev/zero, a fifo, a directory. They are opened
-// without blocking (O_NONBLOCK: opening a fifo does not wait for a writer), checked on the opened
-// descriptor (so nothing can be swapped in between), and read with a cap, never to the end.
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+// through src/fs (non-blocking, checked on the opened descriptor, read with a cap, never to the
+// end); this names the refusals as OciErrors.
+import type { FileHandle } from "node:fs/promises";
+import * as fs from "../fs/index.js";
 import { OciError, type OciErrorCode } from "./errors.js";
-
-const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 export interface OpenedFile {
   fh: FileHandle;
@@ -20,50 +18,28 @@ export interface FileContext {
   code: OciErrorCode;
 }
 
-function kind(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isFIFO()) return "a fifo";
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isSocket()) return "a socket";
-  return "not a regular file";
+function refusal(e: unknown, ctx: FileContext, max?: number): unknown {
+  if (!(e instanceof fs.ReadRefusedError)) return e;
+  if (e.why === "too-large") {
+    return new OciError("OCI_LIMIT_EXCEEDED", `${ctx.what} is ${e.size} bytes, over the ${max} byte limit (${e.path})`);
+  }
+  return new OciError(ctx.code, `${ctx.what} is ${e.found ?? "not a regular file"}, not a regular file (${e.path})`);
 }
 
-/**
- * Opens a regular file for reading (symlinks to one are followed). Anything else is refused with
- * `ctx.code`; a failure to open (ENOENT, EACCES) is thrown as it is, for the caller to word.
- */
-export async function openRegularFile(path: string, ctx: FileContext): Promise<OpenedFile> {
-  const fh = await open(path, FLAGS);
+/** Opens a regular file (symlinks to one are followed); undefined when there is none. The caller closes `fh`. */
+export async function openRegularFile(path: string, ctx: FileContext): Promise<OpenedFile | undefined> {
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new OciError(ctx.code, `${ctx.what} is ${kind(st)}, not a regular file (${path})`);
-    return { fh, size: st.size };
+    return await fs.openRegularFile(path);
   } catch (e) {
-    await fh.close();
-    throw e;
+    throw refusal(e, ctx);
   }
 }
 
-/**
- * Reads a regular file of at most `max` bytes whole. A bigger file is refused before any of it is
- * read; one that grows meanwhile is read only up to the size it had.
- */
-export async function readRegularFile(path: string, max: number, ctx: FileContext): Promise<Buffer> {
-  const { fh, size } = await openRegularFile(path, ctx);
+/** Reads a regular file of at most `max` bytes whole (a bigger one is refused unread); undefined when there is none. */
+export async function readRegularFile(path: string, max: number, ctx: FileContext): Promise<Buffer | undefined> {
   try {
-    if (size > max) {
-      throw new OciError("OCI_LIMIT_EXCEEDED", `${ctx.what} is ${size} bytes, over the ${max} byte limit (${path})`);
-    }
-    const buf = Buffer.allocUnsafe(size);
-    let n = 0;
-    while (n < size) {
-      const { bytesRead } = await fh.read(buf, n, size - n, n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    await fh.close();
+    return await fs.readRegularFile(path, { maxBytes: max });
+  } catch (e) {
+    throw refusal(e, ctx, max);
   }
 }

@@ -23,12 +23,15 @@ export interface TarFile {
 export async function openTar(file: string, what: string): Promise<TarFile> {
   const ctx = { what, code: "OCI_ARCHIVE" } as const;
   const openFile = async () => {
+    let f;
     try {
-      return await openRegularFile(file, ctx);
+      f = await openRegularFile(file, ctx);
     } catch (e) {
       if (e instanceof OciError) throw e;
       throw new OciError("OCI_ARCHIVE", `cannot open ${what}`, { cause: e });
     }
+    if (!f) throw new OciError("OCI_ARCHIVE", `cannot open ${what}: there is no such file`);
+    return f;
   };
   const { fh } = await openFile();
   let index: TarIndex;

@@ -29,7 +29,7 @@ export function indexEntry(d: Descriptor, tag?: string): IndexEntry {
 
 /** Reads and validates index.json; `undefined` when the file does not exist. */
 async function readIndexFile(dir: string): Promise<{ raw: Record<string, unknown>; entries: IndexEntry[] } | undefined> {
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
     // index.json is an image index: bounded like every manifest, refused before it is read.
     bytes = await readRegularFile(join(dir, INDEX_FILE), MAX_MANIFEST_BYTES, { what: `OCI layout ${dir}: ${INDEX_FILE}`, code: "OCI_LAYOUT" });
@@ -38,7 +38,7 @@ async function readIndexFile(dir: string): Promise<{ raw: Record<string, unknown
     if (e instanceof OciError) throw e;
     throw new OciError("OCI_LAYOUT", `cannot read ${join(dir, INDEX_FILE)}`, { cause: e });
   }
-  return parseIndexFile(bytes, join(dir, INDEX_FILE));
+  return bytes === undefined ? undefined : parseIndexFile(bytes, join(dir, INDEX_FILE));
 }
 
 /** Parses index.json bytes into entries, keeping each entry's JSON as it was. */

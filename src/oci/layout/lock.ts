@@ -40,7 +40,8 @@ export async function withLock<T>(root: string, op: string, fn: () => Promise<T>
 
 async function readHolder(path: string): Promise<Holder | undefined | "gone"> {
   try {
-    return parseOwner((await readRegularFile(path, 4096, { what: `lock file ${path}`, code: "OCI_LAYOUT" })).toString("utf8"));
+    const bytes = await readRegularFile(path, 4096, { what: `lock file ${path}`, code: "OCI_LAYOUT" });
+    return bytes === undefined ? "gone" : parseOwner(bytes.toString("utf8"));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
     throw e;

@@ -101,6 +101,7 @@ async function reachable(dir: string): Promise<Set<string>> {
     let doc: { manifests?: unknown; config?: unknown; layers?: unknown };
     try {
       const bytes = await readRegularFile(blobPath(dir, d.digest), MAX_MANIFEST_BYTES, { what: `blob ${d.digest}`, code: "OCI_LAYOUT" });
+      if (!bytes) return;
       doc = JSON.parse(bytes.toString("utf8")) as typeof doc;
     } catch {
       return; // not JSON, too big, not a file or unreadable: nothing more can be reached through it

@@ -53,6 +53,7 @@ export function layoutSource(dir: string, opts: { linkable?: boolean } = {}): Bl
       } catch (e) {
         throw e instanceof OciError ? e : notFound(d.digest, e);
       }
+      if (!f) throw notFound(d.digest, undefined);
       if (f.size !== d.size) {
         await f.fh.close();
         throw new OciError("OCI_SIZE_MISMATCH", `${name}: the file is ${f.size} bytes, expected ${d.size}`);
@@ -62,12 +63,13 @@ export function layoutSource(dir: string, opts: { linkable?: boolean } = {}): Bl
     async bytes(d): Promise<Uint8Array> {
       checkSmall(d, what);
       const name = `${what}: blob ${d.digest}`;
-      let data: Buffer;
+      let data: Buffer | undefined;
       try {
         data = await readRegularFile(blobPath(dir, d.digest), d.size, { what: name, code: "OCI_LAYOUT" });
       } catch (e) {
         throw e instanceof OciError ? e : notFound(d.digest, e);
       }
+      if (!data) throw notFound(d.digest, undefined);
       return verifySmall(data, d, name);
     },
   };
@@ -81,7 +83,7 @@ export const MAX_OCI_LAYOUT_FILE = 64 * 1024;
 /** Reads a layout's oci-layout file; undefined when there is none. */
 export async function readLayoutMarker(dir: string): Promise<string | undefined> {
   try {
-    return (await readRegularFile(join(dir, OCI_LAYOUT_FILE), MAX_OCI_LAYOUT_FILE, { what: `OCI layout ${dir}: ${OCI_LAYOUT_FILE}`, code: "OCI_LAYOUT" })).toString("utf8");
+    return (await readRegularFile(join(dir, OCI_LAYOUT_FILE), MAX_OCI_LAYOUT_FILE, { what: `OCI layout ${dir}: ${OCI_LAYOUT_FILE}`, code: "OCI_LAYOUT" }))?.toString("utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
@@ -109,13 +111,14 @@ async function checkLayout(dir: string): Promise<void> {
 /** A manifest blob not listed in index.json (a child of an index, say), described by sniffing it. */
 async function manifestBlob(dir: string, digest: Digest): Promise<Descriptor | undefined> {
   const what = `OCI layout ${dir}: blob ${digest}`;
-  let data: Buffer;
+  let data: Buffer | undefined;
   try {
     data = await readRegularFile(blobPath(dir, digest), MAX_SMALL_BLOB, { what, code: "OCI_LAYOUT" });
   } catch (e) {
     if (e instanceof OciError) throw e;
     return undefined;
   }
+  if (!data) return undefined;
   const d: Descriptor = { mediaType: "", digest, size: data.length };
   verifySmall(data, d, what);
   return { ...d, mediaType: sniffMediaType(data) };

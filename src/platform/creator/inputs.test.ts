@@ -133,14 +133,14 @@ test("--buildpack: a buildpackage image (composite expanded), a .tgz, a builder 
 });
 
 /** The app of the project.toml build and the arguments it is built with. */
-function projectBuild(network: "on" | "off"): { args: string[]; app: string } {
+function projectBuild(network: "on" | "off" | "host"): { args: string[]; app: string } {
   const app = join(tmp.path, "project/app");
   const binding = join(tmp.path, "bindings/db");
   const args = ["build", "proj:1", "--path", app, "--env", "OVERRIDDEN=cli", "--env", `PROBE_PORT=${port}`, "--binding", `db=${binding}`];
   return { args: [...args, "--cache-dir", join(tmp.path, "project/cache"), "--network", network], app };
 }
 
-test("project.toml: builder, env (--env wins), exclude, group with a folder uri and an inline pre buildpack, post .tgz, project metadata; a binding reaches buildpacks but not the image; network on reaches the host", async () => {
+test("project.toml: builder, env (--env wins), exclude, group with a folder uri and an inline pre buildpack, post .tgz, project metadata; a binding reaches buildpacks but not the image; network host (an explicit opt-in) reaches the host's loopback", async () => {
   writeTree(join(tmp.path, "project"), {
     "app/hello.txt": "hi\n",
     "app/keys.secret": "do not ship",
@@ -181,7 +181,7 @@ value = "project"
 `,
   });
   writeTree(join(tmp.path, "bindings/db"), { type: "postgresql", provider: "acme", password: SECRET, ".hidden": "x" });
-  const { args } = projectBuild("on");
+  const { args } = projectBuild("host");
   const before = connections;
   const r = await paketo(args);
   assert.equal(r.code, 0, r.stderr);
@@ -211,8 +211,13 @@ value = "project"
   for (const l of img.layers) assert.ok(!l.includes(SECRET), "the binding's secret is in a layer");
 });
 
-test("a failing buildpack (network off: the probe cannot reach the host) exits 51 with its last lines and exit code; store, cache and previous image are untouched", async () => {
-  const { args } = projectBuild("off");
+test("a failing buildpack (network on, the default, or off: the probe cannot reach the host's loopback) exits 51 with its last lines and exit code; store, cache and previous image are untouched", async () => {
+  for (const network of ["on", "off"] as const) await failingProbe(network);
+});
+
+async function failingProbe(network: "on" | "off"): Promise<void> {
+  const { args } = projectBuild(network);
+  const before = connections;
   const store = join(tmp.path, "store");
   const cache = join(tmp.path, "project/cache");
   const images = await ok(["images", "--json"]);
@@ -223,10 +228,11 @@ test("a failing buildpack (network off: the probe cannot reach the host) exits 5
   assert.equal(r.code, 51, r.stderr);
   assert.match(r.stderr, /buildpack test\/probe@0\.1\.0 failed: bin\/build exited with code 7\nLast output lines:\n/);
   assert.match(r.stderr, new RegExp(`Last output lines:\\n(  .*\\n)*  probe: cannot reach 127\\.0\\.0\\.1:${port}\\n`));
+  assert.equal(connections, before, "the host's loopback server saw nothing");
   assert.deepEqual(snapshot(store), beforeStore);
   assert.deepEqual(snapshot(cache), beforeCache);
   assert.equal(await ok(["images", "--json"]), images);
-});
+}
 
 test("malformed TOML from a buildpack names the file and line (exit 52)", async () => {
   const app = writeTree(join(tmp.path, "toml-app"), { "hello.txt": "hi\n" });
