@@ -8,7 +8,7 @@ import type { CacheLayout } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { exists } from "../../fs/index.js";
 import { type BuildPaths, buildPaths, type BuildpackStore, dirStore, type ExecSettings, type Env } from "../../lifecycle/index.js";
-import { type Image, transport } from "../../oci/index.js";
+import { extract, type Image, transport } from "../../oci/index.js";
 import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareBuilderRootfs, prepareRootfs, type Runner } from "../../sandbox/index.js";
 import { type BuilderInfo, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
@@ -70,10 +70,12 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
   // The build image's layers as the read-only root, shared by every builder on that build image,
   // and the builder's own layers (its /cnb) beside it. A builder whose own layers reach outside
   // /cnb is extracted whole, and then cnbRoot is the root.
+  // Decompression-bomb and free-space limits, PAKETO_EXTRACT_* when set (docs/security.md).
+  const limits = extract.limitsFromEnv(o.hostEnv);
   const { rootfs, cnbRoot } = await log.time("rootfs", async () => {
-    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints, limits });
     if (parts) return { rootfs: parts.root, cnbRoot: parts.top };
-    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints, limits });
     return { rootfs: whole, cnbRoot: whole };
   });
   return { project, env, name, image, info, rootfs, cnbRoot, sources };
