@@ -7,23 +7,34 @@ import { buildImage, parseBindingArg, parsePullPolicy } from "../../platform/ind
 import { type Command, imageOptions } from "../command.js";
 import { transportOptions } from "../context.js";
 
-function parseEnv(pairs: string[], where: string): Record<string, string> {
+/**
+ * `NAME=VALUE`, or a bare `NAME` whose value is taken from paketo's own environment (as pack does):
+ * a secret passed as `--env NAME` never appears on any command line, paketo's included.
+ */
+function parseEnv(pairs: string[], where: string, own: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf("=");
-    if (i <= 0) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not KEY=VALUE`);
-    out[p.slice(0, i)] = p.slice(i + 1);
+    if (i === 0 || (i < 0 && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not NAME=VALUE or NAME`);
+    if (i > 0) {
+      out[p.slice(0, i)] = p.slice(i + 1);
+      continue;
+    }
+    const v = own[p];
+    if (v === undefined) {
+      throw new PaketoError("CLI_ENV", `${where}: ${p} is not set in paketo's environment`, { hint: `export ${p} before running paketo, or write ${p}=VALUE` });
+    }
+    out[p] = v;
   }
   return out;
 }
-
 
 export const command: Command = {
   name: "build",
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
-    "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
+    "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
     "[--network on|off|host] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
@@ -67,9 +78,9 @@ export const command: Command = {
     const env: Record<string, string> = {};
     for (const f of (v["env-file"] as string[] | undefined) ?? []) {
       const lines = readFileSync(resolve(ctx.cwd, f), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
-      Object.assign(env, parseEnv(lines, f));
+      Object.assign(env, parseEnv(lines, f, ctx.env));
     }
-    Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
+    Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env", ctx.env));
     const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
     const started = Date.now();
     const out = await buildImage({

@@ -3,7 +3,6 @@
 // sandbox; each phase's result is passed to the next. Inputs are explicit (app dir, builder, run
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type CacheLayout, cacheLayout } from "../../deps/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
@@ -28,6 +27,7 @@ import type { PullPolicy } from "../distribution/index.js";
 import { detectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
+import { openWorkDir, removeTree } from "./work-dir.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -42,8 +42,8 @@ export function openBuildCache(o: Pick<BuildOptions, "cacheDir" | "cacheImage" |
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const cache = cacheLayout(o.cacheRoot);
   const builder = await openBuilder(o, cache);
-  await mkdir(cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(cache.work, "build-"));
+  // Private, and removed by the next build if this one is killed (work-dir.ts).
+  const workDir = await openWorkDir(cache.work, "build");
   const lent: Lent[] = [];
   try {
     const ws = await prepareWorkspace(o, builder, workDir, cache);
@@ -51,7 +51,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
-    if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    if (!o.keepWorkDir) await removeTree(workDir);
   }
 }
 

@@ -1,13 +1,18 @@
 // `paketo build` inputs end to end: --buildpack (builder ids, folders, .tgz files, buildpackage
 // images), project.toml (env, include/exclude, group, pre/post, builder, project metadata), service
-// bindings, --network, and what a failing build leaves behind. Buildpacks are bash, written here.
+// bindings, --network, what a failing build leaves behind, and where secrets go (and do not).
+// Buildpacks are bash, written here.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
-import { writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cacheLayout, paketoCacheRoot } from "../../deps/index.js";
+import { HOST_TAG } from "../../fs/index.js";
 import { run, tempDir, writeTree } from "../../testing/index.js";
-import { cli, makeStack, readOciLayout, snapshot, tarNames } from "./testing/e2e.js";
+import { cli, makeStack, readOciLayout, snapshot, startPaketo, tarNames } from "./testing/e2e.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
@@ -253,4 +258,112 @@ test("project.toml errors name the file and the field", async () => {
   const g = await paketo(["build", "bad:1", "--builder", "builder:1", "--path", app]);
   assert.equal(g.code, 1, g.stderr);
   assert.match(g.stderr, /project\.toml.*group\[0\].*version and uri/);
+});
+
+/** Every file under `dir` (following no links), with its mode. */
+function walkFiles(dir: string): Array<{ path: string; mode: number; dir: boolean }> {
+  const out: Array<{ path: string; mode: number; dir: boolean }> = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const s = lstatSync(p);
+      out.push({ path: p, mode: s.mode & 0o7777, dir: s.isDirectory() });
+      if (s.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The command lines of every process on the machine that can still be read. */
+function allCommandLines(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Starts a build whose buildpack waits, with a token from paketo's environment (`--env NAME`), one
+ * from an env file and a binding; resolves once the buildpack is running, with its work folder.
+ */
+async function startSecretBuild(secrets: { token: string; fileToken: string; password: string }): Promise<{ child: ChildProcess; workDir: string; exited: Promise<unknown> }> {
+  const app = writeTree(join(tmp.path, "secret-app"), { "hello.txt": "hi\n" });
+  writeFileSync(join(tmp.path, "secret.env"), `FILE_TOKEN=${secrets.fileToken}\n`);
+  writeTree(join(tmp.path, "bindings/vault"), { type: "vault", password: secrets.password });
+  const child = startPaketo(
+    ["build", "secret:1", "--builder", "builder:1", "--path", app, "--buildpack", join(tmp.path, "waiter"), "--env", "API_TOKEN", "--env-file", join(tmp.path, "secret.env"), "--binding", `vault=${join(tmp.path, "bindings/vault")}`],
+    { ...env, API_TOKEN: secrets.token },
+  );
+  const exited = new Promise((r) => child.once("close", r));
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the waiting buildpack never started:\n${stderr}`)), 300_000);
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+      if (stderr.includes("waiter: waiting")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`paketo ended before the buildpack waited:\n${stderr}`));
+    });
+  });
+  // What the buildpack saw: the values arrived, though no command line carried them.
+  assert.match(stderr, new RegExp(`waiter: API_TOKEN=${secrets.token.length} bytes FILE_TOKEN=${secrets.fileToken.length} bytes password=${secrets.password.length} bytes`));
+  const work = cacheLayout(paketoCacheRoot(env)).work;
+  const mine = readdirSync(work).filter((n) => n.startsWith(`build-${HOST_TAG}.${child.pid}.`));
+  assert.equal(mine.length, 1, `one work folder named after paketo's pid ${child.pid}: ${readdirSync(work).join(" ")}`);
+  return { child, workDir: join(work, mine[0] as string), exited };
+}
+
+test("secrets: --env and --env-file values and bindings appear in no process's command line, sit in a private work folder, and a kill -9'd build's folder is removed by the next build and by prune", async () => {
+  writeTree(join(tmp.path, "waiter"), {
+    "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "test/waiter"\nversion = "0.1.0"\nname = "Waiter"\n',
+    "bin/detect": { content: "#!/usr/bin/env bash\nexit 0\n", mode: 0o755 },
+    "bin/build": {
+      content:
+        '#!/usr/bin/env bash\necho "waiter: API_TOKEN=${#API_TOKEN} bytes FILE_TOKEN=${#FILE_TOKEN} bytes password=$(wc -c < "$SERVICE_BINDING_ROOT/vault/password") bytes"\necho "waiter: waiting"\nsleep 300\n',
+      mode: 0o755,
+    },
+  });
+  const work = cacheLayout(paketoCacheRoot(env)).work;
+  for (const cleanup of ["prune", "next build"] as const) {
+    const secrets = { token: `tok-${randomBytes(12).toString("hex")}`, fileToken: `ftok-${randomBytes(12).toString("hex")}`, password: `pw-${randomBytes(12).toString("hex")}` };
+    const { child, workDir, exited } = await startSecretBuild(secrets);
+    try {
+      // No process shows a secret: not paketo (--env NAME takes the value from its environment), not bubblewrap, not the sandbox's.
+      for (const cmd of allCommandLines()) for (const s of Object.values(secrets)) assert.ok(!cmd.includes(s), `a command line holds a secret: ${cmd.replace(/\0/g, " ")}`);
+      // The work folders are this user's alone; the env and the binding's entries are not readable by others either.
+      assert.equal(statSync(work).mode & 0o777, 0o700);
+      assert.equal(statSync(workDir).mode & 0o777, 0o700);
+      const files = walkFiles(join(workDir, "platform"));
+      const byName = (n: string) => files.find((f) => f.path.endsWith(`/${n}`));
+      assert.equal(byName("env/API_TOKEN")?.mode, 0o600, JSON.stringify(files));
+      assert.equal(byName("env/FILE_TOKEN")?.mode, 0o600);
+      assert.equal(byName("vault/password")?.mode, 0o400);
+      for (const f of files) assert.equal(f.mode & 0o077, 0, `${f.path} is ${f.mode.toString(8)}`);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    // kill -9 gives paketo no chance to tidy up: the folder, with the secrets, is still there.
+    assert.equal(readFileSync(join(workDir, "platform/env/API_TOKEN"), "utf8"), secrets.token);
+    if (cleanup === "prune") {
+      const pruned = JSON.parse(await ok(["prune", "--json"])) as { removedWorkDirs: number };
+      assert.ok(pruned.removedWorkDirs >= 1, JSON.stringify(pruned));
+    } else {
+      const app = writeTree(join(tmp.path, "after-kill-app"), { "hello.txt": "hi\n" });
+      await ok(["build", "after-kill:1", "--builder", "builder:1", "--path", app]);
+    }
+    assert.ok(!existsSync(workDir), `${cleanup} left the killed build's work folder`);
+    assert.deepEqual(readdirSync(work).filter((n) => n.includes(`.${child.pid}.`)), [], `${cleanup} left something of the killed build`);
+  }
 });

@@ -158,9 +158,10 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     // The lifecycle drops SERVICE_BINDING_ROOT from its own env (CNB-9), so it is user env (CNB-71).
     userEnv.SERVICE_BINDING_ROOT ??= `${paths.sandbox.platform}/bindings`;
   }
+  // The user env may hold secrets: only this user (the build user in the sandbox) reads it.
   const envDir = join(paths.host.platform, "env");
-  await mkdir(envDir, { recursive: true });
-  for (const [k, v] of Object.entries(userEnv)) await writeFile(join(envDir, k), v);
+  await mkdir(envDir, { recursive: true, mode: 0o700 });
+  for (const [k, v] of Object.entries(userEnv)) await writeFile(join(envDir, k), v, { mode: 0o600 });
   const projectMetadataPath = join(workDir, "project-metadata.toml");
   if (descriptor) await writeFile(projectMetadataPath, stringifyProjectMetadataToml(projectMetadataOf(descriptor)));
 
