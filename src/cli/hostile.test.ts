@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempOwner } from "../fs/index.js";
 import { emptyImage, layer, layout, mutate } from "../oci/index.js";
 import { run, startCountingProxy, startRegistry, tempDir, type CountingProxy, type TestRegistry } from "../testing/index.js";
 
@@ -140,7 +141,7 @@ test("SIGTERM ends a copy at once, and the destination never appears half-writte
   await layout.writeLayout(src, { kind: "image", image: mutate.appendLayers(emptyImage(), l) });
   const dest = join(tmp.path, "big-dest.tar");
   // Once the archive's temp file exists, the copy is streaming the layer.
-  const writing = () => readdirSync(tmp.path).some((n) => n.startsWith(".big-dest.tar.paketo-"));
+  const writing = () => readdirSync(tmp.path).some((n) => tempOwner(n) !== undefined);
   const r = await paketo(["copy", `oci:${src}`, `oci-archive:${dest}`], { sigtermWhen: writing, timeoutMs: 60_000 });
   assert.equal(r.code, 143, `ended by SIGTERM: ${r.stderr}`);
   assert.ok(r.ms < 5_000, `it took ${r.ms} ms after the SIGTERM`);
