@@ -12,6 +12,8 @@ export { digestReference, isNotFound, labelImageName, previousMetadata, readImag
 export { LayerFactory, openLayerFactory, pruneLayerCache, type LayerFactoryOptions } from "./layer-cache/index.js";
 export { type AnalyzeDeps, type AnalyzeInputs, type AnalyzeResult, AnalyzeError, analyze } from "./analyze/index.js";
 export { type DetectInputs, type DetectDeps, type DetectResult, type DetectOutcomes, type DetectRun, detect, orderFromBuildpacks, readOrderFile, readSystemFile, expandOrder, resolveGroup } from "./detect/index.js";
+/** At most n tasks at a time (detect runs buildpacks with it; the app copy its file copies). */
+export { limiter } from "./detect/run.js";
 export { type Lent, type RestoreDeps, type RestoreInputs, type RestoreResult, RestoreError, restore, planRestore, returnTrees } from "./restore/index.js";
 export { type BuildInputs, type BuildDeps, type BuildResult, type BuiltBuildpack, type BuiltLayer, type SbomFile, build } from "./build-phase/index.js";
 export { type ExportDeps, type ExportInputs, type ExportResult, type ExportedLayerInfo, ExportError, exportImage, planExport } from "./export/index.js";

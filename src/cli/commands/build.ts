@@ -5,8 +5,8 @@ export const command: Command = {
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
-    "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
+    "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
+    "[--network on|off|host] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },

@@ -1,4 +1,5 @@
 import type { Agent, Dispatcher } from "undici";
+import { Redactor } from "../../errors/index.js";
 import type { Platform } from "../platform.js";
 import { noProgress, type OnProgress } from "../progress.js";
 import { type Credentials, type Keychain, configKeychain } from "./auth/keychain.js";
@@ -21,7 +22,10 @@ export interface RemoteOptions {
   maxAttempts?: number;
   /** Backoff between tries: `initialMs * 2^n`, capped at `maxMs`, with jitter; Retry-After is honoured up to `maxRetryAfterMs`. */
   backoff?: { initialMs?: number; maxMs?: number; maxRetryAfterMs?: number };
-  /** Connect, response-headers and body-stall timeouts. */
+  /**
+   * Connect, response-headers and body-idle timeouts (30 s, 120 s, 30 s). A body with no data for
+   * `bodyMs` counts as broken: a blob download resumes from where it stopped.
+   */
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Concurrent blob transfers when writing (default 4). */
   jobs?: number;
@@ -36,6 +40,11 @@ export interface RemoteOptions {
   /** The HTTP client; replace it for proxies or tests. Default: a shared undici Agent with the timeouts above. */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /**
+   * Told every credential sent (passwords, Basic and Bearer tokens), and used to take them out
+   * of anything a registry says back. Pass the CLI's one so its output is redacted too.
+   */
+  redactor?: Redactor;
 }
 
 export interface Resolved {
@@ -56,6 +65,7 @@ export interface Resolved {
   /** Same, but not verifying TLS certificates: only for insecure registries. */
   insecureDispatcher: Dispatcher | undefined;
   userAgent: string;
+  redactor: Redactor;
 }
 
 export const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
@@ -90,7 +100,7 @@ export function resolveOptions(o: RemoteOptions = {}): Resolved {
       maxMs: o.backoff?.maxMs ?? 8_000,
       maxRetryAfterMs: o.backoff?.maxRetryAfterMs ?? 60_000,
     },
-    timeouts: { connectMs, headersMs: o.timeouts?.headersMs ?? 120_000, bodyMs: o.timeouts?.bodyMs ?? 120_000 },
+    timeouts: { connectMs, headersMs: o.timeouts?.headersMs ?? 120_000, bodyMs: o.timeouts?.bodyMs ?? 30_000 },
     jobs: Math.max(1, o.jobs ?? 4),
     chunkThreshold: o.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD,
     chunkSize: Math.max(1, o.chunkSize ?? DEFAULT_CHUNK_SIZE),
@@ -100,5 +110,6 @@ export function resolveOptions(o: RemoteOptions = {}): Resolved {
     dispatcher: o.dispatcher,
     insecureDispatcher: o.dispatcher,
     userAgent: o.userAgent ?? "paketo",
+    redactor: o.redactor ?? new Redactor(),
   };
 }

@@ -34,6 +34,7 @@ import { buildMemoKey, cacheDigest, lookupBuildMemo, saveBuildMemo } from "./bui
 import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
+import { openWorkDir, removeTree } from "./work-dir.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -48,8 +49,8 @@ export function openBuildCache(o: Pick<BuildOptions, "cacheDir" | "cacheImage" |
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const cache = cacheLayout(o.cacheRoot);
   const builder = await openBuilder(o, cache);
-  await mkdir(cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(cache.work, "build-"));
+  // Private, and removed by the next build if this one is killed (work-dir.ts).
+  const workDir = await openWorkDir(cache.work, "build");
   const lent: Lent[] = [];
   try {
     const ws = await prepareWorkspace(o, builder, workDir, cache);
@@ -57,7 +58,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
-    if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    if (!o.keepWorkDir) await removeTree(workDir);
   }
 }
 
@@ -111,7 +112,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
         key: memoKey,
         previousDigest,
         cache: cacheBefore,
-        recheck: (m) => recheckMetadata(m, { cache, hostEnv: o.hostEnv, network: o.network }),
+        recheck: (m) => recheckMetadata(m, { cache, hostEnv: o.hostEnv, network: o.network !== "off" }),
       }),
     );
     if (hit) {

@@ -8,19 +8,35 @@ import { buildImage, parseBindingArg, parsePullPolicy } from "../../../platform/
 import { transportOptions } from "../../context.js";
 import type { CliContext, Values } from "../../command.js";
 
-function parseEnv(pairs: string[], where: string): Record<string, string> {
+/**
+ * `NAME=VALUE`, or a bare `NAME` whose value is taken from paketo's own environment (as pack does):
+ * a secret passed as `--env NAME` never appears on any command line, paketo's included.
+ */
+function parseEnv(pairs: string[], where: string, own: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf("=");
-    if (i <= 0) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not KEY=VALUE`);
-    out[p.slice(0, i)] = p.slice(i + 1);
+    if (i === 0 || (i < 0 && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not NAME=VALUE or NAME`);
+    if (i > 0) {
+      out[p.slice(0, i)] = p.slice(i + 1);
+      continue;
+    }
+    const v = own[p];
+    if (v === undefined) {
+      throw new PaketoError("CLI_ENV", `${where}: ${p} is not set in paketo's environment`, { hint: `export ${p} before running paketo, or write ${p}=VALUE` });
+    }
+    out[p] = v;
   }
   return out;
 }
 
 export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise<number | void> {
   const network = (v.network as string | undefined) ?? "on";
-  if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
+  if (network !== "on" && network !== "off" && network !== "host") {
+    throw new PaketoError("CLI_USAGE", `--network must be on, off or host, not ${JSON.stringify(network)}`, {
+      hint: "on: outbound only (the default); off: none; host: this machine's network, its loopback services included",
+    });
+  }
   const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
   const host = (v["buildpack-host"] as string | undefined) ?? "on";
   if (host !== "on" && host !== "off") throw new PaketoError("CLI_USAGE", `--buildpack-host must be on or off, not ${JSON.stringify(host)}`);
@@ -37,9 +53,9 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
   const env: Record<string, string> = {};
   for (const f of (v["env-file"] as string[] | undefined) ?? []) {
     const lines = readFileSync(resolve(ctx.cwd, f), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
-    Object.assign(env, parseEnv(lines, f));
+    Object.assign(env, parseEnv(lines, f, ctx.env));
   }
-  Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
+  Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env", ctx.env));
   const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
   const started = Date.now();
   const out = await buildImage({
@@ -53,7 +69,7 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
     ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
     env,
-    network: network === "on",
+    network,
     sandbox,
     cacheRoot: paketoCacheRoot(ctx.env),
     hostEnv: ctx.env,
