@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // npm run bench: paketo side by side with a Dockerfile built by buildah (docs/benchmarks.md).
 //
-//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app] [--runs 3]
+//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app|none] [--runs 3]
 //                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time] [--peer-gocache]
 //   node scripts/bench/bench.mjs --report FILE     (the tables again, from a results file)
 //
 // For each example app and each tool: cold build, warm rebuild, rebuild after a one-line change,
 // rebuild after adding a dependency, image size and layers, first push and push after a
 // one-line change to a loopback registry (through a counting proxy), rebase (the peer: rebuild
-// on the new base and push), reproducibility. Rounds alternate which tool goes first. The
+// on the new base and push), reproducibility. Rounds alternate which tool goes first. Then
+// paketo alone: detection with a 40-buildpack builder (lib/large-builder.mjs) and the CLI's
+// start-up (`--version`, `build --help`, against a bare `node -e 0`). The
 // markdown table goes to stdout, progress to stderr, everything measured to --out (JSON).
 // Needs: `npm run build` first (bin/paketo runs dist/), buildah, docker-registry, npm.
 import { execFileSync } from "node:child_process";
@@ -20,6 +22,7 @@ import { imageSizes, manifestOf, startCountingProxy } from "./lib/registry.mjs";
 import { run } from "./lib/run.mjs";
 import { cell, fmt, ratio, ratioCell, summary, table } from "./lib/stats.mjs";
 import { copyApp, Paketo, Peer, PRESENT } from "./lib/tools.mjs";
+import { benchLargeBuilder, largeBuilderApps, makeLargeBuilder } from "./lib/large-builder.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const started = performance.now();
@@ -49,7 +52,7 @@ const ALL_APPS = [
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
 const APPS = ALL_APPS.filter((a) => wanted.includes(a.name)).map((a) => ({ ...a, source: join(ROOT, "examples", a.name) }));
-if (APPS.length === 0 || RUNS < 1) {
+if ((APPS.length === 0 && !wanted.includes("none")) || RUNS < 1) {
   console.error(`usage: bench.mjs [--apps ${ALL_APPS.map((a) => a.name).join(",")}] [--runs N] [--dir DIR] [--out FILE] [--keep] [--peer-build-time] | --report FILE`);
   process.exit(2);
 }
@@ -274,6 +277,23 @@ async function main() {
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
   };
+  // The 40-buildpack builder and the CLI's start-up: paketo alone.
+  say("large builder: 11 paketo buildpacks + 29 stand-ins");
+  const large = join(BENCH, "large");
+  mkdirSync(large, { recursive: true });
+  results.largeBuilder = await makeLargeBuilder({ root: ROOT, product: PRODUCT, dir: large, paketo, name: "bench/large-builder:1" });
+  results.largeBuilder.apps = await benchLargeBuilder({
+    paketo,
+    apps: largeBuilderApps(ROOT, large),
+    dir: large,
+    builder: "bench/large-builder:1",
+    runs: RUNS,
+    say,
+    logs: P.logs,
+  });
+  say("CLI start-up");
+  results.cli = await cliStartup(join(PRODUCT, "bin/paketo"));
+  if (APPS.length === 0) return finish();
   const peer = new Peer(peerOpts);
   say("setup: stack images into buildah's storage");
   for (const [flavor, name] of [["build", "paketo/trixie:build"], ["run", "paketo/trixie:run"]]) {
@@ -425,7 +445,25 @@ async function main() {
     for (const t of tools) await t.done(app);
     say(`${app.name}: done`);
   }
+  await finish();
+}
 
+/** Medians of 10 starts of each command (after one not counted). */
+async function cliStartup(bin) {
+  const cmds = { "paketo --version": [bin, "--version"], "paketo build --help": [bin, "build", "--help"], "node -e 0 (bare Node.js)": ["-e", "0"] };
+  const out = {};
+  for (const [label, args] of Object.entries(cmds)) {
+    const xs = [];
+    for (let i = 0; i <= 10; i++) {
+      const r = await run(process.execPath, args);
+      if (i > 0) xs.push(r.seconds);
+    }
+    out[label] = xs;
+  }
+  return out;
+}
+
+async function finish() {
   results.finished = new Date().toISOString();
   results.seconds = (performance.now() - started) / 1000;
   results.machine.loadDuringRun = loads.length ? { median: +summary(loads).median.toFixed(2), max: Math.max(...loads) } : undefined;
@@ -445,14 +483,30 @@ function targets(results) {
     const v = ratio(g.measures["rebuild, one-line change"].paketo, g.measures["rebuild, one-line change"].peer).median;
     out.push({ target: `go-app: one-line change rebuild ≤ 0.5 × peer${results.peerGocache ? " (peer with a compile cache mount)" : ""}`, value: v, met: v <= 0.5 });
   }
+  const lb = results.largeBuilder?.apps?.node;
+  if (lb) {
+    const fresh = summary(lb.fresh).median;
+    const one = summary(lb.oneLine).median;
+    out.push({ target: `40-buildpack builder: fresh detection of a Node.js app ≤ 1.0 s`, value: `${fresh.toFixed(2)} s`, met: fresh <= 1.0 });
+    out.push({ target: `40-buildpack builder: detection after a one-line change ≤ 0.1 s`, value: `${one.toFixed(2)} s`, met: one <= 0.1 });
+  }
+  for (const [label, xs] of Object.entries(results.cli ?? {})) {
+    if (!label.startsWith("paketo")) continue;
+    const med = summary(xs).median;
+    out.push({ target: `${label} ≤ 0.1 s`, value: `${med.toFixed(2)} s`, met: med <= 0.1 });
+  }
   const a = results.apps["express-app"];
   if (!a) return out;
   const r = (k) => ratio(a.measures[k].paketo, a.measures[k].peer).median;
   const pushes = a.push.paketo ?? [];
   return [
     ...out,
+    { target: "cold build ≤ 1.0 × peer", value: r("cold build"), met: r("cold build") <= 1.0 },
     { target: "warm no-change rebuild ≤ 0.3 × peer", value: r("warm rebuild, no change"), met: r("warm rebuild, no change") <= 0.3 },
     { target: "one-line change rebuild ≤ 0.5 × peer", value: r("rebuild, one-line change"), met: r("rebuild, one-line change") <= 0.5 },
+    ...(a.measures["rebuild, one dependency added"]
+      ? [{ target: "one dependency added ≤ 0.8 × peer", value: r("rebuild, one dependency added"), met: r("rebuild, one dependency added") <= 0.8 }]
+      : []),
     { target: "image ≤ 0.8 × peer's compressed size", value: r("image: compressed size"), met: r("image: compressed size") <= 0.8 },
     {
       target: "push after a one-line change uploads only the changed app layer, config and manifest",
@@ -493,6 +547,18 @@ function report(results) {
       prow.push([scenario, keys.filter((k) => med(k) >= 0.05).map((k) => `${k} ${fmt("s", med(k))}`).join(", ")]);
     }
     out.push(table(["paketo phases (median)", "phases of 0.05 s or more"], prow));
+    out.push("");
+  }
+  const lb = results.largeBuilder;
+  if (lb?.apps) {
+    out.push(`## Detection with a ${lb.buildpacks}-buildpack builder (${lb.groups} groups; paketo alone)\n`);
+    const rows = Object.values(lb.apps).map((x) => [x.title, cell("s", x.fresh), cell("s", x.oneLine), cell("s", x.separate)]);
+    out.push(table(["app", "fresh (new destination)", "after a one-line change", "fresh, each buildpack its own process"], rows));
+    out.push("");
+  }
+  if (results.cli) {
+    out.push("## CLI start-up (paketo alone, 10 starts each)\n");
+    out.push(table(["command", "wall time"], Object.entries(results.cli).map(([k, xs]) => [k, cell("s", xs)])));
     out.push("");
   }
   const goals = targets(results);

@@ -44,6 +44,8 @@ export interface CacheLayout {
   buildCache(dest: string): string;
   /** The detection memo of a destination. */
   detectMemo(dest: string): string;
+  /** The build memo of a destination: its last build's inputs and image. */
+  buildMemo(dest: string): string;
 }
 
 /** A short, stable key of a destination name, for the per-destination parts of the cache. */
@@ -68,5 +70,6 @@ export function cacheLayout(root: string): CacheLayout {
     work: join(root, "work"),
     buildCache: (dest) => join(root, "build-cache", destKey(dest)),
     detectMemo: (dest) => join(root, "detect", `${destKey(dest)}.json`),
+    buildMemo: (dest) => join(root, "build-memo", `${destKey(dest)}.json`),
   };
 }

@@ -1,6 +1,6 @@
 // Running node, the package managers and scripts: output streamed into the build log, indented,
 // with the last lines kept for the error message when the command fails.
-import type { Logger } from "../../buildpack-api/index.js";
+import { type Logger, pureProcesses } from "../../buildpack-api/index.js";
 import { exitText, lastLines, runTool as run, type ToolRun } from "../common/exec.js";
 import { NodeError } from "./errors.js";
 import type { Env } from "./project.js";
@@ -36,7 +36,8 @@ export interface NodeInfo {
 }
 
 export async function nodeInfo(env: Env, cwd: string): Promise<NodeInfo> {
-  const run = await runTool(["node", "-p", "JSON.stringify([process.version, process.arch, process.versions.modules, process.platform])"], { cwd, env });
+  // The installed Node.js answers the same for the same files: this does not stop a build memo.
+  const run = await pureProcesses(() => runTool(["node", "-p", "JSON.stringify([process.version, process.arch, process.versions.modules, process.platform])"], { cwd, env }));
   if (run.code !== 0) throw new NodeError("NODE_TOOL", `node -p ${exitText(run)}: ${lastLines(run.output, 3).join(" / ")}`);
   const [version, arch, modules, platform] = JSON.parse(run.output.trim()) as string[];
   return { version: (version ?? "").replace(/^v/, ""), arch: arch ?? "", modules: modules ?? "", platform: platform ?? "" };
