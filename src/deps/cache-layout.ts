@@ -23,6 +23,8 @@ export interface CacheLayout {
   npm: string;
   /** Each run image's installed Debian packages as a dpkg status file, by image digest (platform). */
   runImagePackages: string;
+  /** Go module zips (toolchains), checksum database answers, version lists (deps/go); bound into the build sandbox. */
+  go: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -44,6 +46,8 @@ export interface CacheLayout {
   buildCache(dest: string): string;
   /** The detection memo of a destination. */
   detectMemo(dest: string): string;
+  /** The build memo of a destination: its last build's inputs and image. */
+  buildMemo(dest: string): string;
 }
 
 /** A short, stable key of a destination name, for the per-destination parts of the cache. */
@@ -57,6 +61,7 @@ export function cacheLayout(root: string): CacheLayout {
     debian: join(root, "debian"),
     npm: join(root, "npm"),
     runImagePackages: join(root, "run-image-packages"),
+    go: join(root, "go"),
     stackLayers: join(root, "stack"),
     defaultStackLock: join(root, "stack", "default", "trixie.lock.toml"),
     defaultBuilderMarker: join(root, "default-builder.json"),
@@ -68,5 +73,6 @@ export function cacheLayout(root: string): CacheLayout {
     work: join(root, "work"),
     buildCache: (dest) => join(root, "build-cache", destKey(dest)),
     detectMemo: (dest) => join(root, "detect", `${destKey(dest)}.json`),
+    buildMemo: (dest) => join(root, "build-memo", `${destKey(dest)}.json`),
   };
 }

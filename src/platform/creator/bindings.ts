@@ -40,7 +40,7 @@ export async function copyBindings(bindings: Readonly<Record<string, string>>, b
       throw new PaketoError("PLATFORM_BINDING", `${where}: the folder cannot be read`, { cause: e, hint: "--binding NAME=DIR names a folder" });
     });
     const dest = join(bindingsDir, name);
-    await mkdir(dest, { recursive: true });
+    await mkdir(dest, { recursive: true, mode: 0o700 });
     let hasType = false;
     for (const entry of names.sort()) {
       if (entry.startsWith("..")) continue;
@@ -49,8 +49,8 @@ export async function copyBindings(bindings: Readonly<Record<string, string>>, b
       if (!s?.isFile()) continue;
       if (s.size > MAX_ENTRY) throw new PaketoError("PLATFORM_BINDING", `${where}: ${entry} is ${s.size} bytes; a binding entry may have at most ${MAX_ENTRY}`);
       await copyFile(src, join(dest, entry));
-      // Readable by the CNB user, who is not the owner; the work dir itself is private (0700).
-      await chmod(join(dest, entry), 0o444);
+      // Read-only, and for this user alone: in the sandbox this user is the build user (its owner).
+      await chmod(join(dest, entry), 0o400);
       if (entry === "type") hasType = true;
     }
     if (!hasType) {
