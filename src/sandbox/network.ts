@@ -5,6 +5,7 @@
 // the gateway are not mapped to the host's loopback (--disable-host-loopback), so a database, a
 // local registry or a metadata proxy listening on the host's 127.0.0.1 is out of reach.
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { SandboxError } from "./errors.js";
@@ -43,7 +44,30 @@ const READY_TIMEOUT_MS = 10_000;
  * Starts slirp4netns for the network namespace of `pid` (the sandbox's first process, as
  * bubblewrap reports it) and resolves once the tap device is configured.
  */
-export function startSandboxNet(pid: number, opts: { slirp4netns?: string } = {}): Promise<SandboxNet> {
+export async function startSandboxNet(pid: number, opts: { slirp4netns?: string } = {}): Promise<SandboxNet> {
+  await loopbackUp(pid);
+  return spawnSlirp(pid, opts);
+}
+
+const LOOPBACK_WAIT_MS = 2_000;
+
+/**
+ * Waits until bubblewrap has configured the namespace's loopback (127.0.0.1 routed, as
+ * /proc/PID/net/fib_trie shows it). bubblewrap does that after it reports its pid and before it
+ * blocks; slirp4netns --configure brings `lo` up too, and when it wins that race bubblewrap's own
+ * RTM_NEWADDR fails ("loopback: Failed RTM_NEWADDR") and the sandbox never starts. After the wait
+ * slirp4netns starts anyway: a bubblewrap that already failed reports that itself.
+ */
+async function loopbackUp(pid: number): Promise<void> {
+  const until = Date.now() + LOOPBACK_WAIT_MS;
+  while (Date.now() < until) {
+    const trie = await readFile(`/proc/${pid}/net/fib_trie`, "utf8").catch(() => undefined);
+    if (trie === undefined || trie.includes("127.0.0.1")) return; // gone (its exit says why), or ready
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function spawnSlirp(pid: number, opts: { slirp4netns?: string }): Promise<SandboxNet> {
   const bin = opts.slirp4netns ?? "slirp4netns";
   const args = [
     "--configure",
