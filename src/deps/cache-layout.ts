@@ -18,10 +18,14 @@ export function paketoCacheRoot(env: Readonly<Record<string, string | undefined>
 
 export interface CacheLayout {
   root: string;
-  /** Verified .deb downloads, by sha256 (deps/debian). */
+  /** Verified .deb downloads and indexes by sha256, signed InRelease files, buildpacks' resolutions (deps/debian); bound into the build sandbox. */
   debian: string;
   /** npm packuments and verified tarballs (deps/npm); bound into the build sandbox for buildpacks. */
   npm: string;
+  /** Each run image's installed Debian packages as a dpkg status file, by image digest (platform). */
+  runImagePackages: string;
+  /** Go module zips (toolchains), checksum database answers, version lists (deps/go); bound into the build sandbox. */
+  go: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -47,6 +51,8 @@ export interface CacheLayout {
   leases: string;
   /** Sizes of entries that never change once made (root filesystems, kept trees), so a trim need not walk them again. */
   sizeMemo: string;
+  /** The build memo of a destination: its last build's inputs and image. */
+  buildMemo(dest: string): string;
 }
 
 /**
@@ -86,6 +92,9 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   work: { dir: "work", unit: "work", what: "work folders of running builds" },
   buildCache: { dir: "build-cache", unit: "child", what: "build caches, one per destination" },
   detectMemo: { dir: "detect", unit: "file", what: "detection memos, one per destination" },
+  buildMemo: { dir: "build-memo", unit: "file", what: "build memos, one per destination" },
+  go: { dir: "go", unit: "file", what: "Go toolchain zips, checksum database answers and version lists" },
+  runImagePackages: { dir: "run-image-packages", unit: "file", what: "run images' installed Debian packages, by image digest" },
   leases: { dir: "leases", unit: "internal", what: "what running paketo processes use" },
   sizeMemo: { dir: "sizes.json", unit: "internal", what: "sizes of root filesystems and kept trees" },
 };
@@ -116,6 +125,9 @@ export function cacheLayout(root: string): CacheLayout {
     detectMemo: (dest) => join(at("detectMemo"), `${destKey(dest)}.json`),
     leases: at("leases"),
     sizeMemo: at("sizeMemo"),
+    buildMemo: (dest) => join(at("buildMemo"), `${destKey(dest)}.json`),
+    runImagePackages: at("runImagePackages"),
+    go: at("go"),
   };
 }
 

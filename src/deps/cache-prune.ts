@@ -141,28 +141,3 @@ async function pruneScanned(cache: CacheLayout, scan: CacheScan, opts: PruneOpti
   }
   return result;
 }
-
-/**
- * A fresh work folder for this process: its name records the owner (fs/temp.ts), so a tidy-up
- * can tell a killed build's folder from a running one's (staleWorkFolder).
- */
-export async function newWorkFolder(cache: CacheLayout): Promise<string> {
-  await mkdir(cache.work, { recursive: true });
-  const dir = join(cache.work, tempName());
-  await mkdir(dir);
-  return dir;
-}
-
-/** Removes the work folders of processes that are gone. Cheap: one listing. */
-export async function removeStaleWork(cache: CacheLayout): Promise<number> {
-  let n = 0;
-  for (const name of await readdir(cache.work).catch(() => [] as string[])) {
-    const p = join(cache.work, name);
-    const st = await lstat(p).catch(() => undefined);
-    if (st && staleWorkFolder(name, st)) {
-      await rm(p, { recursive: true, force: true });
-      n++;
-    }
-  }
-  return n;
-}

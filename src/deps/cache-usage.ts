@@ -79,11 +79,13 @@ function tempState(name: string, st: Stats, now: number): "live" | "stale" | und
 }
 
 /**
- * Whether a work folder's process is gone. Work folders are named by tempName (owner recorded);
- * older ones (`build-XXXXXX`) are judged by age. The one place that decides it.
+ * Whether a work folder's process is gone. Work folders are named `<kind>-<host>.<pid>.<random>`
+ * (platform/creator/work-dir.ts: the owner as fs/temp.ts records it); older ones
+ * (`build-XXXXXX`, made by mkdtemp) are judged by age. The one place that decides it.
  */
 export function staleWorkFolder(name: string, st: Pick<Stats, "mtimeMs">, now = Date.now()): boolean {
-  if (tempOwner(name)) return staleTemp(name);
+  const owner = name.replace(/^(?:build|builder)-/, "");
+  if (tempOwner(owner)) return staleTemp(owner);
   return now - st.mtimeMs > LEGACY_WORK_MS;
 }
 

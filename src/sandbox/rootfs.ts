@@ -20,6 +20,8 @@ export interface RootfsOptions {
    * there (its cache lease), so no prune removes it while the sandbox runs on it.
    */
   use?: (path: string) => Promise<void>;
+  /** Bounds on what the image's layers may expand to (default: extract.DEFAULT_LIMITS). */
+  limits?: extract.ExtractLimits;
 }
 
 /**
@@ -28,17 +30,17 @@ export interface RootfsOptions {
  * process never leaves a half-extracted root behind, and two processes racing simply share the
  * winner's copy.
  */
-export async function prepareRootfs(
-  image: Image,
-  opts: RootfsOptions,
-): Promise<string> {
+export async function prepareRootfs(image: Image, opts: RootfsOptions): Promise<string> {
   // Keyed by the layers, not the image: a build image and every builder's base part share one copy.
+  // The key is the diffIDs the config claims; each layer's tar is checked against its diffID
+  // while it is extracted, and the tree is published under the key only when all matched.
   const layers = await image.layers();
   const key = await chainKey(layers);
-  return extractOnce(opts.cacheDir, key, key, layers, {
+  return extractOnce(opts.cacheDir, key, await image.digest(), layers, {
     mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS,
     mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES,
     ...(opts.use ? { use: opts.use } : {}),
+    limits: opts.limits ?? extract.DEFAULT_LIMITS,
   });
 }
 
@@ -66,13 +68,11 @@ export interface SplitRootfs {
  * Returns undefined when there is no such split: then the caller extracts the whole image with
  * prepareRootfs.
  */
-export async function prepareBuilderRootfs(
-  image: Image,
-  opts: RootfsOptions,
-): Promise<SplitRootfs | undefined> {
+export async function prepareBuilderRootfs(image: Image, opts: RootfsOptions): Promise<SplitRootfs | undefined> {
   const digest = await image.digest();
   const top = join(opts.cacheDir, `top-${digestHex(digest)}`);
-  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES, ...(opts.use ? { use: opts.use } : {}) };
+  const limits = opts.limits ?? extract.DEFAULT_LIMITS;
+  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES, limits, ...(opts.use ? { use: opts.use } : {}) };
   // The warm path: the top records which base it goes with.
   await opts.use?.(top);
   const known = await readFile(join(top, BASE_FILE), "utf8").catch(() => undefined);
@@ -86,8 +86,8 @@ export async function prepareBuilderRootfs(
   while (split > 0 && (await onlyCnbLayer(layers[split - 1] as Layer))) split--;
   if (split === 0 || split === layers.length) return undefined;
   const baseKey = await chainKey(layers.slice(0, split));
-  const root = await extractOnce(opts.cacheDir, baseKey, baseKey, layers.slice(0, split), mounts);
-  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], extra: { [BASE_FILE]: `${baseKey}\n` }, ...(opts.use ? { use: opts.use } : {}) });
+  const root = await extractOnce(opts.cacheDir, baseKey, `${digest} (its first ${split} layers)`, layers.slice(0, split), mounts);
+  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], limits, extra: { [BASE_FILE]: `${baseKey}\n` }, ...(opts.use ? { use: opts.use } : {}) });
   return { root, top };
 }
 
@@ -128,7 +128,7 @@ async function extractOnce(
   key: string,
   what: string,
   layers: readonly Layer[],
-  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; extra?: Record<string, string>; use?: (path: string) => Promise<void> },
+  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; limits: extract.ExtractLimits; extra?: Record<string, string>; use?: (path: string) => Promise<void> },
 ): Promise<string> {
   const dest = join(cacheDir, key);
   await opts.use?.(dest);
@@ -141,8 +141,10 @@ async function extractOnce(
   const tmp = tempPath(cacheDir);
   try {
     await mkdir(tmp);
+    const budget = new extract.ExtractBudget(opts.limits.maxImageBytes, `the root filesystem of image ${what}`);
+    const { maxRatio, minFreeBytes } = opts.limits;
     for (const layer of layers) {
-      await extract.extractLayer(layer, tmp, { parentSymlinks: "inside", devices: "skip", ownership: "ignore" });
+      await extract.extractLayer(layer, tmp, { parentSymlinks: "inside", devices: "skip", ownership: "ignore", budget, maxRatio, minFreeBytes });
     }
     for (const d of opts.mountPoints) await mkdir(join(tmp, d), { recursive: true });
     for (const f of opts.mountFiles) {

@@ -28,6 +28,7 @@ export {
   cacheLayer,
   keyedLayer,
   neededAtBuild,
+  neededAtLaunch,
   linkModules,
   removeSourceModules,
   runPackageManager,

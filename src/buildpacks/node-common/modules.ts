@@ -15,6 +15,7 @@ import { type Env, hasDevDependencies, installRelevant, memberManifests, type Pr
 import { listPackages, modulesSbom } from "./sbom.js";
 
 /** Set in the build env when node_modules points at the build layer: where it must point in the image. */
+/** Where the image's node_modules are, for whoever used the full tree at build; empty: the image has none. */
 export const LAUNCH_MODULES_ENV = "PAKETO_NODE_MODULES_LAUNCH";
 
 export interface InstallStrategy {
@@ -147,6 +148,21 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   };
   const reuse = (layer: LayerRef<{ key: string }>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
 
+  if (!neededAtLaunch(ctx)) {
+    // Nothing runs from node_modules at launch (a front-end served by a web server): the whole
+    // tree in a build-only layer; the run script's buildpack unlinks it when done.
+    const key = sha256(base, "full");
+    const build = await modulesLayer("build-modules", { build: true, launch: false }, key);
+    if (build.state.kind === "restored") reuse(build);
+    else await populate(build, "full", key);
+    await linkModules(project.dir, join(build.path, "node_modules"));
+    await build.writeEnv(
+      layerEnv()
+        .prepend("PATH", join(build.path, "node_modules", ".bin"), { delim: ":", scope: "build" })
+        .override(LAUNCH_MODULES_ENV, "", { scope: "build" }),
+    );
+    return;
+  }
   let launch: LayerRef<{ key: string }>;
   if (separate) {
     const fullKey = sha256(base, "full");
@@ -218,6 +234,11 @@ export function keyedLayer(ctx: BuildContext, name: string, types: { build: bool
           ? "keep"
           : { rebuild: "the lockfile, package.json, Node.js, the package manager or its configuration changed" },
   });
+}
+
+/** Whether anything needs node_modules at launch (a start buildpack, or the install buildpack's own fallback plan). */
+export function neededAtLaunch(ctx: BuildContext): boolean {
+  return ctx.plan.select("node_modules").some((e) => e.metadata.launch === true);
 }
 
 /** Whether a later buildpack needs node_modules at build time (node-run-script requires it with build = true). */

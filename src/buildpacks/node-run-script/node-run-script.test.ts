@@ -1,7 +1,7 @@
 // node-run-script after a real npm-install build: scripts see devDependencies, the image keeps
 // only production modules; a failing script is one error with its name and last output lines.
 import assert from "node:assert/strict";
-import { readFile, rm } from "node:fs/promises";
+import { lstat, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runBuild, runDetect } from "../../buildpack-api/testing/index.js";
@@ -44,10 +44,14 @@ describe("node-run-script detect", { concurrency: true }, () => {
   });
 });
 
-/** npm-install as the lifecycle would run it before: its layers kept, its build env handed on. */
-async function installed(app: Record<string, string>) {
+/**
+ * npm-install as the lifecycle would run it before: its layers kept, its build env handed on.
+ * `launch`: a start buildpack also needs node_modules at launch (else: a front-end for a web server).
+ */
+async function installed(app: Record<string, string>, launch = true) {
   const env = await buildEnv();
-  const b = await runBuild(npmInstall(), { buildpackToml: buildpackToml("npm-install"), app, env, plan: [{ name: "node_modules", metadata: { build: true } }], keep: true });
+  const plan = [{ name: "node_modules", metadata: { build: true } }, ...(launch ? [{ name: "node_modules", metadata: { launch: true } }] : [])];
+  const b = await runBuild(npmInstall(), { buildpackToml: buildpackToml("npm-install"), app, env, plan, keep: true });
   assert.equal(b.outcome, "success", b.stderr + b.stdout);
   const layers = join(b.dir, "layers/paketo-buildpacks_npm-install");
   const buildEnvOf = {
@@ -76,6 +80,29 @@ describe("node-run-script build", { concurrency: true }, () => {
         assert.equal(await modulesLink(join(b.dir, "workspace")), join(install.layers, "launch-modules/node_modules"));
         await assert.rejects(readFile(join(b.dir, "workspace/node_modules/ms/package.json")), /ENOENT/, "no devDependencies in the image");
         assert.ok(await readFile(join(b.dir, "workspace/node_modules/is-number/package.json")));
+      } finally {
+        await rm(b.dir, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(install.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a front-end nothing runs at launch: after the scripts node_modules is gone from the app", async () => {
+    const app = {
+      "package.json": appPackageJson({ scripts: { build: "node build.js" } }),
+      "package-lock.json": await npmLockfile(),
+      "build.js": "require('fs').mkdirSync('dist'); require('fs').writeFileSync('dist/index.html', String(require('ms')('1s')));\n",
+    };
+    const install = await installed(app, false);
+    try {
+      assert.equal(install.env.PAKETO_NODE_MODULES_LAUNCH, "");
+      const b = await runBuild(bp, { buildpackToml: toml, app: join(install.dir, "workspace"), env: { ...install.env, BP_NODE_RUN_SCRIPTS: "build" }, plan: [{ name: "node_modules", metadata: { build: true } }], keep: true });
+      try {
+        assert.equal(b.outcome, "success", b.stderr + b.stdout);
+        assert.equal(await readFile(join(b.dir, "workspace/dist/index.html"), "utf8"), "1000");
+        await assert.rejects(lstat(join(b.dir, "workspace/node_modules")), /ENOENT/);
+        assert.match(b.stdout, /Removing node_modules from the app: nothing needs it at launch/);
       } finally {
         await rm(b.dir, { recursive: true, force: true });
       }

@@ -17,7 +17,7 @@ const withBuild = [...launchOnly, { name: "node_modules", metadata: { build: tru
 const npmLayer = once(async () => restorable(await runBuild(bp, { buildpackToml: toml, app: { "package.json": "{}" }, env: await buildEnv(), plan: launchOnly }), "npm"));
 
 describe("npm-install detect", { concurrency: true }, () => {
-  test("passes with package.json: provides npm and node_modules, requires node, npm and node_modules", async () => {
+  test("passes with package.json: provides npm and node_modules, requires node and npm at build; or also node_modules at launch", async () => {
     const d = await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}" } });
     assert.equal(d.outcome, "pass", d.stderr);
     assert.ok(d.outcome === "pass");
@@ -25,9 +25,18 @@ describe("npm-install detect", { concurrency: true }, () => {
     assert.deepEqual(
       d.plan.requires.map((r) => [r.name, r.metadata]),
       [
-        ["node", { build: true, launch: true }],
+        ["node", { build: true }],
         ["npm", { build: true }],
-        ["node_modules", { launch: true }],
+      ],
+    );
+    assert.deepEqual(
+      d.plan.or.map((a) => a.requires.map((r) => [r.name, r.metadata])),
+      [
+        [
+          ["node", { build: true, launch: true }],
+          ["npm", { build: true }],
+          ["node_modules", { launch: true }],
+        ],
       ],
     );
   });
@@ -165,6 +174,30 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.match(changed.stdout, /Running 'npm ci --omit=dev'/);
     } finally {
       await rm(first.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("needed at build only (a front-end a web server serves): the full tree in build-modules, nothing for launch, no SBOM", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() },
+      env: await buildEnv(),
+      plan: [{ name: "node_modules", metadata: { build: true } }],
+      layers: { npm: await npmLayer() },
+      keep: true,
+    });
+    try {
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      const build = b.layers["build-modules"];
+      assert.ok(build);
+      assert.deepEqual(build.types, { launch: false, build: true, cache: true });
+      assert.ok(build.files["node_modules/ms/package.json"] && build.files["node_modules/is-number/package.json"]);
+      assert.equal(b.layers["launch-modules"], undefined);
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], "", "the run script's buildpack unlinks node_modules when done");
+      assert.equal(await modulesLink(join(b.dir, "workspace")), join(b.dir, "layers/paketo-buildpacks_npm-install/build-modules/node_modules"));
+      assert.equal(b.files["launch-modules.sbom.cdx.json"], undefined);
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
     }
   });
 

@@ -70,7 +70,8 @@ describe("yarn-install detect", { concurrency: true }, () => {
     const d = await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}", "yarn.lock": "" } });
     assert.ok(d.outcome === "pass", d.stderr);
     assert.deepEqual(d.plan.provides, [{ name: "yarn" }, { name: "node_modules" }]);
-    assert.deepEqual(d.plan.requires.map((r) => r.name), ["node", "yarn", "node_modules"]);
+    assert.deepEqual(d.plan.requires.map((r) => r.name), ["node", "yarn"]);
+    assert.deepEqual(d.plan.or.map((a) => a.requires.map((r) => r.name)), [["node", "yarn", "node_modules"]]);
     assert.equal((await runDetect(bp, { buildpackToml: toml, app: { "package.json": '{"packageManager": "yarn@4.5.0"}' } })).outcome, "pass");
     assert.equal((await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}" } })).outcome, "fail");
     assert.equal((await runDetect(bp, { buildpackToml: toml, app: { "yarn.lock": "" } })).outcome, "fail");

@@ -4,11 +4,11 @@
 // launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBuilderConfig } from "../../cnb/index.js";
-import { type CacheLayout, type CacheLease, newWorkFolder } from "../../deps/index.js";
+import type { CacheLayout, CacheLease } from "../../deps/index.js";
 import { writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
 import { type OnProgress, transport } from "../../oci/index.js";
@@ -24,6 +24,7 @@ import {
 } from "../../stack/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
 import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
+import { openWorkDir, removeTree } from "./work-dir.js";
 
 /** Where the default builder and its stack live in the local store. */
 export const DEFAULT_BUILDER = "paketo/builder:default";
@@ -123,7 +124,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
   o.log.info(`Creating the default builder ${DEFAULT_BUILDER} (first use, or paketo changed); later builds reuse it`);
   for (const part of [o.cache.debian, o.cache.stackLayers, o.cache.defaultStackLock, o.cache.launcher]) await o.lease.use(part);
   await ensureStack(o);
-  const workDir = await newWorkFolder(o.cache);
+  const workDir = await openWorkDir(o.cache.work, "builder");
   try {
     const made = await createBuilder({
       config: await defaultBuilderToml(),
@@ -139,7 +140,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
     o.log.info(`Created ${DEFAULT_BUILDER} (${made.builder.buildpacks.length} buildpacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return DEFAULT_BUILDER;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeTree(workDir);
   }
 }
 
