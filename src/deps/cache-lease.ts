@@ -12,7 +12,7 @@
 // everything changed since the oldest live lease began; so fresh outputs need no mark of their own.
 // A lease whose process is gone protects nothing and is removed by the next prune.
 import { randomBytes } from "node:crypto";
-import { appendFile, mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { appendFile, lstat, mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { HOST_TAG, pidAlive } from "../fs/index.js";
 import { layout as ociLayout } from "../oci/index.js";
@@ -78,8 +78,14 @@ export async function openLease(cache: CacheLayout, what: string): Promise<Cache
         await withCacheLock(cache, "marking a cache entry in use", () => appendFile(file, `${JSON.stringify(path)}\n`));
         held.push(path);
       }
-      const now = new Date();
-      await utimes(path, now, now).catch(() => {});
+      // Touched for the least-recently-used order, except a file with other hard links: cached
+      // layer blobs are linked into image stores, whose files must not change (not even their
+      // times); their reads keep their access time recent enough (relatime: about a day).
+      const st = await lstat(path).catch(() => undefined);
+      if (st && !(st.isFile() && st.nlink > 1)) {
+        const now = new Date();
+        await utimes(path, now, now).catch(() => {});
+      }
     },
     async release() {
       if (released) return;
