@@ -36,6 +36,7 @@ import {
   makeRunDir,
   type PhaseEnvironment,
   preparePhaseEnvironment,
+  prepareBuildMounts,
   processSpec,
   runProcess,
 } from "../exec/index.js";
@@ -235,15 +236,21 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
         execEnv: inputs.execEnv ?? "production",
       }),
     });
+    // Layer folders that earlier buildpacks asked to show inside the app (build-mounts.ts).
+    const mounts = await prepareBuildMounts(paths, processEnv);
+    for (const note of mounts.notes) deps.log.debug(`${bp.id}: build mount ${note}`);
     const spec = processSpec(paths, inputs.exec, {
       argv: [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath],
       env: processEnv,
       access: { workspace: "rw", layers: "rw" },
       runDir: run,
       home: env.home,
+      mounts: mounts.binds,
     });
     const write = deps.log.buildpack(bp.title);
-    const { exit, lines } = await deps.log.time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }));
+    const { exit, lines } = await deps.log
+      .time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }))
+      .finally(() => mounts.restore());
     if (exit.code !== 0) {
       const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";
       throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {

@@ -14,3 +14,4 @@ export {
 export { type Entry, MAX_RESULT_FILE, entryType, resolveInside, readFileInside, readEnvDir, existingSubdirs } from "./safe-fs.js";
 export { type Buildpack, type BuildpackStore, buildpackKey, dirStore } from "./store.js";
 export { type PhaseEnvironment, preparePhaseEnvironment } from "./environment.js";
+export { BUILD_MOUNTS_ENV, type MountRequest, type PreparedMounts, parseBuildMounts, prepareBuildMounts } from "./build-mounts.js";
