@@ -184,16 +184,29 @@ export async function buildProject(appDir: string, env: Env): Promise<Project> {
 
 /**
  * The plan of a package-manager install buildpack: it provides its package manager and
- * node_modules, and requires Node.js at build and launch, its package manager at build, and
- * node_modules at launch (so it passes even where nothing else asks for node_modules).
+ * node_modules, and requires Node.js and its package manager at build. Whether node_modules (and
+ * Node.js) are needed at launch is for later buildpacks to say: a start buildpack requires both
+ * at launch, node-run-script only at build (a front-end a web server serves ships neither). The
+ * `or` alternative requires node_modules at launch itself, so the buildpack also passes where
+ * nothing else asks for node_modules (a Procfile app).
  */
 export function installerPlan(pm: "npm" | "yarn" | "pnpm") {
+  const provides = [{ name: pm }, { name: "node_modules" }];
   return {
-    provides: [{ name: pm }, { name: "node_modules" }],
+    provides,
     requires: [
-      { name: "node", metadata: { build: true, launch: true } },
+      { name: "node", metadata: { build: true } },
       { name: pm, metadata: { build: true } },
-      { name: "node_modules", metadata: { launch: true } },
+    ],
+    or: [
+      {
+        provides,
+        requires: [
+          { name: "node", metadata: { build: true, launch: true } },
+          { name: pm, metadata: { build: true } },
+          { name: "node_modules", metadata: { launch: true } },
+        ],
+      },
     ],
   };
 }

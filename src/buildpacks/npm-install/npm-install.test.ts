@@ -17,13 +17,20 @@ const withBuild = [...launchOnly, { name: "node_modules", metadata: { build: tru
 const npmLayer = once(async () => restorable(await runBuild(bp, { buildpackToml: toml, app: { "package.json": "{}" }, env: await buildEnv(), plan: launchOnly }), "npm"));
 
 describe("npm-install detect", { concurrency: true }, () => {
-  test("passes with package.json: provides npm and node_modules, requires node, npm and node_modules", async () => {
+  test("passes with package.json: provides npm and node_modules, requires node and npm at build; or also node_modules at launch", async () => {
     const d = await runDetect(bp, { buildpackToml: toml, app: { "package.json": "{}" } });
     assert.equal(d.outcome, "pass", d.stderr);
     assert.ok(d.outcome === "pass");
     assert.deepEqual(d.plan.provides, [{ name: "npm" }, { name: "node_modules" }]);
     assert.deepEqual(
       d.plan.requires.map((r) => [r.name, r.metadata]),
+      [
+        ["node", { build: true }],
+        ["npm", { build: true }],
+      ],
+    );
+    assert.deepEqual(
+      d.plan.or?.[0]?.requires.map((r) => [r.name, r.metadata]),
       [
         ["node", { build: true, launch: true }],
         ["npm", { build: true }],
@@ -114,7 +121,7 @@ describe("npm-install build", { concurrency: true }, () => {
     }
   });
 
-  test("needed at build: devDependencies in build-modules (linked during the build), pruned from launch-modules; a second build reuses both without installing", async (t) => {
+  test("needed at build: devDependencies in build-modules (a build mount of the project's node_modules), pruned from launch-modules; a second build reuses both without installing", async (t) => {
     const app = { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() };
     const env = await buildEnv();
     const first = await runBuild(bp, { buildpackToml: toml, app, env, plan: withBuild, layers: { npm: await npmLayer() }, keep: true });
@@ -130,8 +137,16 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.equal(launch.files["node_modules/ms/package.json"], undefined);
       assert.match(first.stdout, /Running 'npm ci --include=dev'/);
       assert.match(first.stdout, /Running 'npm prune --omit=dev'/);
-      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], join(layers, "launch-modules/node_modules"));
-      assert.equal(await modulesLink(join(first.dir, "workspace")), join(layers, "build-modules/node_modules"));
+      // The project links to what the image gets; build tools get the full tree mounted there, and
+      // the tools' caches inside it from their own cache layer.
+      assert.equal(await modulesLink(join(first.dir, "workspace")), join(layers, "launch-modules/node_modules"));
+      const nm = join(first.dir, "workspace/node_modules");
+      assert.equal(
+        build.files["env.build/PAKETO_BUILD_MOUNTS.override"],
+        [`${nm}=${join(layers, "build-modules/node_modules")}`, ...[".cache", ".vite", ".vite-temp", ".astro"].map((d) => `${nm}/${d}=${join(layers, "tool-caches", d.slice(1))}`)].join(":"),
+      );
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], undefined);
+      assert.deepEqual(first.layers["tool-caches"]?.types, { launch: false, build: false, cache: true });
 
       const started = Date.now();
       const second = await runBuild(bp, {
