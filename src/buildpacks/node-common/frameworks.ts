@@ -105,6 +105,14 @@ function hasDependency(pkg: PackageJson, name: string): boolean {
   return pkg.dependencies?.[name] !== undefined || pkg.devDependencies?.[name] !== undefined;
 }
 
+/**
+ * A config file's code without its comments, which often mention the settings they do not set
+ * (`// set ssr: false for a single-page app`). `//` after a `:` or a quote is kept (a URL).
+ */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
+}
+
 /** A config file's setting `key: "value"` (or 'value'), as written in the common case; config files are code, so this is a reading, not an evaluation. */
 function setsString(text: string | undefined, key: string, value: string): boolean {
   return text !== undefined && new RegExp(`\\b${key}\\s*:\\s*["'\`]${value}["'\`]`).test(text);
@@ -141,6 +149,7 @@ export async function detectFramework(project: Project, env: Env): Promise<Frame
   for (const f of CONFIG_FILES[id] ?? []) {
     configText = await readIfExists(join(project.dir, f));
     if (configText !== undefined) {
+      configText = withoutComments(configText);
       config = f;
       break;
     }

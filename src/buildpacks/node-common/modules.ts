@@ -184,7 +184,11 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   const buildTree = async (layer: LayerRef<{ key: string }>, pathScope: "build" | "all"): Promise<void> => {
     const tools = await cacheLayer(ctx, "tool-caches");
     const tree = join(layer.path, "node_modules");
-    const mounts = [[nm, tree], ...TOOL_CACHE_DIRS.map((d) => [join(nm, d), join(tools.path, d.slice(1))])];
+    // BP_KEEP_NODE_BUILD_CACHE=true (Paketo's switch): node_modules/.cache stays in the tree, so
+    // with one layer for build and launch it ships in the image, as Paketo keeps it.
+    const keepCache = (ctx.env.BP_KEEP_NODE_BUILD_CACHE ?? "").toLowerCase() === "true";
+    const cached = TOOL_CACHE_DIRS.filter((d) => !(keepCache && d === ".cache"));
+    const mounts = [[nm, tree], ...cached.map((d) => [join(nm, d), join(tools.path, d.slice(1))])];
     for (const d of TOOL_CACHE_DIRS) await mkdir(join(tools.path, d.slice(1)), { recursive: true });
     let e = layerEnv().prepend("PATH", join(tree, ".bin"), { delim: ":", scope: pathScope });
     // Paths with ':' or '=' cannot be written in the list: tools then see the symlink (or a copy).

@@ -26,6 +26,16 @@ describe("node-framework detect", { concurrency: true }, () => {
       { "package.json": pkg({ next: "16.4.3" }), "next.config.ts": 'const c = {\n  output: "standalone",\n};\nexport default c;\n' },
       { "package.json": pkg({ nuxt: "4.6.4" }) },
     ];
+    // Settings in comments are not settings.
+    const commented: Record<string, string>[] = [
+      { "package.json": pkg({ next: "16.4.3" }), "next.config.ts": '// output: "standalone" makes a smaller image\nexport default { /* output: "export" */ };\n' },
+      { "package.json": pkg({ "@react-router/dev": "8.5.3" }), "react-router.config.ts": "export default {\n  // `ssr: false` makes a single-page app\n  ssr: true,\n};\n" },
+    ];
+    for (const app of commented) {
+      const d = await runDetect(bp, { buildpackToml: toml, app });
+      assert.ok(d.outcome === "pass", d.stdout + d.stderr);
+      assert.deepEqual(d.plan.requires[1], { name: "node_modules", metadata: { launch: true } });
+    }
     for (const app of apps) {
       const d = await runDetect(bp, { buildpackToml: toml, app });
       assert.ok(d.outcome === "pass", d.stderr);
@@ -106,6 +116,8 @@ describe("node-framework build", { concurrency: true }, () => {
       "public/logo.svg": "<svg/>",
       "app/page.tsx": "",
       Procfile: "worker: node worker.js\n",
+      // The build tree as the platform's mount shows it: the install buildpack's, left alone.
+      "node_modules/next/package.json": "{}",
     });
     try {
       assert.equal(b.outcome, "success", b.stderr + b.stdout);
@@ -119,6 +131,7 @@ describe("node-framework build", { concurrency: true }, () => {
         ".next/standalone/public/logo.svg",
         ".next/standalone/server.js",
         "Procfile",
+        "node_modules/next/package.json",
       ]);
     } finally {
       await done();

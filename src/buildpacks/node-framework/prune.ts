@@ -54,6 +54,9 @@ export async function pruneProject(dir: string, keep: { only: readonly string[] 
     const entries = await readdir(at, { withFileTypes: true }).catch(() => []);
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (candidates !== undefined && !candidates.has(e.name)) continue;
+      // The project's node_modules is the install buildpack's: the link to what the image gets,
+      // or, during the build, the platform's mount of the build tree (which cannot be removed).
+      if (rel === "" && e.name === "node_modules") continue;
       const v = verdict(e.name, rules);
       if (v.whole) continue;
       const path = rel === "" ? e.name : `${rel}/${e.name}`;

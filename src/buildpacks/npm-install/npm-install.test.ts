@@ -196,6 +196,20 @@ describe("npm-install build", { concurrency: true }, () => {
     assert.match(again.stdout, /Running 'npm install --omit=dev'/);
   });
 
+  test("one layer for build and launch (no devDependencies): node_modules/.cache is a tool-caches mount, unless BP_KEEP_NODE_BUILD_CACHE=true", async () => {
+    const app = { "package.json": appPackageJson({ devDependencies: {} }) };
+    for (const keep of [false, true]) {
+      const env = { ...(await buildEnv()), ...(keep ? { BP_KEEP_NODE_BUILD_CACHE: "true" } : {}) };
+      const b = await runBuild(bp, { buildpackToml: toml, app, env, plan: withBuild, layers: { npm: await npmLayer() } });
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      const launch = b.layers["launch-modules"]!;
+      assert.deepEqual(launch.types, { build: true, launch: true, cache: true });
+      const mounts = launch.files["env.build/PAKETO_BUILD_MOUNTS.override"] ?? "";
+      assert.match(mounts, /\/node_modules\/\.vite=/);
+      assert.equal(/\/node_modules\/\.cache=/.test(mounts), !keep, mounts);
+    }
+  });
+
   test("a lockfile out of sync with package.json: one error naming package-lock.json and npm's cause", async () => {
     const b = await runBuild(bp, {
       buildpackToml: toml,
