@@ -1,5 +1,6 @@
 // Module direction (see docs/architecture.md):
 //   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors, fs;  buildpack-api -> cnb -> errors
+//   buildpack-api/debian (second entry point) -> deps, sbom
 // A module is a top-level folder of src/. Other modules are reached only through their index.ts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -76,9 +77,17 @@ module.exports = {
       name: "buildpack-api-stands-on-cnb",
       severity: "error",
       comment:
-        "buildpack-api (what buildpacks are written on, bundled into every buildpack) may import errors and cnb only; its packaging/index.ts is a second entry point (esbuild) so bundles never include the bundler",
-      from: { path: "^src/buildpack-api/" },
-      to: { path: "^src/(?!buildpack-api/|errors/|fs/|cnb/)" },
+        "buildpack-api (what buildpacks are written on, bundled into every buildpack) may import errors and cnb only; its packaging/index.ts is a second entry point (esbuild) so bundles never include the bundler, and debian/ is another (below)",
+      from: { path: "^src/buildpack-api/", pathNot: "^src/buildpack-api/debian/" },
+      to: { path: "^src/(?!buildpack-api/(?!debian/)|errors/|fs/|cnb/)" },
+    },
+    {
+      name: "buildpack-api-debian-stands-on-deps",
+      severity: "error",
+      comment:
+        "buildpack-api/debian (Debian packages into a layer, a second entry point) may also import deps, oci and sbom: the verified Debian sources and the SBOM format; nothing in the core imports it",
+      from: { path: "^src/buildpack-api/debian/" },
+      to: { path: "^src/(?!buildpack-api/|errors/|fs/|cnb/|deps/|oci/|sbom/)" },
     },
     {
       name: "launcher-stands-alone",
@@ -136,7 +145,7 @@ module.exports = {
       severity: "error",
       comment: "another module is imported through its index.ts only, never its internals",
       from: { path: "^src/([^/]+)/" },
-      to: { path: "^src/([^/]+)/.+", pathNot: ["^src/$1/", "^src/[^/]+/index\\.ts$", "^src/buildpack-api/packaging/index\\.ts$"] },
+      to: { path: "^src/([^/]+)/.+", pathNot: ["^src/$1/", "^src/[^/]+/index\\.ts$", "^src/buildpack-api/packaging/index\\.ts$", "^src/buildpack-api/debian/index\\.ts$"] },
     },
     {
       name: "no-circular",

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packageBuildpack } from "../dist/buildpack-api/packaging/index.js";
+import { packageBuildpack, packageHost } from "../dist/buildpack-api/packaging/index.js";
 import { npm } from "../dist/deps/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,4 +35,6 @@ await Promise.all(
 );
 mkdirSync(out, { recursive: true });
 if (npmDefault !== undefined) writeFileSync(join(out, "npm-default-registry"), `${npmDefault}\n`);
+// The buildpack host: one Node.js process per phase runs our buildpacks (docs/build.md).
+await packageHost({ outDir: join(root, "dist", "buildpack-host"), root });
 console.log(`packaged ${names.length} buildpack(s) into dist/bundled-buildpacks in ${Date.now() - started} ms`);

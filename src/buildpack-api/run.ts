@@ -1,9 +1,9 @@
 // The runtime: one bin/detect or bin/build invocation, from argv and env to spec files and an
 // exit code. It owns all spec-file I/O; the buildpack's functions only receive and return values.
 // `main.ts` feeds it the real process; the test harness feeds it temp dirs.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type ApiVersion, parseBuildpackPlan, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
+import { access, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type ApiVersion, BUILD_RECORD_FILE, DETECT_READS_FILE, stringifyBuildRecord, parseBuildpackPlan, stringifyDetectReads, parseStoreToml, type Requirement, stringifyDetectPlan, stringifyStoreToml, type Table } from "../cnb/index.js";
 import { isPaketoError, rootCause } from "../errors/index.js";
 import { buildToml, launchToml, type BuildResult } from "./build.js";
 import { PlanEntries, type BuildContext, type DetectContext } from "./context.js";
@@ -12,6 +12,8 @@ import type { DetectResult } from "./detect.js";
 import { BuildpackError } from "./errors.js";
 import { parseInvocation, readBuildpack, readPlatform, readTarget, type Env, type Invocation } from "./inputs.js";
 import { Layers, writeSboms } from "./layers.js";
+import { trackReads } from "./reads.js";
+import { recordBuild } from "./build-record.js";
 import { createLogger, type Logger, type Write } from "./logger.js";
 import { check, type Schema } from "./schema.js";
 
@@ -40,10 +42,15 @@ export async function runBuildpack<M, S>(bp: Buildpack<M, S>, io: RuntimeIO): Pr
     const inv = parseInvocation(io.argv, env);
     return inv.phase === "detect" ? await detect(bp, inv, io, env, logger) : await build(bp, inv, io, env, logger);
   } catch (e) {
+    // process.exit() under paketo's buildpack host (host.ts): the host ends the invocation.
+    if (typeof e === "object" && e !== null && HOST_EXIT in e) throw e;
     io.stderr(formatError(e, debug));
     return EXIT.error;
   }
 }
+
+/** Marks the error host.ts throws for process.exit(): it passes through runBuildpack untouched. */
+export const HOST_EXIT = Symbol.for("paketo.buildpack-host.exit");
 
 async function commonContext<M>(schema: Schema<M> | undefined, inv: Invocation, io: RuntimeIO, env: Env, logger: Logger): Promise<DetectContext<M>> {
   const buildpack = await readBuildpack(inv.buildpackDir, schema);
@@ -64,7 +71,19 @@ function isDetectResult(r: unknown): r is DetectResult {
 
 async function detect<M, S>(bp: Buildpack<M, S>, inv: Invocation & { phase: "detect" }, io: RuntimeIO, env: Env, logger: Logger): Promise<number> {
   const ctx = await commonContext(bp.metadata, inv, io, env, logger);
-  const result: unknown = await bp.detect(ctx);
+  // paketo's platform asks for the paths detect looks at by leaving an empty file beside the plan
+  // (cnb/detect-reads.ts); nothing else changes, and under other platforms nothing is recorded.
+  const readsPath = join(dirname(inv.planPath), DETECT_READS_FILE);
+  const track = await access(readsPath).then(
+    () => true,
+    () => false,
+  );
+  let result: unknown;
+  if (track) {
+    const tracked = await trackReads({ appDir: ctx.appDir, covered: [ctx.buildpack.dir, ctx.platform.dir] }, async () => bp.detect(ctx));
+    result = tracked.value;
+    await write(readsPath, stringifyDetectReads(tracked.reads), "the detect reads");
+  } else result = await bp.detect(ctx);
   if (!isDetectResult(result)) {
     throw new BuildpackError("BUILDPACK_RESULT", `detect returned ${describe(result)}`, { hint: "return pass({ provides, requires }) or fail()" });
   }
@@ -86,7 +105,18 @@ async function build<M, S>(bp: Buildpack<M, S>, inv: Invocation & { phase: "buil
     layers: new Layers(inv.layersDir, { sbomFormats: common.buildpack.sbomFormats, logger }),
     store: await readStore(bp.store, inv.layersDir, logger),
   };
-  const result: unknown = await bp.build(ctx);
+  // paketo's platform asks what the build depended on by leaving an empty file beside the plan.
+  const recordPath = join(dirname(inv.planPath), BUILD_RECORD_FILE);
+  const asked = await access(recordPath).then(
+    () => true,
+    () => false,
+  );
+  let result: unknown;
+  if (asked) {
+    const recorded = await recordBuild(async () => bp.build(ctx));
+    result = recorded.value;
+    await write(recordPath, stringifyBuildRecord(recorded.record), "the build record");
+  } else result = await bp.build(ctx);
   if (typeof result !== "object" || result === null || Array.isArray(result)) {
     throw new BuildpackError("BUILDPACK_RESULT", `build returned ${describe(result)}`, { hint: "return a BuildResult: {} when there is nothing to declare" });
   }

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
+import type { Redactor } from "../errors/index.js";
 import type { Reporter } from "./reporter.js";
 
 /** Everything a command may touch, built once in main.ts. Commands never read process.* themselves. */
@@ -11,6 +12,8 @@ export interface CliContext {
   reporter: Reporter;
   /** The abort signal fired by Ctrl-C / SIGTERM. */
   signal: AbortSignal;
+  /** Learns every credential sent; stdout and stderr are already redacted with it. */
+  redactor: Redactor;
 }
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -9,6 +9,7 @@ export function transportOptions(ctx: CliContext, v: Values, which: "src" | "des
     env: ctx.env,
     insecureRegistries: (v["insecure-registry"] as string[] | undefined) ?? [],
     onProgress: (e) => ctx.reporter.progress(e),
+    redactor: ctx.redactor,
   };
   if (typeof creds === "string") opts.creds = creds;
   return opts;

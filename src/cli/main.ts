@@ -1,11 +1,17 @@
 // The paketo command line: the only place that reads process.argv/env and calls process.exit.
 import { parseArgs } from "node:util";
-import { isPaketoError, rootCause } from "../errors/index.js";
+import { isPaketoError, Redactor, rootCause } from "../errors/index.js";
 import type { Command, CliContext } from "./command.js";
+import { redactWrites } from "./redact.js";
 import { createReporter } from "./reporter.js";
 import { commandNames, loadCommand } from "./commands/index.js";
 
 const VERSION = "0.1.0";
+
+// Every credential sent to a registry is learnt here, and nothing printed carries one.
+const redactor = new Redactor();
+redactWrites(process.stdout, redactor);
+redactWrites(process.stderr, redactor);
 
 async function usage(): Promise<string> {
   const rows: string[] = [];
@@ -68,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     stderr: process.stderr,
     reporter,
     signal: controller.signal,
+    redactor,
   };
   const onSignal = (sig: NodeJS.Signals) => {
     reporter.close();

@@ -74,6 +74,18 @@ export {
 } from "./buildpack-descriptor.js";
 export { type ExtensionDescriptor, parseExtensionDescriptor, refuseExtension, extensionUnsupported } from "./extension-descriptor.js";
 export { type DetectPlan, type PlanSections, type Provide, parseDetectPlan, stringifyDetectPlan, planAlternatives } from "./detect-plan.js";
+export {
+  type DetectRead,
+  type DetectReads,
+  type DetectReadKind,
+  DETECT_READS_FILE,
+  DETECT_READ_KINDS,
+  isAppRelative,
+  normaliseReads,
+  parseDetectReads,
+  stringifyDetectReads,
+} from "./detect-reads.js";
+export { type BuildRecord, type MetadataUse, BUILD_RECORD_FILE, parseBuildRecord, stringifyBuildRecord } from "./build-record.js";
 export { type BuildpackPlan, parseBuildpackPlan, stringifyBuildpackPlan } from "./buildpack-plan.js";
 export {
   type LayerMetadataFile,

@@ -17,10 +17,14 @@ export function paketoCacheRoot(env: Readonly<Record<string, string | undefined>
 
 export interface CacheLayout {
   root: string;
-  /** Verified .deb downloads, by sha256 (deps/debian). */
+  /** Verified .deb downloads and indexes by sha256, signed InRelease files, buildpacks' resolutions (deps/debian); bound into the build sandbox. */
   debian: string;
   /** npm packuments and verified tarballs (deps/npm); bound into the build sandbox for buildpacks. */
   npm: string;
+  /** Each run image's installed Debian packages as a dpkg status file, by image digest (platform). */
+  runImagePackages: string;
+  /** Go module zips (toolchains), checksum database answers, version lists (deps/go); bound into the build sandbox. */
+  go: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -42,6 +46,8 @@ export interface CacheLayout {
   buildCache(dest: string): string;
   /** The detection memo of a destination. */
   detectMemo(dest: string): string;
+  /** The build memo of a destination: its last build's inputs and image. */
+  buildMemo(dest: string): string;
 }
 
 /** A short, stable key of a destination name, for the per-destination parts of the cache. */
@@ -54,6 +60,8 @@ export function cacheLayout(root: string): CacheLayout {
     root,
     debian: join(root, "debian"),
     npm: join(root, "npm"),
+    runImagePackages: join(root, "run-image-packages"),
+    go: join(root, "go"),
     stackLayers: join(root, "stack"),
     defaultStackLock: join(root, "stack", "default", "trixie.lock.toml"),
     defaultBuilderMarker: join(root, "default-builder.json"),
@@ -65,5 +73,6 @@ export function cacheLayout(root: string): CacheLayout {
     work: join(root, "work"),
     buildCache: (dest) => join(root, "build-cache", destKey(dest)),
     detectMemo: (dest) => join(root, "detect", `${destKey(dest)}.json`),
+    buildMemo: (dest) => join(root, "build-memo", `${destKey(dest)}.json`),
   };
 }

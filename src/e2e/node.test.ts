@@ -128,12 +128,19 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     const first = await build("npm-lock", dir);
     const again = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /Reusing the previous build's detection/);
+    // Every detect is reused (nothing it read changed); this build reproduces the first one's
+    // image, so the next one with no change is answered by the build memo.
+    assert.match(again.stderr, /Reused 11 detect result\(s\) of the previous build/);
     assert.match(again.stderr, /0 layers created/);
+    const third = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /Nothing changed since the previous build/);
+    assert.equal(third.stdout.trim(), again.stdout.trim(), "the same image");
     const before = layerSizes(first.layout).map((l) => l.digest);
     writeFileSync(join(dir, "server.js"), `${readFileSync(join(dir, "server.js"), "utf8")}// one more line\n`);
     const changed = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
     assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stderr, /Reused 11 detect result\(s\)[^\n]*; ran 0/, "no detect read server.js's bytes");
     assert.match(changed.stderr, /Reusing cached layer \/layers\/paketo-buildpacks_npm-install\/launch-modules/);
     assert.doesNotMatch(changed.stderr, /Running 'npm ci/);
     // Only the app layer differs (it may still come from the machine's layer cache, when an

@@ -35,3 +35,5 @@ export function rootCause(e: unknown): string {
   }
   return String(cur);
 }
+
+export { Redactor } from "./redact.js";

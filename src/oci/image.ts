@@ -61,6 +61,8 @@ export interface ImageIndex {
   size(): Promise<number>;
   image(d: Digest): Promise<Image>;
   imageIndex(d: Digest): Promise<ImageIndex>;
+  /** Where it was read from, for messages (`OCI layout /x`, `127.0.0.1:5000/app`). */
+  readonly source?: string;
 }
 
 /** What a source hands back for a reference: an image or an index, told apart by `kind`. */

@@ -17,16 +17,24 @@ export const BUILD_MOUNT_FILES = ["etc/resolv.conf", "etc/hosts"] as const;
  * process never leaves a half-extracted root behind, and two processes racing simply share the
  * winner's copy.
  */
-export async function prepareRootfs(
-  image: Image,
-  opts: { cacheDir: string; mountPoints?: readonly string[]; mountFiles?: readonly string[] },
-): Promise<string> {
+export interface RootfsOptions {
+  cacheDir: string;
+  mountPoints?: readonly string[];
+  mountFiles?: readonly string[];
+  /** Bounds on what the image's layers may expand to (default: extract.DEFAULT_LIMITS). */
+  limits?: extract.ExtractLimits;
+}
+
+export async function prepareRootfs(image: Image, opts: RootfsOptions): Promise<string> {
   // Keyed by the layers, not the image: a build image and every builder's base part share one copy.
+  // The key is the diffIDs the config claims; each layer's tar is checked against its diffID
+  // while it is extracted, and the tree is published under the key only when all matched.
   const layers = await image.layers();
   const key = await chainKey(layers);
-  return extractOnce(opts.cacheDir, key, key, layers, {
+  return extractOnce(opts.cacheDir, key, await image.digest(), layers, {
     mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS,
     mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES,
+    limits: opts.limits ?? extract.DEFAULT_LIMITS,
   });
 }
 
@@ -54,13 +62,11 @@ export interface SplitRootfs {
  * Returns undefined when there is no such split: then the caller extracts the whole image with
  * prepareRootfs.
  */
-export async function prepareBuilderRootfs(
-  image: Image,
-  opts: { cacheDir: string; mountPoints?: readonly string[]; mountFiles?: readonly string[] },
-): Promise<SplitRootfs | undefined> {
+export async function prepareBuilderRootfs(image: Image, opts: RootfsOptions): Promise<SplitRootfs | undefined> {
   const digest = await image.digest();
   const top = join(opts.cacheDir, `top-${digestHex(digest)}`);
-  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES };
+  const limits = opts.limits ?? extract.DEFAULT_LIMITS;
+  const mounts = { mountPoints: opts.mountPoints ?? BUILD_MOUNT_POINTS, mountFiles: opts.mountFiles ?? BUILD_MOUNT_FILES, limits };
   // The warm path: the top records which base it goes with.
   const known = await readFile(join(top, BASE_FILE), "utf8").catch(() => undefined);
   if (known !== undefined && (await exists(join(top, MARKER))) && (await exists(join(opts.cacheDir, known.trim(), MARKER)))) {
@@ -72,8 +78,8 @@ export async function prepareBuilderRootfs(
   while (split > 0 && (await onlyCnbLayer(layers[split - 1] as Layer))) split--;
   if (split === 0 || split === layers.length) return undefined;
   const baseKey = await chainKey(layers.slice(0, split));
-  const root = await extractOnce(opts.cacheDir, baseKey, baseKey, layers.slice(0, split), mounts);
-  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], extra: { [BASE_FILE]: `${baseKey}\n` } });
+  const root = await extractOnce(opts.cacheDir, baseKey, `${digest} (its first ${split} layers)`, layers.slice(0, split), mounts);
+  await extractOnce(opts.cacheDir, `top-${digestHex(digest)}`, digest, layers.slice(split), { mountPoints: [], mountFiles: [], limits, extra: { [BASE_FILE]: `${baseKey}\n` } });
   return { root, top };
 }
 
@@ -114,7 +120,7 @@ async function extractOnce(
   key: string,
   what: string,
   layers: readonly Layer[],
-  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; extra?: Record<string, string> },
+  opts: { mountPoints: readonly string[]; mountFiles: readonly string[]; limits: extract.ExtractLimits; extra?: Record<string, string> },
 ): Promise<string> {
   const dest = join(cacheDir, key);
   if (await exists(join(dest, MARKER))) {
@@ -126,8 +132,10 @@ async function extractOnce(
   const tmp = tempPath(cacheDir);
   try {
     await mkdir(tmp);
+    const budget = new extract.ExtractBudget(opts.limits.maxImageBytes, `the root filesystem of image ${what}`);
+    const { maxRatio, minFreeBytes } = opts.limits;
     for (const layer of layers) {
-      await extract.extractLayer(layer, tmp, { parentSymlinks: "inside", devices: "skip", ownership: "ignore" });
+      await extract.extractLayer(layer, tmp, { parentSymlinks: "inside", devices: "skip", ownership: "ignore", budget, maxRatio, minFreeBytes });
     }
     for (const d of opts.mountPoints) await mkdir(join(tmp, d), { recursive: true });
     for (const f of opts.mountFiles) {

@@ -3,11 +3,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { lookup } from "node:dns/promises";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emptyImage, layer, mutate, type Image } from "../oci/index.js";
 import { run, tempDir } from "../testing/index.js";
-import { bwrapRunner, checkBwrap, directRunner, prepareRootfs, type SandboxSpec } from "./index.js";
+import { bwrapRunner, checkBwrap, directRunner, prepareRootfs, SLIRP_DNS, type SandboxSpec } from "./index.js";
 
 const PROBE_C = `
 #include <arpa/inet.h>
@@ -27,7 +28,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "cwd")) { char b[4096]; printf("%s\\n", getcwd(b, sizeof b)); }
     else if (!strcmp(c, "exists")) { struct stat s; printf("%s=%s\\n", argv[i+1], stat(argv[i+1], &s) == 0 ? "yes" : "no"); i++; }
     else if (!strcmp(c, "write")) { int fd = open(argv[i+1], O_WRONLY|O_CREAT|O_TRUNC, 0644); printf("write %s=%s\\n", argv[i+1], fd >= 0 && write(fd, "x", 1) == 1 ? "ok" : "denied"); if (fd >= 0) close(fd); i++; }
-    else if (!strcmp(c, "connect")) { int s = socket(AF_INET, SOCK_STREAM, 0); struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(atoi(argv[i+1])); a.sin_addr.s_addr = htonl(0x7f000001); printf("connect=%s\\n", connect(s, (struct sockaddr*)&a, sizeof a) == 0 ? "ok" : "refused"); i++; }
+    else if (!strcmp(c, "connect")) { int s = socket(AF_INET, SOCK_STREAM, 0); struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(atoi(argv[i+2])); inet_pton(AF_INET, argv[i+1], &a.sin_addr); printf("connect %s:%s=%s\\n", argv[i+1], argv[i+2], connect(s, (struct sockaddr*)&a, sizeof a) == 0 ? "ok" : "refused"); close(s); i += 2; }
+    else if (!strcmp(c, "cat")) { char b[65536]; int fd = open(argv[i+1], O_RDONLY); int n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1; if (n > 0) { for (int k = 0; k < n; k++) if (!b[k]) b[k] = ' '; b[n] = 0; printf("%s=%s\\n", argv[i+1], b); } else printf("%s=unreadable\\n", argv[i+1]); if (fd >= 0) close(fd); i++; }
+    else if (!strcmp(c, "sleep")) { fflush(stdout); usleep(atoi(argv[i+1]) * 1000); i++; }
     else if (!strcmp(c, "exit")) return atoi(argv[i+1]);
   }
   return 0;
@@ -79,6 +82,13 @@ function spec(argv: string[], extra: Partial<SandboxSpec> = {}): SandboxSpec {
   };
 }
 
+/** An address outside this machine that answers TCP: the npm registry's (from npm's own configuration), resolved here. */
+async function outboundAddress(): Promise<{ ip: string; port: number }> {
+  const url = new URL(run("npm", ["config", "get", "registry"]).trim());
+  const { address } = await lookup(url.hostname, { family: 4 });
+  return { ip: address, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)) };
+}
+
 async function output(s: SandboxSpec): Promise<{ out: string; code: number | null }> {
   let out = "";
   const exit = await bwrapRunner().run(s, { stdout: (c) => (out += c.toString()), stderr: (c) => (out += c.toString()) });
@@ -111,9 +121,61 @@ test("nothing of the host is visible but the binds; the root is read-only; read-
   assert.ok(!existsSync(join(rootfs, "usr/bin/new")));
 });
 
-test("network on reaches a loopback server; network off cannot", async () => {
-  assert.match((await output(spec(["connect", String(port)]))).out, /connect=ok/);
-  assert.match((await output(spec(["connect", String(port)], { network: false }))).out, /connect=refused/);
+test("network on: outbound connections work, the host's loopback does not (directly or through the gateway); host: it does; off: nothing", async () => {
+  const outside = await outboundAddress();
+  const probe = ["connect", outside.ip, String(outside.port), "connect", "127.0.0.1", String(port), "connect", "10.0.2.2", String(port), "cat", "/etc/resolv.conf"];
+  const on = (await output(spec(probe))).out;
+  assert.match(on, new RegExp(`connect ${outside.ip.replace(/\./g, "\\.")}:${outside.port}=ok`), on);
+  assert.match(on, new RegExp(`connect 127\\.0\\.0\\.1:${port}=refused`), on);
+  assert.match(on, new RegExp(`connect 10\\.0\\.2\\.2:${port}=refused`), on);
+  assert.match(on, new RegExp(`/etc/resolv\\.conf=nameserver ${SLIRP_DNS.replace(/\./g, "\\.")}\n`), on);
+  assert.match((await output(spec(["connect", "127.0.0.1", String(port)], { network: "host" }))).out, /=ok/);
+  const off = (await output(spec(["connect", outside.ip, String(outside.port), "connect", "127.0.0.1", String(port)], { network: "off" }))).out;
+  assert.doesNotMatch(off, /=ok/, off);
+});
+
+test("the environment (--env values, tokens) never appears in any process's command line, outside or inside the sandbox", async () => {
+  const secret = `s3cr3t-${process.pid}-${Date.now()}`;
+  let out = "";
+  const running = bwrapRunner().run(spec(["cat", "/proc/1/cmdline", "sleep", "1500"], { env: { PATH: "/usr/bin", API_TOKEN: secret } }), {
+    stdout: (c) => (out += c.toString()),
+  });
+  await new Promise((r) => setTimeout(r, 700));
+  const seen: string[] = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmd.includes(secret)) seen.push(`${pid}: ${cmd.replace(/\0/g, " ")}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  assert.equal((await running).code, 0, out);
+  assert.deepEqual(seen, [], "the secret is on a command line");
+  assert.match(out, /\/proc\/1\/cmdline=bwrap --args 3/);
+  assert.ok(!out.includes(secret), out);
+});
+
+test("network on without slirp4netns fails with a clear error, runs nothing and leaves no process behind", async () => {
+  const marker = join(tmp.path, "workspace", "ran");
+  await assert.rejects(bwrapRunner({ slirp4netns: "/nonexistent/slirp4netns" }).run(spec(["write", "/workspace/ran"])), (e: Error & { code?: string; hint?: string }) => {
+    assert.equal(e.code, "SANDBOX_NETWORK");
+    assert.match(e.message, /slirp4netns \(\/nonexistent\/slirp4netns\) is not installed/);
+    assert.match(e.hint ?? "", /apt-get install slirp4netns.*--network off.*--network host/);
+    return true;
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!existsSync(marker), "the process did not run without its network");
+  const left = readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("/workspace/ran");
+      } catch {
+        return false;
+      }
+    });
+  assert.deepEqual(left, [], "no sandbox process was left waiting");
 });
 
 test("exit codes come back as they are", async () => {

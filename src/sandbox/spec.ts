@@ -1,3 +1,11 @@
+/**
+ * A sandbox's network. "on": a network namespace of its own with outbound access only (through
+ * slirp4netns, as rootless podman does): the host's loopback services are out of reach. "off": no
+ * network at all, only its own loopback. "host": the host's network, loopback included (an
+ * explicit opt-in).
+ */
+export type SandboxNetwork = "on" | "off" | "host";
+
 /** What one sandboxed process gets: nothing of the host but what is listed here. */
 export interface SandboxSpec {
   /** The root filesystem (an extracted build image), mounted read-only at `/`. */
@@ -10,8 +18,8 @@ export interface SandboxSpec {
   cwd: string;
   /** The complete environment: nothing is inherited. */
   env: Readonly<Record<string, string>>;
-  /** Whether the process may reach the network (default true). */
-  network?: boolean;
+  /** The process's network (default "on"). */
+  network?: SandboxNetwork;
   argv: readonly string[];
   hostname?: string;
 }

@@ -15,6 +15,8 @@ export type {
 export { purl, formatPurl, parsePurl, canonicalPurl, encodePurlComponent } from "./purl.js";
 export type { PackageUrl } from "./purl.js";
 export { licenseExpression } from "./license.js";
+export { debianPackageComponent } from "./debian.js";
+export type { DebianPackageFacts } from "./debian.js";
 export { componentRef } from "./normalize.js";
 export { toCycloneDx, CYCLONEDX_SPEC_VERSION } from "./cyclonedx.js";
 export { parseCycloneDx } from "./cyclonedx-parse.js";

@@ -11,7 +11,6 @@ import { StackError } from "./errors.js";
 import { stackImage } from "./image.js";
 import { type CachedLayer, LayerCache, layerKey } from "./layer-cache.js";
 import type { LockedFlavor, StackLock } from "./lockfile.js";
-import { pathFilter } from "./paths.js";
 import { Rootfs, toLayerEntry } from "./staging-rootfs.js";
 import { buildSbomLayer, sbomDocument } from "./sbom-layer.js";
 import { fetchDebs, lockFor } from "./sources.js";
@@ -126,7 +125,7 @@ export async function createStack(opts: CreateStackOptions): Promise<CreatedStac
       const assemble = async (flavor: FlavorName): Promise<Rootfs> => {
         const root = new Rootfs(join(workDir, flavor));
         const mine = packages[flavor].map((p) => debs.get(p.sha256) as debian.CachedPackage);
-        const include = pathFilter([...def.paths.exclude, ...def.flavors[flavor].excludePaths], def.paths.keep);
+        const include = debian.pathFilter([...def.paths.exclude, ...def.flavors[flavor].excludePaths], def.paths.keep);
         const t0 = performance.now();
         await unpackPackages(root, mine, { include, scratchDir: join(workDir, `${flavor}.unpack`), ...(opts.signal ? { signal: opts.signal } : {}) });
         await applyEffects(root, {

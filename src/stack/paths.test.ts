@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { filterMd5sums, pathFilter } from "./paths.js";
+import { debian } from "../deps/index.js";
+import { filterMd5sums } from "./paths.js";
+
+const pathFilter = debian.pathFilter;
 
 test("path excludes: documentation out, copyright files kept, * stays within a folder", () => {
   const include = pathFilter(["usr/share/doc/**", "usr/share/man/**", "usr/lib/*/gconv/**"], ["usr/share/doc/*/copyright"]);

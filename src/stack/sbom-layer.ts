@@ -2,7 +2,7 @@
 // same whatever the cache held) and kept in the image at /cnb/sbom/ for app SBOMs to include.
 import type { debian } from "../deps/index.js";
 import { layer, reproducibleDate } from "../oci/index.js";
-import { type Component, purl, type SbomDocument, toCycloneDx, toSpdx } from "../sbom/index.js";
+import { type Component, debianPackageComponent, type SbomDocument, toCycloneDx, toSpdx } from "../sbom/index.js";
 import type { FlavorName, StackDefinition } from "./stack-file.js";
 
 export const SBOM_DIR = "cnb/sbom";
@@ -16,19 +16,7 @@ export function distroQualifier(def: StackDefinition): string {
 
 /** One component per package: purl `pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=debian-13`, the .deb's SHA-256. */
 export function packageComponents(def: StackDefinition, pkgs: readonly debian.LockedPackage[]): Component[] {
-  return pkgs.map((p) => {
-    const properties = [{ name: "paketo:debian:suite", value: p.suite }];
-    if (p.source) properties.push({ name: "paketo:debian:source", value: p.source });
-    if (p.sourceVersion) properties.push({ name: "paketo:debian:source-version", value: p.sourceVersion });
-    return {
-      type: "library",
-      name: p.name,
-      version: p.version,
-      purl: purl.deb(p.name, p.version, { vendor: def.distro.name, arch: p.architecture, distro: distroQualifier(def) }),
-      hashes: [{ alg: "SHA-256", content: p.sha256 }],
-      properties,
-    };
-  });
+  return pkgs.map((p) => debianPackageComponent(p, { vendor: def.distro.name, distro: distroQualifier(def) }));
 }
 
 export function sbomDocument(def: StackDefinition, flavor: FlavorName, arch: string, pkgs: readonly debian.LockedPackage[], sourceDateEpoch?: number): SbomDocument {

@@ -312,12 +312,25 @@ export interface ProxiedRequest {
   /** When the request arrived and when its answer was finished (ms, monotonic). */
   start: number;
   end: number;
+  /** The Range header the client sent, if any. */
+  range?: string;
+  /** The Authorization header the client sent, if any. */
+  authorization?: string;
 }
 
 /** What the proxy does instead of (or to) a plain forward. */
 export type ProxyFault =
-  /** Answer with this status (and a registry-style JSON error body) without forwarding. */
-  | { status: number; headers?: Record<string, string> }
+  /**
+   * Answer with this status without forwarding: a registry-style JSON error body, or `body(req)`
+   * (a registry that echoes what it was sent, say).
+   */
+  | { status: number; headers?: Record<string, string>; body?: (req: IncomingMessage) => string }
+  /** Forward, send the headers and the first `cutAfter` bytes of the body, then drop the connection. */
+  | { cutAfter: number }
+  /** Forward, send the headers and the first `stallAfter` bytes of the body, then send nothing more. */
+  | { stallAfter: number }
+  /** Forward without the client's Range header, as a registry that does not do ranges answers. */
+  | { ignoreRange: true }
   /** Forward, but serve only the first `truncate` bytes of the response body (Content-Length adjusted). */
   | { truncate: number }
   /** Forward, but serve `replace(body)` instead of the body (Content-Length adjusted, other headers kept). */
@@ -385,6 +398,8 @@ export async function startCountingProxy(targetHost: string): Promise<CountingPr
     const path = req.url ?? "/";
     const record = (status: number) => {
       const r: ProxiedRequest = { method, path, status, start, end: start };
+      if (typeof req.headers.range === "string") r.range = req.headers.range;
+      if (typeof req.headers.authorization === "string") r.authorization = req.headers.authorization;
       requests.push(r);
       res.on("close", () => {
         r.end = performance.now();
@@ -398,14 +413,37 @@ export async function startCountingProxy(targetHost: string): Promise<CountingPr
     if (fault && "status" in fault) {
       req.resume();
       record(fault.status);
-      const body = JSON.stringify({ errors: [{ code: "INJECTED", message: `injected ${fault.status}` }] });
+      const body = fault.body ? fault.body(req) : JSON.stringify({ errors: [{ code: "INJECTED", message: `injected ${fault.status}` }] });
       res.writeHead(fault.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...fault.headers });
       res.end(method === "HEAD" ? undefined : body);
       return;
     }
-    const up = httpRequest({ host: targetName, port: targetPort, method, path, headers: req.headers }, (ur) => {
+    const headers = { ...req.headers };
+    if (fault && "ignoreRange" in fault) delete headers.range;
+    const up = httpRequest({ host: targetName, port: targetPort, method, path, headers }, (ur) => {
       const status = ur.statusCode ?? 502;
       record(status);
+      if (fault && ("cutAfter" in fault || "stallAfter" in fault)) {
+        const limit = "cutAfter" in fault ? fault.cutAfter : fault.stallAfter;
+        res.writeHead(status, ur.headers);
+        res.flushHeaders();
+        let sent = 0;
+        ur.on("data", (c: Buffer) => {
+          if (sent >= limit) return;
+          const part = c.subarray(0, limit - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= limit) {
+            ur.destroy();
+            // A reset drops the connection; a stall keeps it open and quiet until the client gives up.
+            if ("cutAfter" in fault) setTimeout(() => req.socket.destroy(), 10);
+          }
+        });
+        ur.on("end", () => {
+          if (sent < limit) res.end(); // shorter than the cut: nothing to break
+        });
+        return;
+      }
       if (fault && ("truncate" in fault || "replace" in fault)) {
         const chunks: Buffer[] = [];
         ur.on("data", (c: Buffer) => chunks.push(c));

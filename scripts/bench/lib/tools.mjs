@@ -20,7 +20,7 @@ export const PRESENT = ["debian", "stack", "rootfs", "launcher"];
 export function copyApp(src, dest) {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
-  cpSync(src, dest, { recursive: true, verbatimSymlinks: true, filter: (p) => !/(^|\/)(node_modules|dist)(\/|$)/.test(p.slice(src.length)) });
+  cpSync(src, dest, { recursive: true, verbatimSymlinks: true, filter: (p) => !/(^|\/)(node_modules|dist|vendor)(\/|$)/.test(p.slice(src.length)) });
   return dest;
 }
 
@@ -78,7 +78,8 @@ export class Paketo {
       .reduce((a, [, v]) => a + v / 1000, 0);
     const node = /Selected Node Engine version[^:]*: (\S+)/.exec(res.stderr)?.[1];
     const npm = /Installing npm (\S+)/.exec(res.stderr)?.[1];
-    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: doc.digest, timings: doc.timings, layers: doc.layers, versions: { node, npm } };
+    const go = /Selected Go version[^:]*: (\S+)/.exec(res.stderr)?.[1];
+    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: doc.digest, timings: doc.timings, layers: doc.layers, versions: { node, npm, go } };
   }
 
   async tag(app, tag) {
@@ -171,7 +172,8 @@ export class Peer {
     if (this.o.timestamp) args.push("--timestamp", "0");
     args.push("-f", join(this.o.dockerfiles, `${app.name}.Dockerfile`), "--secret", `id=ca,src=${this.o.caFile}`);
     const buildArgs = { ...this.o.buildArgs, RUN_IMAGE: runImage };
-    if (!app.npm) for (const k of ["NPM_URL", "NPM_SHA512", "NPM_REGISTRY"]) delete buildArgs[k];
+    const unused = app.kind === "go" ? ["NODE_URL", "NODE_SHA512", "NPM_URL", "NPM_SHA512", "NPM_REGISTRY"] : ["GO_ZIP_URL", "GO_ZIP_SHA256", "GO_MODULE_VERSION", "GOPROXY", "GO_BUILD_CACHE", ...(app.npm ? [] : ["NPM_URL", "NPM_SHA512", "NPM_REGISTRY"])];
+    for (const k of unused) delete buildArgs[k];
     for (const [k, v] of Object.entries(buildArgs)) args.push("--build-arg", `${k}=${v}`);
     args.push("-t", s.image, s.dir);
     const res = await this.buildah(args, { log: join(this.o.logs, `${app.name}-peer-${label}.log`) });

@@ -117,3 +117,34 @@ export async function packageBuildpack(opts: PackageOptions): Promise<PackagedBu
   }
   return { dir, descriptor, files: files.map(([rel]) => rel) };
 }
+
+/**
+ * paketo's buildpack host (../host.ts), bundled into `<outDir>/host.mjs`: the one Node.js process
+ * per phase that runs our buildpacks' invocations (docs/build.md). Same rules as buildpack bundles.
+ */
+export async function packageHost(opts: { outDir: string; root?: string }): Promise<string> {
+  const entry = resolve(new URL("../host.ts", import.meta.url).pathname.replace(/\/dist\//, "/src/"));
+  const root = resolve(opts.root ?? projectRoot(entry));
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    platform: "node",
+    target: NODE_TARGET,
+    format: "esm",
+    banner: { js: BANNER },
+    charset: "utf8",
+    sourcemap: false,
+    logLevel: "silent",
+    outfile: join(root, "host.mjs"),
+  });
+  const text = result.outputFiles[0]?.text;
+  if (text === undefined) throw new BuildpackError("BUILDPACK_PACKAGE", "bundling the buildpack host produced nothing");
+  const out = join(resolve(opts.outDir), "host.mjs");
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, text);
+  await chmod(out, 0o644);
+  await utimes(out, FIXED_TIME, FIXED_TIME);
+  return out;
+}

@@ -1,7 +1,7 @@
 // Test harness: runs a buildpack's detect or build against temp directories laid out as the
 // lifecycle lays them out (CNB-6, CNB-10), through the same runtime bin/detect and bin/build use,
 // and returns what it wrote as parsed values. A buildpack's own tests need no platform.
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import {
@@ -91,6 +91,8 @@ export interface LayerSnapshot {
   files: Record<string, string>;
   /** Relative paths of the files with an execute bit. */
   executables: string[];
+  /** Symbolic links: relative path → target (`files` follows them too, when they resolve). */
+  links: Record<string, string>;
 }
 
 export interface BuildRun extends Output {
@@ -211,10 +213,13 @@ export async function runBuild<M, S>(bp: Buildpack<M, S>, opts: BuildRunOptions 
   }
 }
 
-async function walk(root: string, dir = root, out: { files: Record<string, string>; executables: string[] } = { files: {}, executables: [] }) {
+async function walk(root: string, dir = root, out: { files: Record<string, string>; executables: string[]; links: Record<string, string> } = { files: {}, executables: [], links: {} }) {
   for (const name of (await readdir(dir)).sort()) {
     const path = join(dir, name);
-    const st = await stat(path);
+    if ((await lstat(path)).isSymbolicLink()) out.links[relative(root, path)] = await readlink(path);
+    // Links are followed as before (a dangling one has only its `links` entry).
+    const st = await stat(path).catch(() => undefined);
+    if (st === undefined) continue;
     if (st.isDirectory()) await walk(root, path, out);
     else {
       const rel = relative(root, path);
@@ -242,7 +247,7 @@ export async function readLayersDir(layersDir: string, api: ApiVersion): Promise
       (s) => s.isDirectory(),
       () => false,
     );
-    const contents = hasDir ? await walk(dir) : { files: {}, executables: [] };
+    const contents = hasDir ? await walk(dir) : { files: {}, executables: [], links: {} };
     layers[layer] = { types: toml.types ?? { launch: false, build: false, cache: false }, metadata: toml.metadata, hasDir, ...contents };
   }
   const launchText = files["launch.toml"];

@@ -13,7 +13,14 @@ export const PNP_FILES = [".pnp.cjs", ".pnp.loader.mjs"] as const;
 /** Points the project at the launch modules, when an install buildpack said where they are; returns that place. */
 export async function useLaunchModules(projectDir: string, env: Env, logger: Logger): Promise<string | undefined> {
   const target = env[LAUNCH_MODULES_ENV];
-  if (target === undefined || target === "") return undefined;
+  if (target === undefined) return undefined;
+  if (target === "") {
+    // No node_modules in the image: unlink the build-time tree rather than leave a link to a layer the image lacks.
+    await rm(join(projectDir, "node_modules"), { force: true, recursive: true });
+    for (const f of PNP_FILES) await rm(join(projectDir, f), { force: true });
+    logger.process("Removing node_modules from the app: nothing needs it at launch");
+    return undefined;
+  }
   if (await exists(join(target, ".pnp.cjs"))) {
     for (const f of PNP_FILES) {
       await rm(join(projectDir, f), { force: true });

@@ -7,6 +7,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, s, type BuildContext, type ExecD, type LayerRef, type Logger } from "../../buildpack-api/index.js";
 import type { npm } from "../../deps/index.js";
+import { logCandidates } from "../common/requirements.js";
 import { BUNDLED_NPM_ENV, NODE_GYP_NODEDIR_ENV, npmFromChangelog } from "../node-common/bundled-npm.js";
 import { NodeError } from "../node-common/errors.js";
 import { projectDir } from "../node-common/project.js";
@@ -14,7 +15,7 @@ import { NodeEngineError } from "./errors.js";
 import { INSPECTOR, OPTIMIZE_MEMORY } from "./execd.js";
 import { nodeSbom, nodeSbomFiles } from "./sbom.js";
 import { findVersionSources } from "./version-sources.js";
-import { chooseVersion, describeSource, mergeRequirements, parseVersionSpec, type MergedRequirement } from "./version.js";
+import { chooseVersion, describeSource, mergeRequirements, parseVersionSpec } from "./version.js";
 
 /** The parts of deps/npm node-engine uses (main.ts passes the module itself). */
 export type NpmSource = Pick<typeof npm, "packument" | "packumentWithTime" | "fetchTarball" | "extractPackage" | "expectedHash" | "isDeprecated" | "nodePackageName">;
@@ -66,7 +67,7 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
       }
       const merged = mergeRequirements(entries.map((e) => e.metadata));
       log.process("Resolving Node Engine version");
-      logCandidates(log, merged);
+      logCandidates(log, merged, describeSource);
 
       const arch = nodeArch(ctx.target.arch);
       const pkg = deps.npm.nodePackageName("linux", arch);
@@ -225,15 +226,6 @@ async function takeBundledNpm(headersDir: string, version: string): Promise<stri
   const text = await readFile(path, "utf8").catch(() => "");
   await rm(path, { force: true });
   return npmFromChangelog(text, version);
-}
-
-function logCandidates(log: Logger, merged: MergedRequirement): void {
-  const rows = [...merged.candidates.map((c) => [describeSource(c.source), c.version] as const)];
-  if (rows.length === 0) rows.push(["<unknown>", ""]);
-  const width = Math.max(...rows.map(([name]) => name.length));
-  log.subprocess("Candidate version sources (in priority order):");
-  for (const [name, version] of rows) log.action(`${name.padEnd(width)} -> ${JSON.stringify(version)}`);
-  log.break();
 }
 
 /** The defaults this buildpack sets (the user's own values win). */

@@ -5,7 +5,7 @@
 // tarball's registry integrity becomes its SHA-512 hash; the npm package is a property. No URL is
 // written: the image stays the same whichever registry or mirror served the bytes.
 import { reproducibleDate } from "../../oci/index.js";
-import { purl, toCycloneDx, toSpdx, type SbomDocument } from "../../sbom/index.js";
+import { purl, type SbomDocument } from "../../sbom/index.js";
 
 export interface NodeSbomInput {
   version: string;
@@ -44,9 +44,4 @@ export function nodeSbom(i: NodeSbomInput): SbomDocument {
 }
 
 /** The SBOM files for the formats buildpack.toml declares (CycloneDX and SPDX). */
-export function nodeSbomFiles(doc: SbomDocument, declared: readonly string[]): { format: "cyclonedx" | "spdx"; content: string }[] {
-  const out: { format: "cyclonedx" | "spdx"; content: string }[] = [];
-  if (declared.includes("application/vnd.cyclonedx+json")) out.push({ format: "cyclonedx", content: toCycloneDx(doc) });
-  if (declared.includes("application/spdx+json")) out.push({ format: "spdx", content: toSpdx(doc) });
-  return out;
-}
+export { sbomFiles as nodeSbomFiles } from "../common/sbom.js";

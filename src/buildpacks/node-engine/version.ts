@@ -2,6 +2,7 @@
 // `lts/*`, `node`), the priority of their sources, and the choice among the releases published
 // as `node-linux-<arch>` on the npm registry. Pure: values in, values out.
 import semver from "semver";
+import { mergeRequirements as merge, type MergedRequirement, type VersionRequirement } from "../common/requirements.js";
 import { NodeEngineError } from "./errors.js";
 
 /** Where a version came from, in priority order (the plan's `version-source` values, as Paketo's). */
@@ -70,26 +71,8 @@ export function parseVersionSpec(spec: string, where: string): VersionRequest | 
 }
 
 /** One `node` requirement of the plan, its metadata as buildpacks write it. */
-export interface NodeRequirement {
-  version?: string | undefined;
-  "version-source"?: string | undefined;
-  build?: boolean | undefined;
-  launch?: boolean | undefined;
-}
-
-export interface MergedRequirement {
-  /** The chosen version spec and where it came from; undefined: no entry asks for a version. */
-  chosen: { version: string; source: string | undefined } | undefined;
-  /** Every entry with a version, highest priority first (what "Candidate version sources" lists). */
-  candidates: { version: string; source: string | undefined }[];
-  build: boolean;
-  launch: boolean;
-}
-
-function priority(source: string | undefined): number {
-  const i = VERSION_SOURCES.indexOf(source as VersionSource);
-  return i < 0 ? VERSION_SOURCES.length : i;
-}
+export type NodeRequirement = VersionRequirement;
+export type { MergedRequirement };
 
 /**
  * Merges the plan's `node` entries: the version of the highest-priority source wins (BP_NODE_VERSION,
@@ -97,17 +80,7 @@ function priority(source: string | undefined): number {
  * true when any entry says so.
  */
 export function mergeRequirements(entries: readonly NodeRequirement[]): MergedRequirement {
-  const candidates = entries
-    .map((e, i) => ({ version: (e.version ?? "").trim(), source: e["version-source"], i }))
-    .filter((e) => e.version !== "")
-    .sort((a, b) => priority(a.source) - priority(b.source) || a.i - b.i)
-    .map(({ version, source }) => ({ version, source }));
-  return {
-    chosen: candidates[0],
-    candidates,
-    build: entries.some((e) => e.build === true),
-    launch: entries.some((e) => e.launch === true),
-  };
+  return merge(entries, VERSION_SOURCES);
 }
 
 /** What resolution needs of the registry's metadata. */

@@ -30,11 +30,13 @@ describe("npm-install detect", { concurrency: true }, () => {
       ],
     );
     assert.deepEqual(
-      d.plan.or?.[0]?.requires.map((r) => [r.name, r.metadata]),
+      d.plan.or.map((a) => a.requires.map((r) => [r.name, r.metadata])),
       [
-        ["node", { build: true, launch: true }],
-        ["npm", { build: true }],
-        ["node_modules", { launch: true }],
+        [
+          ["node", { build: true, launch: true }],
+          ["npm", { build: true }],
+          ["node_modules", { launch: true }],
+        ],
       ],
     );
   });
@@ -180,6 +182,30 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.match(changed.stdout, /Running 'npm ci --omit=dev'/);
     } finally {
       await rm(first.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("needed at build only (a front-end a web server serves): the full tree in build-modules, nothing for launch, no SBOM", async () => {
+    const b = await runBuild(bp, {
+      buildpackToml: toml,
+      app: { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() },
+      env: await buildEnv(),
+      plan: [{ name: "node_modules", metadata: { build: true } }],
+      layers: { npm: await npmLayer() },
+      keep: true,
+    });
+    try {
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      const build = b.layers["build-modules"];
+      assert.ok(build);
+      assert.deepEqual(build.types, { launch: false, build: true, cache: true });
+      assert.ok(build.files["node_modules/ms/package.json"] && build.files["node_modules/is-number/package.json"]);
+      assert.equal(b.layers["launch-modules"], undefined);
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], "", "the run script's buildpack unlinks node_modules when done");
+      assert.equal(await modulesLink(join(b.dir, "workspace")), join(b.dir, "layers/paketo-buildpacks_npm-install/build-modules/node_modules"));
+      assert.equal(b.files["launch-modules.sbom.cdx.json"], undefined);
+    } finally {
+      await rm(b.dir, { recursive: true, force: true });
     }
   });
 

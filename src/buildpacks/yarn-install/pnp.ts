@@ -20,6 +20,7 @@ import {
   LAUNCH_MODULES_ENV,
   type NodeInfo,
   neededAtBuild,
+  neededAtLaunch,
   PNP_FILES,
   type Project,
   removeSourceModules,
@@ -68,6 +69,12 @@ export async function installPnp(ctx: BuildContext, project: Project, install: P
     return layer;
   };
 
+  if (!neededAtLaunch(ctx)) {
+    const build = await ensure("build-modules", { build: true, launch: false }, "full");
+    await copyPnpFiles(join(build.path, "pnp"), project.dir);
+    await build.writeEnv(layerEnv().override(LAUNCH_MODULES_ENV, "", { scope: "build" }));
+    return;
+  }
   let launch: LayerRef<{ key: string }>;
   if (separate) {
     launch = await ensure("launch-modules", { build: false, launch: true }, "production");

@@ -1,30 +1,12 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { paketoCacheRoot } from "../../deps/index.js";
-import { PaketoError } from "../../errors/index.js";
-import { createBuildLog } from "../../lifecycle/index.js";
-import { buildImage, parseBindingArg, parsePullPolicy } from "../../platform/index.js";
 import { type Command, imageOptions } from "../command.js";
-import { transportOptions } from "../context.js";
-
-function parseEnv(pairs: string[], where: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf("=");
-    if (i <= 0) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not KEY=VALUE`);
-    out[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return out;
-}
-
 
 export const command: Command = {
   name: "build",
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
-    "[--run-image REF] [--env K=V]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off] [--sandbox bwrap|none] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
+    "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
+    "[--network on|off|host] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -44,59 +26,8 @@ export const command: Command = {
     "cache-image": { type: "string" },
     "clear-cache": { type: "boolean" },
     verbose: { type: "boolean" },
+    "buildpack-host": { type: "string" },
   },
   args: [1, 1],
-  async run(ctx, v, [dest]) {
-    const network = (v.network as string | undefined) ?? "on";
-    if (network !== "on" && network !== "off") throw new PaketoError("CLI_USAGE", `--network must be on or off, not ${JSON.stringify(network)}`);
-    const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
-    if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
-    if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
-      throw new PaketoError("CLI_USAGE", "--cache-dir and --cache-image are exclusive: pick one cache");
-    }
-    const bindings: Record<string, string> = {};
-    for (const b of (v.binding as string[] | undefined) ?? []) {
-      const { name, dir } = parseBindingArg(b);
-      if (name in bindings) throw new PaketoError("CLI_USAGE", `--binding ${name} is given twice`);
-      bindings[name] = resolve(ctx.cwd, dir);
-    }
-    const env: Record<string, string> = {};
-    for (const f of (v["env-file"] as string[] | undefined) ?? []) {
-      const lines = readFileSync(resolve(ctx.cwd, f), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
-      Object.assign(env, parseEnv(lines, f));
-    }
-    Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env"));
-    const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
-    const started = Date.now();
-    const out = await buildImage({
-      dest: dest as string,
-      appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
-      ...(typeof v.builder === "string" ? { builder: v.builder } : {}),
-      buildpacks: (v.buildpack as string[] | undefined) ?? [],
-      cwd: ctx.cwd,
-      ...(typeof v.descriptor === "string" ? { descriptor: resolve(ctx.cwd, v.descriptor) } : {}),
-      bindings,
-      ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
-      ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
-      env,
-      network: network === "on",
-      sandbox,
-      cacheRoot: paketoCacheRoot(ctx.env),
-      hostEnv: ctx.env,
-      transport: transportOptions(ctx, v),
-      log,
-      onProgress: (e) => ctx.reporter.progress(e),
-      ...(typeof v["cache-dir"] === "string" ? { cacheDir: resolve(ctx.cwd, v["cache-dir"]) } : {}),
-      ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
-      clearCache: v["clear-cache"] === true,
-    });
-    if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
-    const seconds = (Date.now() - started) / 1000;
-    ctx.reporter.info(`Built ${dest} in ${seconds.toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
-    if (v.json) {
-      // One JSON document on stdout for machines; the build log stays on stderr.
-      const timings = Object.fromEntries(log.timings().map((t) => [t.label, Math.round(t.ms)]));
-      ctx.stdout.write(`${JSON.stringify({ image: dest, digest: out.digest, seconds, layers: out.stats, restored: out.restored, timings })}\n`);
-    } else ctx.stdout.write(`${out.digest}\n`);
-  },
+  run: async (ctx, v, args) => (await import("./run/build.js")).run(ctx, v, args),
 };

@@ -1,6 +1,4 @@
-import { OciError, transport } from "../../oci/index.js";
 import { type Command, imageOptions } from "../command.js";
-import { transportOptions } from "../context.js";
 
 export const command: Command = {
   name: "copy",
@@ -8,19 +6,5 @@ export const command: Command = {
   usage: "paketo copy SRC DEST [--format oci|docker] [--creds USER:PASS] [--insecure-registry HOST]...",
   options: { ...imageOptions, format: { type: "string" } },
   args: [2, 2],
-  async run(ctx, v, [src, dest]) {
-    const from = transport.parseImageName(src as string);
-    const to = transport.parseImageName(dest as string);
-    const format = v.format as string | undefined;
-    if (format !== undefined && format !== "oci" && format !== "docker") {
-      throw new OciError("OCI_TRANSPORT", `--format must be oci or docker, not ${JSON.stringify(format)}`);
-    }
-    const artifact = await transport.read(from, transportOptions(ctx, v, "src"));
-    const { digest } = await transport.write(to, artifact, {
-      ...transportOptions(ctx, v, "dest"),
-      ...(format ? { format } : {}),
-    });
-    ctx.reporter.info(`Copied ${src} to ${dest}`);
-    ctx.stdout.write(`${digest}\n`);
-  },
+  run: async (ctx, v, args) => (await import("./run/copy.js")).run(ctx, v, args),
 };

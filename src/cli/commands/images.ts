@@ -1,6 +1,4 @@
-import { store, transport } from "../../oci/index.js";
 import type { Command } from "../command.js";
-import { humanBytes } from "../reporter.js";
 
 export const command: Command = {
   name: "images",
@@ -8,18 +6,5 @@ export const command: Command = {
   usage: "paketo images [--json] [--store DIR]",
   options: { json: { type: "boolean" }, store: { type: "string" } },
   args: [0, 0],
-  async run(ctx, v) {
-    const root = typeof v.store === "string" ? v.store : transport.defaultStoreRoot(ctx.env);
-    const images = await (await store.openStore(root)).list();
-    if (v.json) {
-      ctx.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
-      return;
-    }
-    const rows = [["NAME", "DIGEST", "CREATED", "SIZE"]];
-    for (const i of images) {
-      rows.push([i.name, i.digest.slice(0, 19), i.created ?? "", humanBytes(i.size)]);
-    }
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-    for (const r of rows) ctx.stdout.write(`${r.map((x, c) => x.padEnd(widths[c] ?? 0)).join("  ").trimEnd()}\n`);
-  },
+  run: async (ctx, v) => (await import("./run/images.js")).run(ctx, v),
 };

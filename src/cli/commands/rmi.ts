@@ -1,4 +1,3 @@
-import { store, transport } from "../../oci/index.js";
 import type { Command } from "../command.js";
 
 export const command: Command = {
@@ -7,12 +6,5 @@ export const command: Command = {
   usage: "paketo rmi NAME... [--store DIR]",
   options: { store: { type: "string" } },
   args: [1, Infinity],
-  async run(ctx, v, names) {
-    const root = typeof v.store === "string" ? v.store : transport.defaultStoreRoot(ctx.env);
-    const s = await store.openStore(root);
-    for (const n of names) {
-      await s.remove(n);
-      ctx.stdout.write(`Untagged ${n}\n`);
-    }
-  },
+  run: async (ctx, v, args) => (await import("./run/rmi.js")).run(ctx, v, args),
 };

@@ -1,12 +1,12 @@
 // The index loader and downloader against a small archive served on 127.0.0.1, signed with a key
 // made by gpg for the test and checked by the real gpgv.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { ProgressEvent } from "../../oci/index.js";
 import { tempDir } from "../../testing/index.js";
-import { fetchRelease, loadPackageIndex, type ArchiveOptions } from "./archive.js";
+import { fetchRelease, fetchReleases, loadPackageIndex, type ArchiveOptions } from "./archive.js";
 import { openDeb } from "./deb.js";
 import { fetchPackages, lockPackages } from "./lock.js";
 import { resolve } from "./resolver.js";
@@ -222,4 +222,41 @@ test("a lock with every .deb cached needs no network at all; a missing one is na
   assert.equal((await (await openDeb(got[0]!.path)).readControl()).fields.get("Package"), "app");
   const extra = { ...lock[0]!, name: "ghost", version: "9", sha256: "c".repeat(64) };
   await assert.rejects(fetchPackages([...lock, extra], { cacheDir: c.path, offline: true }), (e: Error & { code?: string }) => e.code === "DEBIAN_OFFLINE" && /1 package\(s\) not in the cache .*: ghost=9/.test(e.message));
+});
+
+test("the release cache: no request while fresh, a 304 once stale, cached bytes verified on use, offline from the cache", async (t) => {
+  const c = tempDir();
+  t.after(c.cleanup);
+  const opts = options(c.path, { suites: ["stable13", "stable13-security"], releaseMaxAgeMs: 60_000 });
+  const inRelease = (n: number) => server.requests.slice(n).filter((r) => r.endsWith("/InRelease"));
+  let n = server.requests.length;
+  const first = await loadPackageIndex(opts);
+  assert.equal(inRelease(n).length, 2);
+  n = server.requests.length;
+  const releases = await fetchReleases(opts);
+  assert.deepEqual(server.requests.slice(n), [], "fresh: nothing asked");
+  assert.deepEqual(releases.map((r) => r.verified), [true, true]);
+  assert.equal((await loadPackageIndex(opts, releases)).candidate("lib")?.version, first.candidate("lib")?.version);
+  assert.deepEqual(server.requests.slice(n), [], "a warm index load with releases given asks nothing");
+
+  // Stale: revalidated; the mirror answers 304 and the same identity comes back.
+  const stale = await fetchReleases({ ...opts, releaseMaxAgeMs: 0 });
+  assert.equal(inRelease(n).length, 2);
+  assert.deepEqual(stale.map((r) => r.id), releases.map((r) => r.id));
+
+  // Offline: the cached copy whatever its age; a suite never fetched is named.
+  n = server.requests.length;
+  const broken = { fetch: () => Promise.reject(new Error("no network in this test")) };
+  assert.equal((await loadPackageIndex({ ...opts, http: broken, offline: true })).candidate("app")?.version, "1.0-1");
+  assert.deepEqual(server.requests.slice(n), []);
+  await assert.rejects(fetchReleases({ ...opts, suites: ["detached13"], http: broken, offline: true }), (e: Error & { code?: string }) => e.code === "DEBIAN_OFFLINE" && /detached13/.test(e.message));
+
+  // A cached copy changed on disk no longer verifies.
+  const dir = join(c.path, "release");
+  for (const f of readdirSync(dir)) {
+    const rec = JSON.parse(readFileSync(join(dir, f), "utf8")) as { inRelease: string };
+    rec.inRelease = Buffer.from(Buffer.from(rec.inRelease, "base64").toString("utf8").replace("Origin: Test", "Origin: Evil")).toString("base64");
+    writeFileSync(join(dir, f), JSON.stringify(rec));
+  }
+  await assert.rejects(fetchReleases(opts), (e: Error & { code?: string }) => e.code === "DEBIAN_SIGNATURE");
 });

@@ -1,12 +1,16 @@
 // Loading the archive index: signed Release per suite, then the Packages index of each component,
 // checked against the Release hashes, cached by hash, parsed streaming into one PackageIndex.
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { OnProgress } from "../../oci/index.js";
+import { writeFileAtomic } from "../../fs/index.js";
 import { DepsError } from "../errors.js";
 import { ContentCache } from "./cache.js";
 import { decompress, systemDecompressors, type Compression, type Decompressors } from "./decompress.js";
 import { fetchToCache } from "./download.js";
-import { getBytes, HttpStatusError, type HttpOptions } from "./http.js";
+import { getBytes, getIfChanged, HttpStatusError, redact, type HttpOptions } from "./http.js";
 import { PackageIndex } from "./package-index.js";
 import { splitStanzas } from "./packages.js";
 import { checkFreshness, checkSuite, parseRelease, type Release, type ReleaseFileEntry } from "./release.js";
@@ -36,6 +40,15 @@ export interface ArchiveOptions {
   now?: Date;
   decompressors?: Decompressors;
   onProgress?: OnProgress;
+  /**
+   * Keep each suite's signed InRelease in the cache and use it without asking the mirror while it
+   * was checked less than this long ago; after that ask again with If-None-Match /
+   * If-Modified-Since, so an unchanged suite costs one 304. The cached bytes are verified again
+   * every time they are used. Default: no reuse, always fetch.
+   */
+  releaseMaxAgeMs?: number;
+  /** No network: each suite's last cached InRelease, whatever its age (Valid-Until only warns). */
+  offline?: boolean;
 }
 
 export interface SuiteRelease {
@@ -44,12 +57,24 @@ export interface SuiteRelease {
   release: Release;
   /** Whether an OpenPGP signature was checked. */
   verified: boolean;
+  /** SHA-256 of the signed text the release was parsed from: the suite's state, as an identity. */
+  id: string;
+}
+
+interface CachedRelease {
+  url: string;
+  checkedAt: number;
+  etag?: string;
+  lastModified?: string;
+  /** The InRelease bytes, base64. */
+  inRelease: string;
 }
 
 /** Fetches, verifies and parses dists/<suite>/InRelease (or Release + Release.gpg). */
 export async function fetchRelease(suite: string, opts: ArchiveOptions): Promise<SuiteRelease> {
   const baseUrl = baseUrlFor(opts.mirrors, suite);
   const dists = `${baseUrl}/dists/${suite}`;
+  if (opts.releaseMaxAgeMs !== undefined || opts.offline) return cachedRelease(suite, baseUrl, opts);
   const verifier = opts.verifier ?? (await defaultVerifier());
   let text: string;
   let verified = false;
@@ -83,11 +108,55 @@ export async function fetchRelease(suite: string, opts: ArchiveOptions): Promise
       verified = true;
     }
   }
+  return parsed(suite, baseUrl, text, what, verified, opts);
+}
+
+function parsed(suite: string, baseUrl: string, text: string, what: string, verified: boolean, opts: ArchiveOptions): SuiteRelease {
   const release = parseRelease(text, what);
   checkSuite(release, suite, what);
-  checkFreshness(release, opts.now ?? new Date(), what);
-  return { suite, baseUrl, release, verified };
+  try {
+    checkFreshness(release, opts.now ?? new Date(), what);
+  } catch (e) {
+    if (!opts.offline) throw e;
+    opts.logger?.warn(`${(e as Error).message} (used anyway: offline)`);
+  }
+  return { suite, baseUrl, release, verified, id: createHash("sha256").update(text).digest("hex") };
 }
+
+/** The InRelease of `suite` through the release cache (see ArchiveOptions.releaseMaxAgeMs). */
+async function cachedRelease(suite: string, baseUrl: string, opts: ArchiveOptions): Promise<SuiteRelease> {
+  const url = `${baseUrl}/dists/${suite}/InRelease`;
+  const file = join(opts.cacheDir, "release", `${createHash("sha256").update(url).digest("hex")}.json`);
+  const cached = await readFile(file, "utf8").then(
+    (t) => JSON.parse(t) as CachedRelease,
+    () => undefined,
+  );
+  const now = Date.now();
+  let bytes: Buffer | undefined = cached && cached.url === url ? Buffer.from(cached.inRelease, "base64") : undefined;
+  if (opts.offline) {
+    if (!bytes) {
+      throw new DepsError("DEBIAN_OFFLINE", `offline: the index of ${suite} (${redact(url)}) is not cached`, { hint: "run once with network access to fill the cache" });
+    }
+  } else if (!bytes || !cached || now - cached.checkedAt < 0 || now - cached.checkedAt >= (opts.releaseMaxAgeMs ?? 0)) {
+    const got = await getIfChanged(url, opts.http, bytes && cached ? { ...(cached.etag ? { etag: cached.etag } : {}), ...(cached.lastModified ? { lastModified: cached.lastModified } : {}) } : {});
+    const record: CachedRelease = got
+      ? { url, checkedAt: now, ...(got.etag ? { etag: got.etag } : {}), ...(got.lastModified ? { lastModified: got.lastModified } : {}), inRelease: got.body.toString("base64") }
+      : { ...(cached as CachedRelease), checkedAt: now };
+    if (got) bytes = got.body;
+    // Verified before it is kept, so a bad signature never replaces a good cached copy.
+    const r = await verifyInRelease(suite, baseUrl, bytes as Buffer, url, opts);
+    await writeFileAtomic(file, JSON.stringify(record));
+    return r;
+  }
+  return verifyInRelease(suite, baseUrl, bytes, url, opts);
+}
+
+async function verifyInRelease(suite: string, baseUrl: string, bytes: Buffer, url: string, opts: ArchiveOptions): Promise<SuiteRelease> {
+  const verifier = opts.verifier ?? (await defaultVerifier());
+  if ("unavailable" in verifier) return parsed(suite, baseUrl, unverified(clearsignedTextUnverified(bytes.toString("utf8")), url, verifier.unavailable, opts), url, false, opts);
+  return parsed(suite, baseUrl, await verifier.clearsigned(bytes, url), url, true, opts);
+}
+
 
 let gpgv: ReturnType<typeof gpgvVerifier> | undefined;
 function defaultVerifier(): ReturnType<typeof gpgvVerifier> {
@@ -145,14 +214,19 @@ export async function indexFiles(r: SuiteRelease, opts: ArchiveOptions): Promise
   return out;
 }
 
+/** The Release of every suite in `opts.suites`, fetched in parallel. */
+export function fetchReleases(opts: ArchiveOptions): Promise<SuiteRelease[]> {
+  return Promise.all(opts.suites.map((s) => fetchRelease(s, opts)));
+}
+
 /**
  * Loads and merges the Packages indexes of every suite into one PackageIndex. Each index is
  * downloaded compressed, checked against the signed Release, and kept in the cache both as
  * downloaded and decompressed (the decompressed copy checked against the SHA-256 Release gives
  * for the plain `Packages`), so a warm load only splits a local file.
  */
-export async function loadPackageIndex(opts: ArchiveOptions): Promise<PackageIndex> {
-  const releases = await Promise.all(opts.suites.map((s) => fetchRelease(s, opts)));
+export async function loadPackageIndex(opts: ArchiveOptions, fetched?: readonly SuiteRelease[]): Promise<PackageIndex> {
+  const releases = fetched ?? (await fetchReleases(opts));
   const files = (await Promise.all(releases.map((r) => indexFiles(r, opts)))).flat();
   const byFile = new Map(releases.map((r) => [r.suite, r.release]));
   const paths = await Promise.all(files.map((f) => cachedIndex(f, byFile.get(f.suite)!, opts)));
@@ -179,6 +253,9 @@ async function cachedIndex(f: IndexFile, release: Release, opts: ArchiveOptions)
   if (plain && (await cache.has(plain))) return { path: cache.path(plain.sha256), compression: "none" };
   const ctx = { cache, http: opts.http, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
   const what = `${f.suite} ${f.path}`;
+  if (opts.offline && !(await cache.has(f.entry))) {
+    throw new DepsError("DEBIAN_OFFLINE", `offline: ${what} is not cached`, { hint: "run once with network access to fill the cache" });
+  }
   let compressed: string;
   try {
     compressed = (await fetchToCache(f.url, f.entry, what, ctx)).path;

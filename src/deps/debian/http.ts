@@ -39,18 +39,18 @@ export function withRetries<T>(opts: HttpOptions, attempt: () => Promise<T>): Pr
   return retrying(opts, isTransient, attempt);
 }
 
-/** One GET; a 200 response or a DepsError naming the URL. No retries (see withRetries). */
-export async function get(url: string, opts: HttpOptions): Promise<Response> {
+/** One GET; a 200 response (or another status `accept` lists) or a DepsError naming the URL. No retries (see withRetries). */
+export async function get(url: string, opts: HttpOptions, extra: { headers?: Record<string, string>; accept?: readonly number[] } = {}): Promise<Response> {
   let res: Response;
   try {
-    res = await fetchWithTimeout(opts.fetch, url, { headersTimeoutMs: opts.headersTimeoutMs });
+    res = await fetchWithTimeout(opts.fetch, url, { headersTimeoutMs: opts.headersTimeoutMs, ...(extra.headers ? { headers: extra.headers } : {}) });
   } catch (e) {
     throw new DepsError("DEBIAN_UNREACHABLE", `cannot reach ${redact(url)}: ${rootCause(e)}`, {
       hint: "check the network, and the mirror in the apt sources (or the mirror option)",
       cause: e,
     });
   }
-  if (res.status !== 200) {
+  if (res.status !== 200 && !extra.accept?.includes(res.status)) {
     await res.body?.cancel().catch(() => {});
     throw new HttpStatusError(
       res.status,
@@ -61,6 +61,36 @@ export async function get(url: string, opts: HttpOptions): Promise<Response> {
     );
   }
   return res;
+}
+
+/**
+ * A conditional GET of a small file: `undefined` when the server says it has not changed since
+ * the validators given (304), else the body and the new validators. With retries.
+ */
+export async function getIfChanged(
+  url: string,
+  opts: HttpOptions,
+  since: { etag?: string; lastModified?: string },
+): Promise<{ body: Buffer; etag?: string; lastModified?: string } | undefined> {
+  const headers: Record<string, string> = {};
+  if (since.etag) headers["if-none-match"] = since.etag;
+  if (since.lastModified) headers["if-modified-since"] = since.lastModified;
+  return withRetries(opts, async () => {
+    const res = await get(url, opts, { headers, accept: [304] });
+    if (res.status === 304) {
+      await res.body?.cancel().catch(() => {});
+      return undefined;
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch (e) {
+      throw new DepsError("DEBIAN_UNREACHABLE", `reading ${redact(url)} failed: ${rootCause(e)}`, { cause: e });
+    }
+    const etag = res.headers.get("etag") ?? undefined;
+    const lastModified = res.headers.get("last-modified") ?? undefined;
+    return { body, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+  });
 }
 
 /** GET the whole body (small files: InRelease, Release.gpg), with retries. */

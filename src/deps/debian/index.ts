@@ -12,8 +12,8 @@ export type { BinaryPackage, IndexOrigin } from "./packages.js";
 export { PackageIndex } from "./package-index.js";
 export type { Provider } from "./package-index.js";
 export { resolve, parseWanted } from "./resolver.js";
-export type { ResolveOptions, Resolution, SkippedDependency } from "./resolver.js";
-export { readAptSources, parseSourcesList, parseDeb822Sources, mirrorsFromAptSources, baseUrlFor } from "./sources.js";
+export type { ResolveOptions, Resolution, SkippedDependency, InstalledPackage, ShadowedPackage, Wanted } from "./resolver.js";
+export { readAptSources, parseSourcesList, parseDeb822Sources, mirrorsFromAptSources, baseUrlFor, findMirrors, mirrorEnv, MIRROR_ENV } from "./sources.js";
 export type { AptSource, Mirrors } from "./sources.js";
 export { gpgvVerifier, clearsignedTextUnverified, DEBIAN_ARCHIVE_KEYRING } from "./signature.js";
 export type { SignatureVerifier } from "./signature.js";
@@ -23,13 +23,14 @@ export { isTransient, HttpStatusError } from "./http.js";
 export type { FetchFn, HttpOptions } from "./http.js";
 export { systemDecompressors, compressionOf } from "./decompress.js";
 export type { Compression, Decompressors } from "./decompress.js";
-export { fetchRelease, indexFiles, loadPackageIndex } from "./archive.js";
+export { fetchRelease, fetchReleases, indexFiles, loadPackageIndex } from "./archive.js";
 export type { ArchiveOptions, Logger, SuiteRelease, IndexFile } from "./archive.js";
 export { fetchPackages, lockPackages, packageUrl } from "./lock.js";
 export type { LockedPackage, FetchPackagesOptions, CachedPackage } from "./lock.js";
 export { openDeb } from "./deb.js";
 export type { DebFile, DebControl, DataEntry, DataEntryType, OnDataEntry } from "./deb.js";
-export { writeStatusEntry, statusFiles } from "./status.js";
+export { writeStatusEntry, statusFiles, parseStatus, formatStatus } from "./status.js";
+export { codenameOf, multiarchOf } from "./distro.js";
 export type { StatusFile } from "./status.js";
 
 /** The product's default distribution (docs/architecture.md D3). */
@@ -39,3 +40,4 @@ export const DEFAULT_CODENAME = "trixie";
 export function suitesOf(codename: string = DEFAULT_CODENAME): string[] {
   return [codename, `${codename}-updates`, `${codename}-security`];
 }
+export { pathFilter, globToRegExp } from "./paths.js";

@@ -179,3 +179,64 @@ test("parseWanted reads name, name=version and name:arch", () => {
   assert.deepEqual(parseWanted("libc6:amd64=2.41-12"), { name: "libc6", version: "2.41-12", arch: "amd64" });
   assert.throws(() => parseWanted("Bad Name"), /is not a package name/);
 });
+
+test("parseWanted reads apt's name/suite", () => {
+  assert.deepEqual(parseWanted("python3.11/bookworm"), { name: "python3.11", suite: "bookworm" });
+  assert.deepEqual(parseWanted("golang-go/trixie-backports=2:1.25~1"), { name: "golang-go", suite: "trixie-backports", version: "2:1.25~1" });
+});
+
+test("installed packages: what they satisfy pulls nothing in; a wanted one already there is not installed again", () => {
+  const idx = index({
+    trixie: [
+      pkg("nginx", "1.26.3-3", { Depends: "libc6 (>= 2.38), libssl3t64 (>= 3.0.0), libpcre2-8-0 (>= 10.22), nginx-common (= 1.26.3-3)" }),
+      pkg("nginx-common", "1.26.3-3", { Architecture: "all" }),
+      pkg("libc6", "2.41-12"),
+      pkg("libssl3t64", "3.5.1-1"),
+      pkg("libpcre2-8-0", "10.45-1"),
+      pkg("tool", "1", { Depends: "awk, libgcc1 (>= 1:14)" }),
+      pkg("mawk", "1.3.4", { Provides: "awk" }),
+      pkg("libgcc-s1", "14.2.0-19", { Provides: "libgcc1 (= 1:14.2.0-19)" }),
+    ],
+  });
+  const installed = [
+    { name: "libc6", version: "2.41-12", architecture: "amd64" },
+    { name: "libssl3t64", version: "3.5.1-1", architecture: "amd64" },
+    { name: "mawk", version: "1.3.4", architecture: "amd64", provides: "awk" },
+    { name: "libgcc-s1", version: "14.2.0-19", architecture: "amd64", provides: "libgcc1 (= 1:14.2.0-19)" },
+    { name: "unrelated", version: "1", architecture: "amd64" },
+  ];
+  const r = resolve(idx, ["nginx"], { installed });
+  assert.deepEqual(names(r), ["libpcre2-8-0=10.45-1", "nginx=1.26.3-3", "nginx-common=1.26.3-3"]);
+  assert.deepEqual(r.present.map((p) => p.name), ["libc6", "libssl3t64"]);
+  const t = resolve(idx, ["tool"], { installed });
+  assert.deepEqual(names(t), ["tool=1"], "virtual and versioned provides of installed packages count");
+  assert.deepEqual(t.present.map((p) => p.name), ["libgcc-s1", "mawk"]);
+  const again = resolve(idx, ["libssl3t64", "nginx"], { installed: [...installed, { name: "nginx", version: "1.26.3-3", architecture: "amd64" }] });
+  assert.deepEqual(names(again), [], "everything wanted is already installed");
+  assert.deepEqual(again.present.map((p) => p.name), ["libssl3t64", "nginx"]);
+});
+
+test("an installed version too old for a dependency is shadowed by the index's, and reported", () => {
+  const idx = index({ t: [pkg("app", "1", { Depends: "lib (>= 2)" }), pkg("lib", "2")] });
+  const r = resolve(idx, ["app"], { installed: [{ name: "lib", version: "1", architecture: "amd64" }] });
+  assert.deepEqual(names(r), ["app=1", "lib=2"]);
+  assert.deepEqual(r.shadowed, [{ name: "lib", installed: "1", selected: "2", requiredBy: "app" }]);
+  assert.deepEqual(r.present, []);
+});
+
+test("suite priorities: a low-priority suite is used only where the others fall short or when named", () => {
+  const idx = index({
+    trixie: [pkg("golang-go", "2:1.24~2"), pkg("app", "1", { Depends: "libfoo (>= 2)" }), pkg("libfoo", "1")],
+    "trixie-backports": [pkg("golang-go", "2:1.25~1"), pkg("libfoo", "2"), pkg("only-here", "1")],
+    bookworm: [pkg("python3.11", "3.11.2-6", { Depends: "libfoo" })],
+  });
+  const priority = (s: string) => (s === "trixie" ? 500 : 100);
+  assert.deepEqual(names(resolve(idx, ["golang-go"])), ["golang-go=2:1.25~1"], "without priorities the highest version wins");
+  assert.deepEqual(names(resolve(idx, ["golang-go"], { priority })), ["golang-go=2:1.24~2"]);
+  assert.deepEqual(names(resolve(idx, ["golang-go/trixie-backports"], { priority })), ["golang-go=2:1.25~1"]);
+  assert.deepEqual(names(resolve(idx, ["app"], { priority })), ["app=1", "libfoo=2"], "the backport where trixie falls short");
+  assert.deepEqual(names(resolve(idx, ["python3.11/bookworm"], { priority })), ["libfoo=1", "python3.11=3.11.2-6"], "dependencies from the preferred suite");
+  assert.deepEqual(names(resolve(idx, ["only-here"], { priority })), ["only-here=1"]);
+  assert.throws(() => resolve(idx, ["golang-go/bookworm"], { priority }), (e: Error & { hint?: string }) => /"golang-go" not found in bookworm/.test(e.message) && /2:1.25~1 \(trixie-backports\)/.test(e.hint ?? ""));
+  assert.throws(() => resolve(idx, ["golang-go/sid"], { priority }), /suite sid is not among/);
+});

@@ -17,6 +17,38 @@ export interface ResolveOptions {
    * an image assembled without dpkg.
    */
   onExcluded?: "error" | "skip";
+  /**
+   * Packages already on the target system (say a run image's dpkg database). A dependency they
+   * satisfy (by name and version, or through their Provides) pulls nothing in; a wanted package
+   * they already are is not installed again. One whose version falls short of a dependency is
+   * shadowed: the index's version is selected, and the resolution says so in `shadowed`.
+   */
+  installed?: readonly InstalledPackage[];
+  /**
+   * apt's pin priority of a suite (default 500 for every suite). Among the versions that satisfy
+   * a dependency, the highest priority wins, then the highest version: give extra suites such as
+   * backports or an older release a lower priority and they are used only where the others fall
+   * short, or where a wanted package names them (`name/suite`).
+   */
+  priority?: (suite: string) => number;
+}
+
+/** A package already installed on the target: what dpkg's status database says of it. */
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  /** The Provides field, as dpkg records it. */
+  provides?: string;
+  multiArch?: string;
+}
+
+export interface ShadowedPackage {
+  name: string;
+  installed: string;
+  /** The version selected instead, and who needed more than the installed one. */
+  selected: string;
+  requiredBy: string;
 }
 
 export interface SkippedDependency {
@@ -33,17 +65,31 @@ export interface Resolution {
   skipped: SkippedDependency[];
   /** Who pulled each package in; wanted packages are absent. */
   requiredBy: ReadonlyMap<string, string>;
+  /** Installed packages the closure relies on (wanted ones included), sorted by name. */
+  present: InstalledPackage[];
+  shadowed: ShadowedPackage[];
 }
 
-/** Parses `name`, `name=version` or `name:arch` as given on a command line or in a stack file. */
-export function parseWanted(spec: string): { name: string; version?: string; arch?: string } {
-  const m = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?(?:=(\S+))?$/.exec(spec.trim());
+export interface Wanted {
+  name: string;
+  version?: string;
+  arch?: string;
+  /** `name/suite` (apt's syntax): the version comes from that suite. */
+  suite?: string;
+}
+
+/**
+ * Parses `name`, `name=version`, `name:arch` or `name/suite` (apt's syntax, e.g.
+ * `python3.11/bookworm`) as given on a command line or in a stack file.
+ */
+export function parseWanted(spec: string): Wanted {
+  const m = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?(?:\/([a-z0-9][a-z0-9.-]*))?(?:=(\S+))?$/.exec(spec.trim());
   if (!m) {
     throw new DepsError("DEBIAN_NOT_FOUND", `${JSON.stringify(spec)} is not a package name`, {
-      hint: "write a package as name or name=version, e.g. ca-certificates or tzdata=2025b-4",
+      hint: "write a package as name, name=version or name/suite, e.g. ca-certificates, tzdata=2025b-4 or python3.11/bookworm",
     });
   }
-  return { name: m[1]!, ...(m[3] ? { version: m[3] } : {}), ...(m[2] ? { arch: m[2] } : {}) };
+  return { name: m[1]!, ...(m[4] ? { version: m[4] } : {}), ...(m[2] ? { arch: m[2] } : {}), ...(m[3] ? { suite: m[3] } : {}) };
 }
 
 export function resolve(index: PackageIndex, wanted: readonly string[], opts: ResolveOptions = {}): Resolution {
@@ -59,12 +105,26 @@ class Resolver {
   private readonly skipped: SkippedDependency[] = [];
   private readonly queue: BinaryPackage[] = [];
   private readonly excluded: ReadonlySet<string>;
+  private readonly installed = new Map<string, InstalledPackage>();
+  private readonly installedProvides = new Map<string, Array<{ pkg: InstalledPackage; version?: string }>>();
+  private readonly present = new Map<string, InstalledPackage>();
+  private readonly shadowed: ShadowedPackage[] = [];
 
   constructor(
     private readonly index: PackageIndex,
     private readonly opts: ResolveOptions,
   ) {
     this.excluded = new Set(opts.exclude ?? []);
+    for (const p of opts.installed ?? []) {
+      this.installed.set(p.name, p);
+      for (const g of parseRelations(p.provides, `Provides of installed ${p.name}`)) {
+        for (const r of g) {
+          const list = this.installedProvides.get(r.name) ?? [];
+          list.push(r.op === "=" && r.version ? { pkg: p, version: r.version } : { pkg: p });
+          this.installedProvides.set(r.name, list);
+        }
+      }
+    }
   }
 
   run(wanted: readonly string[]): Resolution {
@@ -78,11 +138,12 @@ class Resolver {
       }
     }
     const packages = [...this.selected.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { packages, skipped: this.skipped, requiredBy: this.parent };
+    const present = [...this.present.values()].filter((p) => !this.selected.has(p.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { packages, skipped: this.skipped, requiredBy: this.parent, present, shadowed: this.shadowed.filter((s) => this.selected.has(s.name)) };
   }
 
-  private want(w: { name: string; version?: string; arch?: string }): void {
-    const label = w.version ? `${w.name}=${w.version}` : w.name;
+  private want(w: Wanted): void {
+    const label = `${w.name}${w.suite ? `/${w.suite}` : ""}${w.version ? `=${w.version}` : ""}`;
     if (this.excluded.has(w.name)) {
       throw new DepsError("DEBIAN_EXCLUDED", `${label} is both wanted and excluded`, {
         hint: "remove it from the package list or from the exclusions",
@@ -90,10 +151,28 @@ class Resolver {
     }
     const rel: Relation = { name: w.name, ...(w.arch ? { arch: w.arch } : {}) };
     if (w.version) Object.assign(rel, { op: "=", version: w.version });
-    const real = this.index.versions(w.name).filter((p) => this.realMatches(p, rel));
+    const have = this.installed.get(w.name);
+    // Already there: unless a version or suite asks for something else, nothing to install.
+    if (have && !w.suite && this.installedMatches(have, rel)) {
+      this.present.set(have.name, have);
+      return;
+    }
+    const real = this.ranked(this.index.versions(w.name).filter((p) => this.realMatches(p, rel) && (!w.suite || p.suite === w.suite)));
     let pick: BinaryPackage | undefined = real[0];
-    if (!pick && this.index.versions(w.name).length === 0) pick = this.bestProvider(rel);
+    if (!pick && !w.suite && this.index.versions(w.name).length === 0) {
+      const provided = this.installedProvider(rel);
+      if (provided) {
+        this.present.set(provided.name, provided);
+        return;
+      }
+      pick = this.bestProvider(rel);
+    }
+    if (!pick && w.suite && this.index.versions(w.name).some((p) => p.suite === w.suite) === false) throw this.notInSuite(w.name, w.suite);
     if (!pick) throw this.notFound(w.name, w.version);
+    if (have && have.version === pick.version) {
+      this.present.set(have.name, have);
+      return;
+    }
     const existing = this.selected.get(pick.name);
     if (existing && existing.version !== pick.version) {
       throw new DepsError("DEBIAN_UNSATISFIABLE", `${label} conflicts with ${existing.name}=${existing.version}, also wanted`);
@@ -119,10 +198,18 @@ class Resolver {
     const alts = group.filter((r) => !r.archRestriction || archListMatches(r.archRestriction, this.index.architecture));
     if (alts.length === 0) return;
     if (alts.some((r) => this.satisfiedBySelected(r))) return;
+    for (const r of alts) {
+      const have = this.installed.get(r.name);
+      const by = have && this.installedMatches(have, r) ? have : this.installedProvider(r);
+      if (by) {
+        this.present.set(by.name, by);
+        return;
+      }
+    }
     const excludedHits: string[] = [];
     const conflicts: string[] = [];
     for (const r of alts) {
-      const real = this.index.versions(r.name).filter((p) => this.realMatches(p, r));
+      const real = this.ranked(this.index.versions(r.name).filter((p) => this.realMatches(p, r)));
       const usable = real.filter((p) => !this.excluded.has(p.name));
       excludedHits.push(...real.filter((p) => this.excluded.has(p.name)).map((p) => p.name));
       const pick = usable[0] ?? this.bestProvider(r, excludedHits);
@@ -132,6 +219,8 @@ class Resolver {
         conflicts.push(`${sel.name} ${sel.version} is already selected${this.chainSuffix(sel.name)}`);
         continue;
       }
+      const have = this.installed.get(pick.name);
+      if (have) this.shadowed.push({ name: pick.name, installed: have.version, selected: pick.version, requiredBy: by.name });
       this.select(pick, by.name);
       return;
     }
@@ -157,6 +246,32 @@ class Resolver {
     const sel = this.selected.get(r.name);
     if (sel && this.realMatches(sel, r)) return true;
     return (this.provided.get(r.name) ?? []).some((p) => this.providerMatches(p, r));
+  }
+
+  /** Versions ordered by suite priority (highest first), then version (as the index orders them). */
+  private ranked(list: readonly BinaryPackage[]): BinaryPackage[] {
+    const prio = this.opts.priority;
+    if (!prio || list.length < 2) return [...list];
+    return list.map((p, i) => ({ p, i, n: prio(p.suite) })).sort((a, b) => b.n - a.n || a.i - b.i).map((x) => x.p);
+  }
+
+  /** What apt would install for `name`: the best-ranked version. */
+  private candidate(name: string): BinaryPackage | undefined {
+    return this.ranked(this.index.versions(name))[0];
+  }
+
+  private installedMatches(p: InstalledPackage, r: Relation): boolean {
+    if (r.arch && r.arch !== "any" && r.arch !== "native" && p.architecture !== "all" && p.architecture !== r.arch) return false;
+    return !r.op || satisfiesVersion(p.version, r.op, r.version!);
+  }
+
+  /** An installed package whose Provides meets `r`. */
+  private installedProvider(r: Relation): InstalledPackage | undefined {
+    for (const p of this.installedProvides.get(r.name) ?? []) {
+      if (!r.op) return p.pkg;
+      if (p.version !== undefined && satisfiesVersion(p.version, r.op, r.version!)) return p.pkg;
+    }
+    return undefined;
   }
 
   private realMatches(p: BinaryPackage, r: Relation): boolean {
@@ -185,7 +300,7 @@ class Resolver {
     for (const p of matching) {
       if (this.excluded.has(p.pkg.name)) excludedHits?.push(p.pkg.name);
       // only a package's candidate (highest) version can be installed alongside the rest
-      else if (this.index.candidate(p.pkg.name) === p.pkg || this.selected.get(p.pkg.name) === p.pkg) ok.push(p.pkg);
+      else if (this.candidate(p.pkg.name) === p.pkg || this.selected.get(p.pkg.name) === p.pkg) ok.push(p.pkg);
     }
     ok.sort(
       (a, b) =>
@@ -226,6 +341,16 @@ class Resolver {
     return have.length
       ? `available: ${have.slice(0, 8).join(", ")}`
       : "add the suite or component that has it (e.g. trixie-updates, contrib), or check the name";
+  }
+
+  private notInSuite(name: string, suite: string): DepsError {
+    const versions = this.index.versions(name);
+    if (!this.index.suites.includes(suite)) {
+      return new DepsError("DEBIAN_NOT_FOUND", `${name}/${suite}: suite ${suite} is not among ${this.index.describe()}`, { hint: `add ${suite} to the suites the index is loaded from` });
+    }
+    return new DepsError("DEBIAN_NOT_FOUND", `package "${name}" not found in ${suite}`, {
+      hint: versions.length ? `available: ${versions.map((p) => `${p.version} (${p.suite})`).join(", ")}` : "check the name with `apt-cache search` on a Debian machine",
+    });
   }
 
   private notFound(name: string, version: string | undefined): DepsError {

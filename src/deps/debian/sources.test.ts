@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tempDir, writeTree } from "../../testing/index.js";
-import { baseUrlFor, mirrorsFromAptSources, readAptSources } from "./sources.js";
+import { baseUrlFor, findMirrors, mirrorEnv, mirrorsFromAptSources, readAptSources } from "./sources.js";
 import { defaultCacheDir } from "./cache.js";
 
 test("readAptSources reads one-line and deb822 files, skipping disabled ones and other file names", async (t) => {
@@ -52,4 +52,12 @@ test("defaultCacheDir honours PAKETO_CACHE, then XDG_CACHE_HOME, then ~/.cache",
   assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/x" }, "/home/u"), "/x/paketo/debian");
   assert.equal(defaultCacheDir({ HOME: "/h" }, "/home/u"), "/h/.cache/paketo/debian");
   assert.equal(defaultCacheDir({}, "/home/u"), "/home/u/.cache/paketo/debian");
+});
+
+test("findMirrors: PAKETO_DEBIAN_MIRROR wins over the apt sources; mirrorEnv round-trips", async () => {
+  const m = { archive: "http://mirror.example/debian", security: "http://mirror.example/debian-security" };
+  assert.deepEqual(await findMirrors(mirrorEnv(m), "/nonexistent"), m);
+  assert.deepEqual(await findMirrors({ PAKETO_DEBIAN_MIRROR: "http://m/debian/" }, "/nonexistent"), { archive: "http://m/debian", security: "http://m/debian" });
+  assert.deepEqual(await findMirrors({}, "/"), mirrorsFromAptSources(await readAptSources("/")));
+  await assert.rejects(findMirrors({}, "/nonexistent"), /no Debian archive found/);
 });

@@ -142,3 +142,24 @@ export function baseUrlFor(mirrors: Mirrors, suite: string): string {
 function trimSlash(u: string): string {
   return u.replace(/\/+$/, "");
 }
+
+/** The env variables that name the archive for code that cannot read the machine's apt sources (a build sandbox). */
+export const MIRROR_ENV = { archive: "PAKETO_DEBIAN_MIRROR", security: "PAKETO_DEBIAN_SECURITY_MIRROR" } as const;
+
+/**
+ * Where the archive is: `PAKETO_DEBIAN_MIRROR` (and `PAKETO_DEBIAN_SECURITY_MIRROR`, default: the
+ * same) from `env` when set, else the apt sources under `aptRoot`.
+ */
+export async function findMirrors(env: Readonly<Record<string, string | undefined>>, aptRoot = "/"): Promise<Mirrors> {
+  const archive = env[MIRROR_ENV.archive];
+  if (archive) {
+    const security = env[MIRROR_ENV.security];
+    return { archive: trimSlash(archive), security: trimSlash(security || archive) };
+  }
+  return mirrorsFromAptSources(await readAptSources(aptRoot));
+}
+
+/** The env that makes findMirrors() elsewhere find `mirrors`. */
+export function mirrorEnv(mirrors: Mirrors): Record<string, string> {
+  return { [MIRROR_ENV.archive]: mirrors.archive, ...(mirrors.security ? { [MIRROR_ENV.security]: mirrors.security } : {}) };
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { statusFiles, writeStatusEntry } from "./status.js";
+import { formatStatus, parseStatus, statusFiles, writeStatusEntry } from "./status.js";
 
 const STANZA = `Package: zlib1g
 Source: zlib
@@ -56,4 +56,20 @@ test("statusFiles lays out status.d/<name> and status.d/<name>.md5sums", () => {
   ]);
   assert.equal(files[1]?.content, "abc  usr/lib/x\n");
   assert.equal(statusFiles({ control: STANZA }).length, 1);
+});
+
+test("parseStatus reads installed packages (status and status.d alike) and formatStatus writes them back", () => {
+  const text = [
+    "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.41-12\nDescription: x\n more",
+    "Package: mawk\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.3.4\nProvides: awk",
+    "Package: gone\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1",
+    "Package: noarch\nVersion: 1",
+  ].join("\n\n");
+  const pkgs = parseStatus(text);
+  assert.deepEqual(pkgs, [
+    { name: "libc6", version: "2.41-12", architecture: "amd64", multiArch: "same" },
+    { name: "mawk", version: "1.3.4", architecture: "amd64", provides: "awk" },
+  ]);
+  assert.deepEqual(parseStatus(formatStatus(pkgs)), pkgs);
+  assert.equal(formatStatus([]), "");
 });

@@ -2,7 +2,7 @@
 // with gpg, and a small archive served over HTTP on 127.0.0.1. Never imported by product code.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -20,6 +20,10 @@ export interface DebSpec {
   depends?: string;
   extraControl?: string;
   files?: Record<string, string>;
+  /** File modes other than 0644: path → mode. */
+  modes?: Record<string, number>;
+  /** Symbolic links: path → target. */
+  links?: Record<string, string>;
   conffiles?: string[];
   postinst?: string;
   compression?: "xz" | "gzip" | "zstd" | "none";
@@ -43,8 +47,12 @@ export function makeDeb(workDir: string, spec: DebSpec): Buffer {
   const md5: string[] = [];
   for (const [p, content] of Object.entries(spec.files ?? {})) {
     mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), content);
+    writeFileSync(join(root, p), content, { mode: spec.modes?.[p] ?? 0o644 });
     if (!(spec.conffiles ?? []).includes(`/${p}`)) md5.push(`${createHash("md5").update(content).digest("hex")}  ${p}`);
+  }
+  for (const [p, target] of Object.entries(spec.links ?? {})) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    symlinkSync(target, join(root, p));
   }
   if (md5.length) writeFileSync(join(root, "DEBIAN/md5sums"), md5.join("\n") + "\n");
   if (spec.conffiles?.length) writeFileSync(join(root, "DEBIAN/conffiles"), spec.conffiles.join("\n") + "\n");
@@ -189,7 +197,12 @@ export async function serveDir(root: string): Promise<TestServer> {
         return;
       }
     }
-    res.writeHead(200, { "content-length": body.length }).end(body);
+    const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`;
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304, { etag }).end();
+      return;
+    }
+    res.writeHead(200, { "content-length": body.length, etag }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();

@@ -2,6 +2,7 @@
 // it, full JSON otherwise. Cached on disk with the ETag, revalidated with If-None-Match; offline
 // mode reads the cached copy alone.
 import { createHash } from "node:crypto";
+import diagnostics from "node:diagnostics_channel";
 import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -165,6 +166,60 @@ function parsePackument(text: string, name: string, url: string): Packument {
  */
 export async function packument(name: string, opts: RegistryOptions = {}): Promise<Packument> {
   const registry = await registryOf(opts);
+  const p = await packumentFrom(registry, name, opts);
+  if (metadataChannel.hasSubscribers) metadataChannel.publish(metadataUse(name, registry, opts, p));
+  return p;
+}
+
+/**
+ * What `packument` publishes on METADATA_CHANNEL ("paketo:dependency-metadata", the name
+ * buildpack-api's observe.ts subscribes to): enough to ask again with the same options
+ * (`recheckPackument`), and the digest of the answer.
+ */
+export interface PackumentUse {
+  source: "npm";
+  name: string;
+  registry: string;
+  full: boolean;
+  offline: boolean;
+  /** The max age the build asked for, when not the default. */
+  maxAgeMs?: number;
+  digest: string;
+}
+
+export const METADATA_CHANNEL = "paketo:dependency-metadata";
+const metadataChannel = diagnostics.channel(METADATA_CHANNEL);
+
+function metadataUse(name: string, registry: string, opts: RegistryOptions, p: Packument): PackumentUse {
+  return {
+    source: "npm",
+    name,
+    registry,
+    full: opts.full === true,
+    offline: opts.offline === true,
+    ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}),
+    digest: createHash("sha256").update(JSON.stringify(p)).digest("hex"),
+  };
+}
+
+/**
+ * Asks for a packument again as a build did (same registry, form and offline mode; the cache and
+ * its max age as always) and says whether the answer is the one that build got.
+ */
+export async function recheckPackument(use: PackumentUse, opts: Pick<RegistryOptions, "cacheDir" | "env" | "home" | "offline">): Promise<boolean> {
+  const o: RegistryOptions = {
+    ...opts,
+    registry: use.registry,
+    mirror: "",
+    full: use.full,
+    offline: use.offline || opts.offline === true,
+    ...(use.maxAgeMs !== undefined ? { maxAgeMs: use.maxAgeMs } : {}),
+  };
+  const p = await packumentFrom(normaliseRegistry(use.registry), use.name, o);
+  return metadataUse(use.name, use.registry, o, p).digest === use.digest;
+}
+
+async function packumentFrom(registry: string, name: string, opts: RegistryOptions): Promise<Packument> {
   const url = packumentUrl(registry, name);
   const key = cacheKey(url, opts);
   const path = packumentCachePath(cacheDirOf(opts), key);

@@ -53,13 +53,24 @@ export class Podman {
    * Starts `image` (any podman transport) with PORT=8080 published on a free loopback port, GETs
    * `/` until it answers (bounded), removes the container, and returns the body.
    */
-  async serve(image: string, opts: { env?: Record<string, string>; args?: string[]; entrypoint?: string; timeoutMs?: number } = {}): Promise<string> {
+  async serve(image: string, opts: ServeOptions = {}): Promise<string> {
+    return this.with(image, opts, (c) => c.body);
+  }
+
+  /**
+   * Like serve, but hands the running container to `fn` (its URL, the body of `/`, its id) and
+   * removes it after `fn` settles: for requests other than one GET, and `podman exec` checks.
+   */
+  async with<T>(image: string, opts: ServeOptions, fn: (c: { url: string; body: string; id: string }) => Promise<T> | T): Promise<T> {
     const port = await freePort();
     const env = Object.entries({ PORT: "8080", ...opts.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
     const entrypoint = opts.entrypoint ? ["--entrypoint", opts.entrypoint] : [];
-    const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...entrypoint, image, ...(opts.args ?? [])]);
+    const volumes = (opts.volumes ?? []).flatMap((v) => ["-v", v]);
+    const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...volumes, ...entrypoint, image, ...(opts.args ?? [])]);
     try {
-      return await httpGet(`http://127.0.0.1:${port}/`, opts.timeoutMs ?? 60_000, () => this.logs(id));
+      const url = `http://127.0.0.1:${port}`;
+      const body = await httpGet(`${url}${opts.path ?? "/"}`, opts.timeoutMs ?? 60_000, () => this.logs(id), opts.accept);
+      return await fn({ url, body, id });
     } finally {
       this.run(["rm", "-f", "-t", "0", id]);
     }
@@ -74,15 +85,27 @@ export class Podman {
   }
 }
 
-/** GET `url` until it answers 200 or `timeoutMs` passes; the failure message carries `context()`. */
-export async function httpGet(url: string, timeoutMs: number, context: () => string = () => ""): Promise<string> {
+export interface ServeOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  entrypoint?: string;
+  /** `podman run -v` values, e.g. `/host/dir:/bindings/auth:ro`. */
+  volumes?: string[];
+  /** The path to wait on (default `/`) and the status that means the server is up (default: 2xx). */
+  path?: string;
+  accept?: number;
+  timeoutMs?: number;
+}
+
+/** GET `url` until it answers 200 (or `accept`) or `timeoutMs` passes; the failure message carries `context()`. */
+export async function httpGet(url: string, timeoutMs: number, context: () => string = () => "", accept?: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: "manual" });
       const body = await res.text();
-      if (res.ok) return body;
+      if (accept === undefined ? res.ok : res.status === accept) return body;
       last = new Error(`HTTP ${res.status}: ${body}`);
     } catch (e) {
       last = e;

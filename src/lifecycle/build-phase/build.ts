@@ -3,7 +3,10 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import {
   type ApiVersion,
+  BUILD_RECORD_FILE,
   type BuildMetadata,
+  type BuildRecord,
+  parseBuildRecord,
   type BuildpackId,
   type BuildpackVersion,
   defaultEnvAction,
@@ -33,11 +36,15 @@ import {
   dirStore,
   entryType,
   type ExecSettings,
+  type HostFactory,
+  type HostSession,
+  lazyHost,
   makeRunDir,
   type PhaseEnvironment,
   preparePhaseEnvironment,
   prepareBuildMounts,
   processSpec,
+  readFileInside,
   runProcess,
 } from "../exec/index.js";
 import { LifecycleError, toLifecycleError } from "../errors.js";
@@ -59,11 +66,18 @@ export interface BuildInputs {
   execEnv?: string;
   /** Where buildpacks are read from (default: `dirStore(paths)`). */
   store?: BuildpackStore;
+  /**
+   * Ask each bin/build what it depended on beyond its files (cnb/build-record.ts): buildpacks on
+   * paketo's buildpack API say; others leave the record empty, which is "not memoisable".
+   */
+  askRecords?: boolean;
 }
 
 export interface BuildDeps {
   runner: Runner;
   log: BuildLog;
+  /** Runs buildpacks on paketo's buildpack API in one process for the phase (exec/host.ts); without it each runs as its own. */
+  host?: HostFactory;
 }
 
 /** One buildpack of the group and what it produced. */
@@ -83,6 +97,8 @@ export interface BuiltBuildpack {
   labels: ImageLabel[];
   slices: Slice[];
   sbom: SbomFile[];
+  /** What it said it depended on, when asked (`askRecords`). */
+  record?: BuildRecord;
 }
 
 /** What the exporter and cache writer need from the build. */
@@ -124,13 +140,29 @@ export async function build(inputs: BuildInputs, deps: BuildDeps): Promise<Build
 
 async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResult> {
   const { paths, platformApi } = inputs;
-  const { log } = deps;
   requirePlatformApi(platformApi, "Platform API");
-  const pf = platformFeatures(platformApi);
-  const store = inputs.store ?? dirStore(paths);
   await mkdir(paths.host.layers, { recursive: true });
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "rw", layers: "rw" }, home: env.home }, {
+    onStart: () => deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  });
+  try {
+    return await buildGroup(inputs, deps, env, host.get);
+  } finally {
+    await host.close();
+  }
+}
 
+async function buildGroup(
+  inputs: BuildInputs,
+  deps: BuildDeps,
+  env: PhaseEnvironment,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
+): Promise<BuildResult> {
+  const { paths, platformApi } = inputs;
+  const { log } = deps;
+  const pf = platformFeatures(platformApi);
+  const store = inputs.store ?? dirStore(paths);
   let plan = inputs.plan;
   let layerEnv: Env = env.base;
   let processes: ProcessSet = EMPTY_PROCESSES;
@@ -142,7 +174,7 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
   for (const entry of inputs.group.group) {
     const bp = await store.lookup(entry.id, entry.version);
     const bpPlan = buildpackPlanFor(plan, bp.id);
-    await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env);
+    const record = await runBuildpack(bp, stringifyBuildpackPlan(bpPlan), layerEnv, inputs, deps, env, host);
     const out = await readBuildpackOutputs({ bp, paths, bpPlan });
     for (const w of out.warnings) log.warn(w);
 
@@ -167,6 +199,7 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
       labels: out.launch.labels,
       slices: out.launch.slices,
       sbom: out.sbom,
+      ...(record ? { record } : {}),
     });
     for (const name of out.ignored) log.debug(`${bp.id}: layer ${name} has no launch, build or cache flag; renamed to ${name}.ignore`);
   }
@@ -205,7 +238,15 @@ async function runBuild(inputs: BuildInputs, deps: BuildDeps): Promise<BuildResu
 }
 
 /** One bin/build run (CNB-10): `$1=<layers>/<escaped-id>`, `$2=<platform>`, `$3=<plan>`, cwd the app (writable). */
-async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inputs: BuildInputs, deps: BuildDeps, env: PhaseEnvironment): Promise<void> {
+async function runBuildpack(
+  bp: Buildpack,
+  planToml: string,
+  layerEnv: Env,
+  inputs: BuildInputs,
+  deps: BuildDeps,
+  env: PhaseEnvironment,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
+): Promise<BuildRecord | undefined> {
   const { paths } = inputs;
   const esc = escapeId(bp.id);
   const layersHost = join(paths.host.layers, esc);
@@ -222,6 +263,8 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
   try {
     const planPath = posix.join(run.sandbox, "plan.toml");
     await writeFile(join(run.host, "plan.toml"), planToml);
+    const recordHost = join(run.host, BUILD_RECORD_FILE);
+    if (inputs.askRecords) await writeFile(recordHost, "");
     const processEnv = composeEnv({
       base: layerEnv,
       platformEnv: bp.descriptor.buildpack.clearEnv ? undefined : env.platformEnv,
@@ -239,8 +282,9 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
     // Layer folders that earlier buildpacks asked to show inside the app (build-mounts.ts).
     const mounts = await prepareBuildMounts(paths, processEnv);
     for (const note of mounts.notes) deps.log.debug(`${bp.id}: build mount ${note}`);
+    const argv = [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath];
     const spec = processSpec(paths, inputs.exec, {
-      argv: [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath],
+      argv,
       env: processEnv,
       access: { workspace: "rw", layers: "rw" },
       runDir: run,
@@ -249,13 +293,32 @@ async function runBuildpack(bp: Buildpack, planToml: string, layerEnv: Env, inpu
     });
     const write = deps.log.buildpack(bp.title);
     const { exit, lines } = await deps.log
-      .time(`build: ${bp.id}`, () => runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES }))
+      .time(`build: ${bp.id}`, async () => {
+        // Buildpacks on paketo's buildpack API run in the phase's host process when there is one;
+        // the host's binds were fixed when it started, so a buildpack that needs build mounts runs
+        // as its own process.
+        const session = mounts.binds.length === 0 ? await host(bp) : undefined;
+        const hosted = session ? await session.run({ bp, argv, env: processEnv, onLine: write, bufferLines: FAILURE_TAIL_LINES }) : undefined;
+        if (session && hosted === undefined) {
+          throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: the buildpack host process ended during its bin/build`, {
+            hint: "run with --verbose for its output",
+          });
+        }
+        return hosted ?? runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES });
+      })
       .finally(() => mounts.restore());
     if (exit.code !== 0) {
       const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";
       throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: bin/build ${describeExit(exit)}${tail}`, {
         hint: "the buildpack's output above says why",
       });
+    }
+    if (!inputs.askRecords) return undefined;
+    const shown = posix.join(run.sandbox, BUILD_RECORD_FILE);
+    try {
+      return parseBuildRecord((await readFileInside(run.host, recordHost, shown)) ?? "", shown);
+    } catch (e) {
+      return { memoisable: false, reason: e instanceof Error ? e.message : String(e) };
     }
   } finally {
     await run.remove();

@@ -4,7 +4,10 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
 import * as oci from "../../oci/index.js";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { exportImage } from "../export/index.js";
@@ -155,6 +158,55 @@ test("restore: layers whose cache entry is missing, broken or stale are not rest
   const emptyDir = join(tmp.path, "not-a-cache");
   mkdirSync(emptyDir);
   assert.deepEqual(await openCacheDir(emptyDir).metadata(), { buildpacks: [] });
+});
+
+test("restore: a cache layer whose tar is not what the cache's config claims is not restored, and nothing is kept under its diffID", async (t) => {
+  const tmp = tempDir("paketo-cache-lie-");
+  t.after(tmp.cleanup);
+  const build = writeBuild(join(tmp.path, "b1"));
+  const layers = openLayerFactory({ dir: join(tmp.path, "layer-cache"), uid: CNB_UID, gid: CNB_GID });
+  const exported = await exportImage({
+    layersDir: build.layersDir,
+    appDir: build.appDir,
+    runImage: await makeRunImage(),
+    runImageRef: { reference: "r" },
+    launcher: { path: build.launcher },
+    platformApi: "0.14",
+    layers,
+  });
+  const cacheDir = join(tmp.path, "cache");
+  const saved = await saveCache({ cache: openCacheDir(cacheDir), layersDir: build.layersDir, layers, exported });
+  const depsSha = saved.metadata.buildpacks[0]?.layers["build-deps"]?.sha as oci.Digest;
+
+  // The cache image gets other bytes for build-deps (a valid gzip tar, its digest right in the
+  // manifest), while its config keeps claiming the old diffID.
+  const a = await oci.layout.readLayout(cacheDir, { tag: "cache" });
+  assert.equal(a.kind, "image");
+  const img = (a as { kind: "image"; image: oci.Image }).image;
+  const m = await img.manifest();
+  const ls = await img.layers();
+  const i = (await Promise.all(ls.map((l) => l.diffId()))).indexOf(depsSha);
+  const p = pack();
+  p.entry({ name: "layers/acme_node/build-deps/lib.a", mode: 0o644 }, "evil\n");
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  const evil = gzipSync(Buffer.concat(chunks));
+  const blobs = new Map<string, Buffer>([[m.config.digest, Buffer.from(await img.rawConfigFile())], [oci.sha256(evil), evil]]);
+  for (const l of ls) blobs.set(await l.digest(), await oci.partial.readAll(await l.compressed()));
+  const raw = oci.serializeManifest({ ...m, layers: m.layers.map((d, j) => (j === i ? { ...d, digest: oci.sha256(evil), size: evil.length } : d)) });
+  const lying = oci.partial.toImage({ rawManifest: async () => raw, blob: async (d) => Readable.from([blobs.get(d.digest) as Buffer]) });
+  await oci.layout.writeLayout(cacheDir, { kind: "image", image: lying }, { tag: "cache" });
+
+  const factory = openLayerFactory({ dir: join(tmp.path, "layer-cache-2"), uid: CNB_UID, gid: CNB_GID });
+  const l1 = freshLayers(join(tmp.path, "r1"));
+  const r = await restore({ layersDir: l1, previousMetadata: exported.metadata, cache: openCacheDir(cacheDir), platformApi: "0.14", layers: factory });
+  assert.deepEqual(r.skipped, ["acme/node:build-deps"]);
+  assert.ok(!existsSync(join(l1, "acme_node/build-deps")) && !existsSync(join(l1, "acme_node/build-deps.toml")));
+  assert.ok(existsSync(join(l1, "acme_node/node/bin/node")), "the genuine layers are restored");
+  const trees = join(tmp.path, "layer-cache-2", "trees");
+  const kept = existsSync(trees) ? readdirSync(trees, { recursive: true }).map(String) : [];
+  assert.ok(!kept.some((n) => n.includes(depsSha.slice(7))), `no tree kept under the claimed diffID: ${kept.join(", ")}`);
 });
 
 interface Child {

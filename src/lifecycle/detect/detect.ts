@@ -1,5 +1,6 @@
 // The detect phase (CNB-6..9, CNB-34..38): read → decide (expandOrder, resolveGroup) → write.
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   type ApiVersion,
@@ -18,7 +19,19 @@ import {
   targetMatches,
 } from "../../cnb/index.js";
 import type { Runner } from "../../sandbox/index.js";
-import { type Buildpack, buildpackKey, type BuildPaths, type BuildpackStore, dirStore, type ExecSettings, preparePhaseEnvironment } from "../exec/index.js";
+import {
+  type Buildpack,
+  buildpackKey,
+  type BuildPaths,
+  type BuildpackStore,
+  dirStore,
+  type ExecSettings,
+  type HostFactory,
+  type HostSession,
+  lazyHost,
+  type PhaseEnvironment,
+  preparePhaseEnvironment,
+} from "../exec/index.js";
 import { LifecycleError, toLifecycleError } from "../errors.js";
 import type { BuildLog } from "../log.js";
 import { expandOrder, withSystemBuildpacks } from "./order.js";
@@ -43,11 +56,27 @@ export interface DetectInputs {
   concurrency?: number;
   /** Where buildpacks are read from (default: `dirStore(paths)`); share one with the build phase. */
   store?: BuildpackStore;
+  /**
+   * Earlier outcomes a platform keeps (paketo's detection memo); without it every bin/detect runs.
+   * With it, each run is asked for the app paths it looks at, and the group is resolved from
+   * reused and fresh outcomes alike.
+   */
+  outcomes?: DetectOutcomes;
+}
+
+/** Detect outcomes kept across builds, per buildpack. */
+export interface DetectOutcomes {
+  /** The outcome of an earlier run whose inputs are unchanged, or undefined. */
+  lookup(bp: Buildpack): Promise<DetectRun | undefined>;
+  /** A fresh run, to keep for later builds. */
+  record(bp: Buildpack, run: DetectRun): void;
 }
 
 export interface DetectDeps {
   runner: Runner;
   log: BuildLog;
+  /** Runs buildpacks on paketo's buildpack API in one process for the phase (exec/host.ts); without it each runs as its own. */
+  host?: HostFactory;
 }
 
 export interface DetectResult {
@@ -101,6 +130,33 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
   const env = await preparePhaseEnvironment(paths, inputs.exec, platformApi);
   const execEnv = inputs.execEnv ?? "production";
   const limit = limiter(inputs.concurrency ?? 4);
+  const host = lazyHost(deps, { paths, exec: inputs.exec, env: env.base, access: { workspace: "ro", layers: "none" }, home: env.home }, {
+    count: Math.min(2, availableParallelism()),
+    onStart: () => deps.log.debug("Started the buildpack host: one Node.js process runs the buildpacks on the buildpack API"),
+  });
+  try {
+    return await detectGroups(inputs, deps, { groups, loaded, env, execEnv, limit, host: host.get, pf });
+  } finally {
+    await host.close();
+  }
+}
+
+async function detectGroups(
+  inputs: DetectInputs,
+  deps: DetectDeps,
+  ctx: {
+    groups: ReturnType<typeof expandOrder>;
+    loaded: Map<string, Loaded>;
+    env: PhaseEnvironment;
+    execEnv: string;
+    limit: <T>(task: () => Promise<T>) => Promise<T>;
+    host: (bp: Buildpack) => Promise<HostSession | undefined>;
+    pf: ReturnType<typeof platformFeatures>;
+  },
+): Promise<DetectResult> {
+  const { paths } = inputs;
+  const { log } = deps;
+  const { groups, loaded, env, execEnv, limit, pf } = ctx;
   const runs = new Map<string, Promise<DetectRun>>();
   const shown = new Set<string>();
   const history: string[] = [];
@@ -131,7 +187,7 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
         }
         let run = runs.get(k);
         if (run === undefined) {
-          run = limit(() => detectOne(el.bp, inputs, deps, env));
+          run = runOrReuse(el.bp, inputs, deps, env, limit, ctx.host);
           runs.set(k, run);
         }
         outcomes.set(k, await run);
@@ -191,6 +247,23 @@ async function runDetect(inputs: DetectInputs, deps: DetectDeps): Promise<Detect
   });
 }
 
+async function runOrReuse(
+  bp: Buildpack,
+  inputs: DetectInputs,
+  deps: DetectDeps,
+  env: PhaseEnvironment,
+  limit: <T>(task: () => Promise<T>) => Promise<T>,
+  host: (bp: Buildpack) => Promise<HostSession | undefined>,
+): Promise<DetectRun> {
+  const memo = inputs.outcomes;
+  if (memo === undefined) return limit(() => detectOne(bp, inputs, deps, env, { host: () => host(bp) }));
+  const kept = await memo.lookup(bp);
+  if (kept !== undefined) return { ...kept, reused: true };
+  const run = await limit(() => detectOne(bp, inputs, deps, env, { askReads: true, host: () => host(bp) }));
+  memo.record(bp, run);
+  return run;
+}
+
 function label(o: DetectOutcome | undefined): string {
   if (o === undefined) return "not run";
   return o.kind === "error" ? `error (${o.reason})` : o.kind;
@@ -224,7 +297,7 @@ async function loadReachable(order: Order, store: BuildpackStore): Promise<Map<s
 function showRun(log: BuildLog, bp: Buildpack, r: DetectRun): void {
   const errored = r.outcome.kind === "error";
   if (!errored && !log.verbose) return;
-  const write = log.buildpack(`${bp.title} (detect: ${label(r.outcome)})`);
+  const write = log.buildpack(`${bp.title} (detect: ${label(r.outcome)}${r.reused ? ", reused" : ""})`);
   for (const line of r.lines) write(line);
 }
 

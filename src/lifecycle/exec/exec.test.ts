@@ -38,13 +38,13 @@ test("BuildPaths: an overridden buildpacks dir is bound read-only at /cnb/buildp
     { source: "/w/tmp/plan.1", target: "/tmp/plan.1" },
   ]);
   assert.equal(detect.cwd, "/workspace");
-  assert.equal(detect.network, true, "network is on by default (D2)");
-  const build = processSpec(p, { ...settings, network: false }, { argv: ["x"], env: {}, access: { workspace: "rw", layers: "rw" }, runDir });
+  assert.equal(detect.network, "on", "network is on by default (D2)");
+  const build = processSpec(p, { ...settings, network: "off" }, { argv: ["x"], env: {}, access: { workspace: "rw", layers: "rw" }, runDir });
   assert.deepEqual(build.binds.slice(0, 2), [
     { source: "/w/workspace", target: "/workspace", readOnly: false },
     { source: "/w/layers", target: "/layers" },
   ]);
-  assert.equal(build.network, false);
+  assert.equal(build.network, "off");
   const none = processSpec(buildPaths({ workDir: "/w", rootfs: "/", mode: "none" }), settings, { argv: ["x"], env: {}, access: { workspace: "rw", layers: "rw" }, runDir });
   assert.deepEqual(none.binds, []);
   assert.equal(none.cwd, "/w/workspace");

@@ -3,7 +3,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import type { Bind, Exit, Runner, SandboxSpec } from "../../sandbox/index.js";
+import type { Bind, Exit, Runner, SandboxNetwork, SandboxSpec } from "../../sandbox/index.js";
 import type { Env } from "../env/index.js";
 import type { BuildPaths, RunDir } from "./paths.js";
 
@@ -18,8 +18,8 @@ export interface ExecSettings {
   /** CNB_USER_ID / CNB_GROUP_ID of the build image (CNB-61). */
   uid: number;
   gid: number;
-  /** Network for buildpacks (default on; D2). */
-  network?: boolean;
+  /** Network for buildpacks (default "on": outbound only, the host's loopback out of reach; D2). */
+  network?: SandboxNetwork;
   /** Extra binds into the sandbox (e.g. a host toolchain in tests). */
   binds?: readonly Bind[];
 }
@@ -74,7 +74,7 @@ export function processSpec(
     gid: settings.gid,
     cwd: paths.sandbox.workspace,
     env: req.env,
-    network: settings.network ?? true,
+    network: settings.network ?? "on",
     argv: req.argv,
   };
 }

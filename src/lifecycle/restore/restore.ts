@@ -4,7 +4,6 @@
 import { createReadStream } from "node:fs";
 import { chmod, copyFile, lstat, mkdir, readdir, rm, symlink } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { join, posix } from "node:path";
 import {
   escapeId,
@@ -100,7 +99,7 @@ async function restorePhase(inputs: RestoreInputs, deps: RestoreDeps): Promise<R
         const layer = await (inputs.cache as Cache).layer(r.contents as string);
         if (!layer) throw new Error(`the cache has no layer ${r.contents}`);
         const path = inputs.layers ? await inputs.layers.importBlob(layer) : undefined;
-        const source = path ? localLayer(layer, path) : layer;
+        const source = path ? await localLayer(layer, path) : layer;
         // Linked from the copy kept by an earlier restore when there is a valid one (trees.ts).
         const trees = inputs.layers ? join(inputs.layers.dir, "trees") : undefined;
         const diffId = await layer.diffId();
@@ -222,7 +221,8 @@ export async function extractLayerDir(layer: oci.Layer, prefix: string, target: 
     throw new RestoreError("RESTORE_CACHE", `${what} holds ${n}, which is not under /${prefix}`);
   };
   try {
-    await oci.extract.extractTar(lazily(() => layer.uncompressed()), target, { what, whiteouts: "keep", onEntry });
+    const compressedSize = await layer.size();
+    await oci.extract.extractTar(lazily(() => layer.uncompressed()), target, { what, whiteouts: "keep", onEntry, compressedSize });
     if (rootLink !== undefined) {
       await rm(target, { recursive: true, force: true });
       await symlink(rootLink, target);
@@ -251,18 +251,16 @@ function lazily(open: () => Promise<Readable>): Readable {
   );
 }
 
-/** A cache layer read from the copy the layer factory keeps (so a registry blob is fetched once). */
-function localLayer(layer: oci.Layer, path: string): oci.Layer {
-  return {
-    ...layer,
-    compressed: async () => createReadStream(path),
-    uncompressed: async () => {
-      const file = createReadStream(path);
-      const gz = createGunzip();
-      file.on("error", (e) => gz.destroy(e));
-      return file.pipe(gz);
-    },
-  };
+/**
+ * A cache layer read from the copy the layer factory keeps (so a registry blob is fetched once).
+ * Its tar is still checked against the diffID the cache claims, as every layer's is.
+ */
+async function localLayer(layer: oci.Layer, path: string): Promise<oci.Layer> {
+  return oci.partial.compressedToLayer({
+    descriptor: await oci.partial.layerDescriptor(layer),
+    diffId: await layer.diffId(),
+    open: async () => createReadStream(path),
+  });
 }
 
 function sameWriter(m: CacheMetadata, factory: LayerFactory): boolean {

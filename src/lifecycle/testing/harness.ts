@@ -22,7 +22,7 @@ import {
   type PlanFile,
   type RunImageTarget,
 } from "../../cnb/index.js";
-import { bwrapRunner, directRunner, type Runner } from "../../sandbox/index.js";
+import { bwrapRunner, directRunner, type Runner, type SandboxNetwork } from "../../sandbox/index.js";
 import type { BuildInputs } from "../build-phase/index.js";
 import type { DetectInputs } from "../detect/index.js";
 import { type BuildLog, createBuildLog } from "../log.js";
@@ -101,7 +101,7 @@ function makeRootfs(rootfs: string): void {
 }
 
 export function harness(
-  opts: { mode?: "bwrap" | "none"; verbose?: boolean; platformApi?: string; lifecycleEnv?: Record<string, string>; network?: boolean } = {},
+  opts: { mode?: "bwrap" | "none"; verbose?: boolean; platformApi?: string; lifecycleEnv?: Record<string, string>; network?: SandboxNetwork } = {},
 ): Harness {
   const mode = opts.mode ?? "bwrap";
   const root = mkdtempSync(join(tmpdir(), "paketo-lifecycle-"));
@@ -117,7 +117,7 @@ export function harness(
     lifecycleEnv,
     uid: 1000,
     gid: 1000,
-    network: opts.network ?? false,
+    network: opts.network ?? "off",
     binds: mode === "none" ? [] : [{ source: "/usr", target: "/usr", readOnly: true }],
   };
   let out = "";

@@ -9,8 +9,8 @@ import type { Image, Layer } from "../image.js";
 import { type Manifest, serializeManifest } from "../manifest.js";
 import { MediaType } from "../media-type.js";
 import { once } from "../memo.js";
-import { imageFromParts } from "../partial/index.js";
-import { decompressed, verified } from "../layout/index.js";
+import { imageFromParts, layerTar } from "../partial/index.js";
+import { verified } from "../layout/index.js";
 import type { TarMember } from "./tar.js";
 import type { TarFile } from "./tar-source.js";
 
@@ -20,7 +20,7 @@ const GZIP_LEVEL = 6;
 type Stored = "gzip" | "zstd" | "tar";
 
 async function storedAs(tar: TarFile, m: TarMember): Promise<Stored> {
-  const head = await tar.read({ offset: m.offset, size: Math.min(4, m.size) });
+  const head = await tar.read({ offset: m.offset, size: Math.min(4, m.size) }, 4, "a layer's first bytes");
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
   return "tar";
@@ -48,7 +48,7 @@ async function classicLayer(tar: TarFile, what: string, path: string, m: TarMemb
   const checkDiffId = () => new VerifyingStream(diffId, undefined, `${label} (uncompressed, against the config's diff_id)`);
   const dig = new DigestingStream();
   try {
-    const src = tar.stream(m);
+    const src = await tar.open(m);
     if (stored === "tar") {
       const checkTar = new VerifyingStream(diffId, m.size, `${label} (against the config's diff_id)`);
       await pipeline(src, checkTar, createGzip({ level: GZIP_LEVEL }), dig, discard());
@@ -64,12 +64,10 @@ async function classicLayer(tar: TarFile, what: string, path: string, m: TarMemb
   const mediaType =
     stored === "zstd" ? MediaType.OciLayerZstd : docker ? MediaType.DockerLayer : MediaType.OciLayerGzip;
   const d: Descriptor = { mediaType, digest: dig.digest, size: dig.size };
-  const compressed = async () => verified(stored === "tar" ? gzip(tar.stream(m)) : tar.stream(m), d, label);
+  const compressed = async () => verified(stored === "tar" ? gzip(await tar.open(m)) : await tar.open(m), d, label);
   const uncompressed = async (): Promise<Readable> => {
-    if (stored === "tar") return verified(tar.stream(m), { digest: diffId, size: m.size }, label);
-    const check = checkDiffId();
-    pipeline(decompressed(mediaType, await compressed()), check).catch(() => {}); // errors surface on `check`
-    return check;
+    if (stored === "tar") return verified(await tar.open(m), { digest: diffId, size: m.size }, label);
+    return layerTar(mediaType, await compressed(), { digest: d.digest, diffId, source: what });
   };
   return {
     digest: () => Promise.resolve(d.digest),

@@ -104,12 +104,10 @@ export async function readDockerArchive(file: string, opts: ReadDockerArchiveOpt
       hint: tar.index.has("oci-layout") ? "it looks like an OCI archive: use oci-archive:" : undefined,
     });
   }
-  if (mj.size > MAX_MANIFEST_JSON) throw new OciError("OCI_LIMIT_EXCEEDED", `${what}: manifest.json is ${mj.size} bytes`);
-  const entry = selectImage(parseManifestJson(await tar.read(mj), what), opts, what);
+  const entry = selectImage(parseManifestJson(await tar.read(mj, MAX_MANIFEST_JSON, "manifest.json"), what), opts, what);
   const configMember = tar.index.get(entry.Config);
   if (!configMember) throw new OciError("OCI_ARCHIVE", `${what}: config ${entry.Config} named in manifest.json is not in the archive`);
-  if (configMember.size > MAX_MANIFEST_JSON) throw new OciError("OCI_LIMIT_EXCEEDED", `${what}: config ${entry.Config} is ${configMember.size} bytes`);
-  const rawConfig = await tar.read(configMember);
+  const rawConfig = await tar.read(configMember, MAX_MANIFEST_JSON, `config ${entry.Config}`);
   const configDigest = sha256(rawConfig);
   const named = digestNamedBy(entry.Config);
   if (named && named !== digestHex(configDigest)) {
@@ -176,7 +174,7 @@ async function ownManifest(tar: TarFile, what: string, configDigest: Digest, ent
   if (!idx || idx.size > MAX_MANIFEST_JSON) return undefined;
   let roots: Descriptor[];
   try {
-    roots = parseIndexFile(await tar.read(idx), `${what} ${INDEX_FILE}`).entries.map((e) => e.descriptor);
+    roots = parseIndexFile(await tar.read(idx, MAX_MANIFEST_JSON, INDEX_FILE), `${what} ${INDEX_FILE}`).entries.map((e) => e.descriptor);
   } catch {
     return undefined; // a broken index.json: manifest.json alone still describes the image
   }

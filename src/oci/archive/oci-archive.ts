@@ -1,6 +1,7 @@
 import type { Descriptor } from "../descriptor.js";
 import type { Digest } from "../digest.js";
 import { OciError } from "../errors.js";
+import { MAX_MANIFEST_BYTES } from "../manifest.js";
 import type { Artifact } from "../image.js";
 import {
   artifactBlobs,
@@ -41,7 +42,7 @@ export async function readOciArchive(file: string, opts: ReadOciArchiveOptions =
   }
   const idx = tar.index.get(INDEX_FILE);
   if (!idx) throw new OciError("OCI_ARCHIVE", `${what} has no ${INDEX_FILE}`);
-  const { entries } = parseIndexFile(await tar.read(idx), `${what} ${INDEX_FILE}`);
+  const { entries } = parseIndexFile(await tar.read(idx, MAX_MANIFEST_BYTES, INDEX_FILE), `${what} ${INDEX_FILE}`);
   const d = selectEntry(entries.map((e) => e.descriptor), opts, what);
   if (!d) throw new OciError("OCI_IMAGE_NOT_FOUND", `${what} has no manifest ${String(opts.digest)} in its ${INDEX_FILE}`);
   return artifactFromSource(tarBlobSource(tar, what), d);

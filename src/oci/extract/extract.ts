@@ -4,6 +4,7 @@ import { extract as tarExtract, type Header } from "tar-stream";
 import { OciError } from "../errors.js";
 import type { Layer } from "../image.js";
 import { type EntryInfo, type EntryType, Placer, type Policy } from "./entries.js";
+import { checkFreeSpace, DEFAULT_LIMITS, DISK_CHECK_INTERVAL, type ExtractBudget, formatSize, LIMIT_ENV, RATIO_FLOOR_BYTES } from "./limits.js";
 import { Refusal, unsafeEntry, where } from "./names.js";
 import type { ParentSymlinks } from "./target.js";
 
@@ -48,6 +49,20 @@ export interface ExtractOptions {
    * counts them in `skipped`. They are never created.
    */
   devices?: "refuse" | "skip";
+  /**
+   * The compressed size of what `input` was decompressed from (extractLayer fills it in): the tar
+   * stream may be at most `maxRatio` times as long (or RATIO_FLOOR_BYTES, whichever is more).
+   */
+  compressedSize?: number;
+  /** Most tar bytes per compressed byte (default 100); only with compressedSize. */
+  maxRatio?: number;
+  /** Counts the tar bytes of every layer of one image against the image's limit. */
+  budget?: ExtractBudget;
+  /**
+   * Free bytes to leave on the target's filesystem (default 1 GiB; 0 turns the check off),
+   * checked before anything is written and every 64 MiB of the stream.
+   */
+  minFreeBytes?: number;
   /** Modification times: "archive" (default) from the entries, "now" left at extraction time, or a fixed date. */
   mtime?: "archive" | "now" | Date;
   /**
@@ -81,7 +96,7 @@ const HEADER_ALLOWANCE = 8 * 1024;
  */
 export async function extractTar(input: Readable, targetDir: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
   const what = opts.what;
-  const limits = new Limits(opts.maxEntries ?? DEFAULT_MAX_ENTRIES, opts.maxBytes ?? DEFAULT_MAX_BYTES, what);
+  const limits = new Limits(opts, targetDir);
   const stats: ExtractStats = { entries: 0, bytes: 0, skipped: 0 };
   // Listen for input errors from the start: the stream may fail (a corrupt gzip, say) while the
   // target directory is being prepared, and an unheard error would crash the process.
@@ -98,6 +113,12 @@ export async function extractTar(input: Readable, targetDir: string, opts: Extra
   } catch (e) {
     input.destroy();
     throw new OciError("OCI_ARCHIVE", `extracting ${what ?? "archive"}: cannot create the target directory ${targetDir}`, { cause: e });
+  }
+  try {
+    await checkFreeSpace(root, limits.minFree, what ?? "archive");
+  } catch (e) {
+    input.destroy();
+    throw e;
   }
   const placer = new Placer(root, policy(opts));
   const ex = tarExtract();
@@ -144,10 +165,15 @@ export async function extractTar(input: Readable, targetDir: string, opts: Extra
   return stats;
 }
 
-/** Extracts a layer's uncompressed tar into `targetDir`; see extractTar. */
+/**
+ * Extracts a layer's uncompressed tar into `targetDir`; see extractTar. The tar may expand to at
+ * most `maxRatio` times the layer's compressed size, and a claimed diffID is checked by the
+ * layer's own stream (partial.layerTar) before the extraction counts as done.
+ */
 export async function extractLayer(layer: Layer, targetDir: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
-  const what = opts.what ?? (layer.descriptor ? `layer ${(await layer.descriptor()).digest}` : "layer");
-  return extractTar(await layer.uncompressed(), targetDir, { ...opts, what });
+  const what = opts.what ?? `layer ${await layer.digest()}`;
+  const compressedSize = opts.compressedSize ?? (await layer.size());
+  return extractTar(await layer.uncompressed(), targetDir, { ...opts, what, compressedSize });
 }
 
 async function placeEntry(placer: Placer, info: EntryInfo, body: AsyncIterable<Buffer>, name: string, what: string | undefined): Promise<void> {
@@ -227,15 +253,23 @@ function asOciError(e: unknown, what: string | undefined): unknown {
   return e;
 }
 
-/** The caps on an archive: entries, declared data, and the length of the tar stream itself. */
+/** The caps on an archive: entries, declared data, the length of the tar stream, free disk space. */
 class Limits {
   private entries = 0;
   private declared = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly what: string | undefined;
+  readonly minFree: number;
   constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-    private readonly what: string | undefined,
-  ) {}
+    private readonly o: ExtractOptions,
+    private readonly targetDir: string,
+  ) {
+    this.maxEntries = o.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.what = o.what;
+    this.minFree = o.minFreeBytes ?? DEFAULT_LIMITS.minFreeBytes;
+  }
 
   /** Counts an entry in, before any of its data is read. */
   admit(info: EntryInfo): void {
@@ -256,32 +290,70 @@ class Limits {
     }
   }
 
-  /** Bounds the raw stream too, so an archive of nothing but headers (or zeros) cannot run forever. */
+  /**
+   * Meters the raw stream: an archive of nothing but headers (or zeros) cannot run forever, a
+   * compressed one cannot expand past its ratio, an image past its budget, the disk past its reserve.
+   */
   streamLimit(): StreamLimit {
-    const max = this.maxBytes + (this.maxEntries + 2) * HEADER_ALLOWANCE;
-    return new StreamLimit(
-      max,
-      () =>
-        new OciError("OCI_LIMIT_EXCEEDED", `${this.what ?? "archive"} is longer than ${max} bytes`, {
-          hint: "the tar stream holds more than maxBytes of data plus headers for maxEntries entries; raise them if it is trusted",
-        }),
-    );
+    const name = this.what ?? "archive";
+    const headerMax = this.maxBytes + (this.maxEntries + 2) * HEADER_ALLOWANCE;
+    const checks: Array<(seen: number, n: number) => void> = [
+      (seen) => {
+        if (seen > headerMax) {
+          throw new OciError("OCI_LIMIT_EXCEEDED", `${name} is longer than ${headerMax} bytes`, {
+            hint: "the tar stream holds more than maxBytes of data plus headers for maxEntries entries; raise them if it is trusted",
+          });
+        }
+      },
+    ];
+    const packed = this.o.compressedSize;
+    if (packed !== undefined) {
+      const ratio = this.o.maxRatio ?? DEFAULT_LIMITS.maxRatio;
+      const max = Math.max(RATIO_FLOOR_BYTES, ratio * packed);
+      checks.push((seen) => {
+        if (seen > max) {
+          throw new OciError(
+            "OCI_LIMIT_EXCEEDED",
+            `${name} expands to more than ${formatSize(max)}, over ${ratio} times its ${formatSize(packed)} compressed size`,
+            { hint: `a decompression bomb, or an unusually compressible layer: set ${LIMIT_ENV.maxRatio} higher if the image is trusted` },
+          );
+        }
+      });
+    }
+    const budget = this.o.budget;
+    if (budget) checks.push((_seen, n) => budget.take(n, name));
+    const disk = this.minFree > 0 ? () => checkFreeSpace(this.targetDir, this.minFree, name) : undefined;
+    return new StreamLimit(checks, disk);
   }
 }
 
-/** Fails once more than `max` bytes have passed through. */
+/** Runs each check on every chunk (throwing fails the stream) and the async disk check every DISK_CHECK_INTERVAL bytes. */
 class StreamLimit extends Transform {
   private seen = 0;
+  private nextDiskCheck = DISK_CHECK_INTERVAL;
   constructor(
-    private readonly max: number,
-    private readonly error: () => Error,
+    private readonly checks: ReadonlyArray<(seen: number, n: number) => void>,
+    private readonly disk: (() => Promise<void>) | undefined,
   ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.max) cb(this.error());
-    else cb(null, chunk);
+    try {
+      for (const c of this.checks) c(this.seen, chunk.length);
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    if (this.disk && this.seen >= this.nextDiskCheck) {
+      this.nextDiskCheck = this.seen + DISK_CHECK_INTERVAL;
+      this.disk().then(
+        () => cb(null, chunk),
+        (e: Error) => cb(e),
+      );
+      return;
+    }
+    cb(null, chunk);
   }
 }

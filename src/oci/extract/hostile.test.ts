@@ -10,9 +10,14 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { tempDir } from "../../testing/index.js";
 import { OciError, type OciErrorCode } from "../errors.js";
-import { extractTar, type ExtractOptions, type ExtractStats } from "./index.js";
+import { type Digest, sha256 } from "../digest.js";
+import type { Layer } from "../image.js";
+import { MediaType } from "../media-type.js";
+import { compressedToLayer } from "../partial/index.js";
+import { extractLayer, extractTar, type ExtractOptions, type ExtractStats } from "./index.js";
 import { dir, entry, file, gnuLong, hardlink, pax, symlink, tar } from "./testing.js";
 
 interface Sandbox {
@@ -30,6 +35,8 @@ type Expect =
 interface Case {
   name: string;
   tar: (s: Sandbox) => Buffer;
+  /** When given, the case extracts this compressed layer with extractLayer (and `tar` is unused). */
+  layer?: () => Layer;
   setup?: (s: Sandbox) => void;
   opts?: ExtractOptions;
   expect: Expect;
@@ -58,6 +65,18 @@ const isDanglingLink = (p: string) => {
 };
 /** Where an absolute path ends up once its leading "/" is stripped. */
 const underTarget = (s: Sandbox, abs: string) => join(s.target, abs);
+
+/** A gzip layer over `gz`, claiming `diffId` (default: the real one). */
+function gzipLayer(gz: Buffer, diffId?: Digest): Layer {
+  return compressedToLayer({
+    descriptor: { mediaType: MediaType.OciLayerGzip, digest: sha256(gz), size: gz.length },
+    ...(diffId ? { diffId } : {}),
+    open: async () => Readable.from([gz]),
+  });
+}
+
+/** One file of `size` zero bytes, gzip-compressed: about a thousand times smaller than its tar. */
+const zeroBomb = (size: number): Buffer => gzipSync(Buffer.concat([entry({ name: "zeros", type: "0", size }, Buffer.alloc(size))]));
 
 const cases: Case[] = [
   // ── names that climb out ──
@@ -318,6 +337,42 @@ const cases: Case[] = [
     inside: ok(),
   },
 
+  // ── compressed layers: bombs, corrupt and lying layers (extracted with extractLayer) ──
+  {
+    name: "gzip bomb: a layer expanding past 100 times its compressed size",
+    tar: () => Buffer.alloc(0),
+    layer: () => gzipLayer(zeroBomb(80 * 1024 * 1024)),
+    expect: { code: "OCI_LIMIT_EXCEEDED", message: /^layer sha256:[0-9a-f]{64} expands to more than 64\.0 MiB, over 100 times its \d+\.\d KiB compressed size/ },
+  },
+  {
+    name: "the same layer passes with maxRatio raised for a trusted image",
+    tar: () => Buffer.alloc(0),
+    layer: () => gzipLayer(zeroBomb(80 * 1024 * 1024)),
+    opts: { maxRatio: 2000 },
+    expect: ok((s) => assert.equal(lstatSync(join(s.target, "zeros")).size, 80 * 1024 * 1024)),
+  },
+  {
+    name: "a layer whose tar is not what its claimed diffID says",
+    tar: () => Buffer.alloc(0),
+    layer: () => gzipLayer(gzipSync(tar(file("etc/os-release", "evil"))), sha256(tar(file("etc/os-release", "genuine")))),
+    expect: { code: "OCI_DIGEST_MISMATCH", message: /^layer sha256:[0-9a-f]{64} \(its tar, against the diffID in the image config\): content has digest/ },
+  },
+  {
+    name: "a layer that is not gzip at all",
+    tar: () => Buffer.alloc(0),
+    layer: () => gzipLayer(Buffer.from("this is not gzip data, and it never was".repeat(100))),
+    expect: { code: "OCI_CORRUPT_LAYER", message: /^layer sha256:[0-9a-f]{64} is corrupt: not valid gzip data \(incorrect header check\)/ },
+  },
+  {
+    name: "a truncated gzip layer",
+    tar: () => Buffer.alloc(0),
+    layer: () => {
+      const gz = gzipSync(tar(file("a", "x".repeat(100_000)), file("b", "y".repeat(100_000))), { level: 0 });
+      return gzipLayer(gz.subarray(0, gz.length >> 1));
+    },
+    expect: { code: "OCI_CORRUPT_LAYER", message: /^layer sha256:[0-9a-f]{64} is truncated: its gzip data ends early/ },
+  },
+
   // ── permissions ──
   {
     name: "setuid and setgid bits are dropped",
@@ -379,7 +434,8 @@ for (const c of cases) {
       let stats: ExtractStats | undefined;
       let error: unknown;
       try {
-        stats = await extractTar(Readable.from([archive]), s.target, { ...c.opts, parentSymlinks: mode });
+        const o: ExtractOptions = { ...c.opts, parentSymlinks: mode };
+        stats = c.layer ? await extractLayer(c.layer(), s.target, o) : await extractTar(Readable.from([archive]), s.target, o);
       } catch (e) {
         error = e;
       }

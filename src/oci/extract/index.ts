@@ -8,7 +8,9 @@
 //   component is removed and recreated (O_EXCL|O_NOFOLLOW), never written through;
 // - hard links must name a file or symlink already inside the target (a symlink is copied, not followed);
 // - devices and fifos are refused (or skipped); setuid/setgid bits are dropped unless asked;
-// - entry count, declared bytes and the stream length are capped while streaming;
+// - entry count, declared bytes and the stream length are capped while streaming; a layer may
+//   expand to at most maxRatio times its compressed size, an image's layers share one budget,
+//   and free disk space is checked before and during (limits.ts);
 // - every refusal is an OciError naming the entry and the rule.
 export {
   DEFAULT_MAX_BYTES,
@@ -20,5 +22,16 @@ export {
   type ExtractStats,
 } from "./extract.js";
 export type { EntryInfo, EntryType } from "./entries.js";
+export {
+  checkFreeSpace,
+  DEFAULT_LIMITS,
+  ExtractBudget,
+  type ExtractLimits,
+  formatSize,
+  LIMIT_ENV,
+  limitsFromEnv,
+  parseSize,
+  RATIO_FLOOR_BYTES,
+} from "./limits.js";
 export { normalizeEntryName, safeJoin } from "./names.js";
 export type { ParentSymlinks } from "./target.js";

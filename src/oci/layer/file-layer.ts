@@ -1,10 +1,10 @@
 import type { Readable } from "node:stream";
 import { open } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
 import type { Digest } from "../digest.js";
 import { OciError } from "../errors.js";
 import type { Layer } from "../image.js";
 import { MediaType } from "../media-type.js";
+import { decompress } from "../partial/index.js";
 
 /** What building a layer measured, all while the bytes streamed. */
 export interface LayerStats {
@@ -41,12 +41,7 @@ export function fileLayer(path: string, stats: LayerStats): BuiltLayer {
     size: () => Promise.resolve(stats.size),
     mediaType: () => Promise.resolve(MediaType.OciLayerGzip),
     compressed: openFile,
-    uncompressed: async () => {
-      const file = await openFile();
-      const gunzip = createGunzip();
-      file.on("error", (err) => gunzip.destroy(err));
-      return file.pipe(gunzip);
-    },
+    uncompressed: async () => decompress(MediaType.OciLayerGzip, await openFile()),
     filePath: () => path,
     stats,
   };

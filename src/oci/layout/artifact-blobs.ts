@@ -62,14 +62,19 @@ async function imageBlobs(img: Image, add: (b: BlobToWrite) => void): Promise<De
 
 const MAX_DEPTH = 8;
 
-async function indexBlobs(idx: ImageIndex, add: (b: BlobToWrite) => void, depth: number): Promise<Descriptor> {
+async function indexBlobs(idx: ImageIndex, add: (b: BlobToWrite) => void, depth: number, top?: ImageIndex): Promise<Descriptor> {
   const [raw, m, digest, mediaType] = await Promise.all([idx.rawManifest(), idx.indexManifest(), idx.digest(), idx.mediaType()]);
-  if (depth > MAX_DEPTH) throw new OciError("OCI_LIMIT_EXCEEDED", `index ${digest} nests indexes more than ${MAX_DEPTH} deep`);
+  const outer = top ?? idx;
+  const where = async () => {
+    const from = idx.source ?? outer.source;
+    return `${outer === idx ? "" : ` (under index ${await outer.digest()})`}${from ? ` of ${from}` : ""}`;
+  };
+  if (depth > MAX_DEPTH) throw new OciError("OCI_LIMIT_EXCEEDED", `index ${digest}${await where()} nests indexes more than ${MAX_DEPTH} deep`);
   for (const child of m.manifests) {
-    if (isIndexMediaType(child.mediaType)) await indexBlobs(await idx.imageIndex(child.digest), add, depth + 1);
+    if (isIndexMediaType(child.mediaType)) await indexBlobs(await idx.imageIndex(child.digest), add, depth + 1, outer);
     else if (isImageManifestMediaType(child.mediaType)) await imageBlobs(await idx.image(child.digest), add);
     else {
-      throw new OciError("OCI_UNSUPPORTED_MEDIA_TYPE", `index ${digest} lists ${child.digest} of media type ${child.mediaType}, which cannot be copied`);
+      throw new OciError("OCI_UNSUPPORTED_MEDIA_TYPE", `index ${digest}${await where()} lists ${child.digest} of media type ${child.mediaType}, which cannot be copied`);
     }
   }
   const root: Descriptor = { mediaType, digest, size: raw.length };

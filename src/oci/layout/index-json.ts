@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalDescriptor, type Descriptor } from "../descriptor.js";
 import type { Digest } from "../digest.js";
 import { OciError } from "../errors.js";
-import { parseIndexManifest } from "../manifest.js";
+import { MAX_MANIFEST_BYTES, parseIndexManifest } from "../manifest.js";
+import { readRegularFile } from "../regular-file.js";
 import { MediaType } from "../media-type.js";
 import { writeFileAtomic } from "./atomic.js";
 import { type LockOptions, withLock } from "./lock.js";
@@ -28,14 +29,16 @@ export function indexEntry(d: Descriptor, tag?: string): IndexEntry {
 
 /** Reads and validates index.json; `undefined` when the file does not exist. */
 async function readIndexFile(dir: string): Promise<{ raw: Record<string, unknown>; entries: IndexEntry[] } | undefined> {
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = await readFile(join(dir, INDEX_FILE));
+    // index.json is an image index: bounded like every manifest, refused before it is read.
+    bytes = await readRegularFile(join(dir, INDEX_FILE), MAX_MANIFEST_BYTES, { what: `OCI layout ${dir}: ${INDEX_FILE}`, code: "OCI_LAYOUT" });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (e instanceof OciError) throw e;
     throw new OciError("OCI_LAYOUT", `cannot read ${join(dir, INDEX_FILE)}`, { cause: e });
   }
-  return parseIndexFile(bytes, join(dir, INDEX_FILE));
+  return bytes === undefined ? undefined : parseIndexFile(bytes, join(dir, INDEX_FILE));
 }
 
 /** Parses index.json bytes into entries, keeping each entry's JSON as it was. */

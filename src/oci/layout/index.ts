@@ -17,5 +17,5 @@ export {
 } from "./index-json.js";
 export { withLock, type LockOptions } from "./lock.js";
 export { artifactBlobs, type BlobToWrite } from "./artifact-blobs.js";
-export { artifactFromSource, decompressed, imageFromSource, indexFromSource, checkSmall, verified, verifySmall, MAX_SMALL_BLOB, type BlobSource } from "./source.js";
+export { artifactFromSource, imageFromSource, indexFromSource, checkSmall, verified, verifySmall, MAX_SMALL_BLOB, type BlobSource } from "./source.js";
 export { blobRelPath, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, INDEX_FILE, REF_NAME } from "./paths.js";

@@ -1,5 +1,6 @@
-import { link, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { link, mkdir, rm, stat } from "node:fs/promises";
 import { OciError } from "../errors.js";
+import { readRegularFile } from "../regular-file.js";
 import { createTemp } from "./atomic.js";
 import { currentOwner, type Owner, ownerAlive, parseOwner } from "./owner.js";
 import { privatePaths } from "./paths.js";
@@ -39,7 +40,8 @@ export async function withLock<T>(root: string, op: string, fn: () => Promise<T>
 
 async function readHolder(path: string): Promise<Holder | undefined | "gone"> {
   try {
-    return parseOwner(await readFile(path, "utf8"));
+    const bytes = await readRegularFile(path, 4096, { what: `lock file ${path}`, code: "OCI_LAYOUT" });
+    return bytes === undefined ? "gone" : parseOwner(bytes.toString("utf8"));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
     throw e;

@@ -1,8 +1,9 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Descriptor } from "../descriptor.js";
 import { isDigest } from "../digest.js";
 import { MAX_MANIFEST_BYTES } from "../manifest.js";
+import { readRegularFile } from "../regular-file.js";
 import { readIndexEntries } from "./index-json.js";
 import { readIngests } from "./ingest.js";
 import { type LockOptions, withLock } from "./lock.js";
@@ -97,14 +98,13 @@ async function reachable(dir: string): Promise<Set<string>> {
     // Descend into whatever may be a manifest or index: known types, and untyped small JSON
     // (a descriptor without a media type must not make prune drop what it references).
     if (depth > MAX_DEPTH || d.mediaType.includes(".layer.") || d.mediaType.includes(".rootfs.")) return;
-    const path = blobPath(dir, d.digest);
-    const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile() || st.size > MAX_MANIFEST_BYTES) return;
     let doc: { manifests?: unknown; config?: unknown; layers?: unknown };
     try {
-      doc = JSON.parse(await readFile(path, "utf8")) as typeof doc;
+      const bytes = await readRegularFile(blobPath(dir, d.digest), MAX_MANIFEST_BYTES, { what: `blob ${d.digest}`, code: "OCI_LAYOUT" });
+      if (!bytes) return;
+      doc = JSON.parse(bytes.toString("utf8")) as typeof doc;
     } catch {
-      return; // not JSON (or unreadable): nothing more can be reached through it
+      return; // not JSON, too big, not a file or unreadable: nothing more can be reached through it
     }
     if (typeof doc !== "object" || doc === null) return;
     const children: unknown[] = Array.isArray(doc.manifests)

@@ -1,4 +1,3 @@
-import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Descriptor } from "../descriptor.js";
@@ -6,9 +5,10 @@ import type { Digest } from "../digest.js";
 import { OciError } from "../errors.js";
 import type { Artifact } from "../image.js";
 import { sniffMediaType } from "../manifest.js";
+import { openRegularFile, readRegularFile } from "../regular-file.js";
 import { readIndexEntries, selectEntry } from "./index-json.js";
 import { blobPath, OCI_LAYOUT_FILE } from "./paths.js";
-import { artifactFromSource, type BlobSource, checkSmall, verified, verifySmall } from "./source.js";
+import { artifactFromSource, type BlobSource, checkSmall, MAX_SMALL_BLOB, verified, verifySmall } from "./source.js";
 
 export interface ReadLayoutOptions {
   /** The `org.opencontainers.image.ref.name` of the index.json entry to read. */
@@ -46,34 +46,56 @@ export function layoutSource(dir: string, opts: { linkable?: boolean } = {}): Bl
   const source: BlobSource = {
     what,
     async open(d): Promise<Readable> {
+      const name = `${what}: blob ${d.digest}`;
+      let f;
       try {
-        const fh = await open(blobPath(dir, d.digest), "r");
-        return verified(fh.createReadStream(), d, `${what}: blob ${d.digest}`);
+        f = await openRegularFile(blobPath(dir, d.digest), { what: name, code: "OCI_LAYOUT" });
       } catch (e) {
-        throw notFound(d.digest, e);
+        throw e instanceof OciError ? e : notFound(d.digest, e);
       }
+      if (!f) throw notFound(d.digest, undefined);
+      if (f.size !== d.size) {
+        await f.fh.close();
+        throw new OciError("OCI_SIZE_MISMATCH", `${name}: the file is ${f.size} bytes, expected ${d.size}`);
+      }
+      return verified(f.fh.createReadStream(), d, name);
     },
     async bytes(d): Promise<Uint8Array> {
       checkSmall(d, what);
-      let data: Buffer;
+      const name = `${what}: blob ${d.digest}`;
+      let data: Buffer | undefined;
       try {
-        data = await readFile(blobPath(dir, d.digest));
+        data = await readRegularFile(blobPath(dir, d.digest), d.size, { what: name, code: "OCI_LAYOUT" });
       } catch (e) {
-        throw notFound(d.digest, e);
+        throw e instanceof OciError ? e : notFound(d.digest, e);
       }
-      return verifySmall(data, d, `${what}: blob ${d.digest}`);
+      if (!data) throw notFound(d.digest, undefined);
+      return verifySmall(data, d, name);
     },
   };
   if (opts.linkable) source.filePath = (d) => blobPath(dir, d);
   return source;
 }
 
-async function checkLayout(dir: string): Promise<void> {
-  let text: string;
+/** The most an oci-layout file may hold: it is a one-line JSON object. */
+export const MAX_OCI_LAYOUT_FILE = 64 * 1024;
+
+/** Reads a layout's oci-layout file; undefined when there is none. */
+export async function readLayoutMarker(dir: string): Promise<string | undefined> {
   try {
-    text = await readFile(join(dir, OCI_LAYOUT_FILE), "utf8");
+    return (await readRegularFile(join(dir, OCI_LAYOUT_FILE), MAX_OCI_LAYOUT_FILE, { what: `OCI layout ${dir}: ${OCI_LAYOUT_FILE}`, code: "OCI_LAYOUT" }))?.toString("utf8");
   } catch (e) {
-    throw new OciError("OCI_LAYOUT", `${dir} is not an OCI image layout (no readable ${OCI_LAYOUT_FILE} file)`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (e instanceof OciError) throw e;
+    throw new OciError("OCI_LAYOUT", `cannot read ${join(dir, OCI_LAYOUT_FILE)}`, { cause: e });
+  }
+}
+
+async function checkLayout(dir: string): Promise<void> {
+  const text = await readLayoutMarker(dir);
+  if (text === undefined) {
+    throw new OciError("OCI_LAYOUT", `${dir} is not an OCI image layout (it has no ${OCI_LAYOUT_FILE} file)`);
   }
   let version: unknown;
   try {
@@ -88,12 +110,16 @@ async function checkLayout(dir: string): Promise<void> {
 
 /** A manifest blob not listed in index.json (a child of an index, say), described by sniffing it. */
 async function manifestBlob(dir: string, digest: Digest): Promise<Descriptor | undefined> {
-  const path = blobPath(dir, digest);
-  const st = await stat(path).catch(() => undefined);
-  if (!st?.isFile()) return undefined;
-  const d: Descriptor = { mediaType: "", digest, size: st.size };
-  checkSmall(d, `OCI layout ${dir}`);
-  const data = await readFile(path);
-  verifySmall(data, d, `OCI layout ${dir}: blob ${digest}`);
+  const what = `OCI layout ${dir}: blob ${digest}`;
+  let data: Buffer | undefined;
+  try {
+    data = await readRegularFile(blobPath(dir, digest), MAX_SMALL_BLOB, { what, code: "OCI_LAYOUT" });
+  } catch (e) {
+    if (e instanceof OciError) throw e;
+    return undefined;
+  }
+  if (!data) return undefined;
+  const d: Descriptor = { mediaType: "", digest, size: data.length };
+  verifySmall(data, d, what);
   return { ...d, mediaType: sniffMediaType(data) };
 }

@@ -5,7 +5,7 @@ import { OciError } from "../errors.js";
 import type { Artifact, Image, ImageIndex, Layer } from "../image.js";
 import { isImageManifestMediaType, isIndexMediaType } from "../media-type.js";
 import { once } from "../memo.js";
-import { decompress, imageFromParts, toImage, toImageIndex } from "../partial/index.js";
+import { imageFromParts, toImage, toImageIndex } from "../partial/index.js";
 
 /**
  * Where a content-addressed reader gets blobs: a layout directory, a range of a tar file, a
@@ -50,16 +50,6 @@ export function verifySmall(data: Uint8Array, d: Descriptor, what: string): Uint
   return data;
 }
 
-/**
- * Decompresses a layer stream so that an error of the stored stream (a digest mismatch found by
- * its VerifyingStream) fails the decompressed stream too, instead of leaving it waiting forever.
- */
-export function decompressed(mediaType: string, stored: Readable): Readable {
-  const out = decompress(mediaType, stored);
-  if (out !== stored) stored.on("error", (e) => out.destroy(e));
-  return out;
-}
-
 /** The image or index a descriptor names, read lazily from a blob source. */
 export function artifactFromSource(source: BlobSource, d: Descriptor): Artifact {
   if (isIndexMediaType(d.mediaType)) return { kind: "index", index: indexFromSource(source, d) };
@@ -73,6 +63,7 @@ export function indexFromSource(source: BlobSource, d: Descriptor): ImageIndex {
     image: async (child) => imageFromSource(source, child),
     imageIndex: async (child) => indexFromSource(source, child),
     digest: d.digest,
+    source: source.what,
   });
 }
 
@@ -82,17 +73,16 @@ export function imageFromSource(source: BlobSource, d: Descriptor): Image {
     blob: (b) => source.open(b),
     blobBytes: (b) => source.bytes(b),
     digest: d.digest,
+    source: source.what,
   });
   const filePath = source.filePath?.bind(source);
   const layers = once(async () => {
     const [ls, m] = await Promise.all([img.layers(), img.manifest()]);
+    if (!filePath) return ls;
+    // Offer each layer's file, so a sink on the same filesystem can hard-link it.
     return ls.map((l, i): Layer => {
-      const d = m.layers[i] as Descriptor;
-      const out: Layer = { ...l, uncompressed: async () => decompressed(d.mediaType, await l.compressed()) };
-      // Offer each layer's file, so a sink on the same filesystem can hard-link it.
-      const path = filePath?.(d.digest);
-      if (path) out.filePath = () => path;
-      return out;
+      const path = filePath((m.layers[i] as Descriptor).digest);
+      return path ? { ...l, filePath: () => path } : l;
     });
   });
   return imageFromParts({

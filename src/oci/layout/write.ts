@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rmdir, stat } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Descriptor } from "../descriptor.js";
 import { OciError } from "../errors.js";
@@ -11,6 +11,7 @@ import { indexEntry, refName, updateIndex } from "./index-json.js";
 import type { LockOptions } from "./lock.js";
 import { INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, privatePaths } from "./paths.js";
 import { putBlob } from "./put-blob.js";
+import { readLayoutMarker } from "./read.js";
 
 export interface WriteLayoutOptions extends LockOptions {
   /** Tag the entry (`org.opencontainers.image.ref.name`); an entry with the same tag is replaced. */
@@ -79,11 +80,7 @@ export async function putBlobs(dir: string, blobs: BlobToWrite[], opts: { onProg
  */
 export async function ensureLayout(dir: string): Promise<void> {
   const marker = join(dir, OCI_LAYOUT_FILE);
-  const text = await readFile(marker, "utf8").catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT" || e.code === "ENOTDIR") return undefined;
-    throw e;
-  });
-  if (text !== undefined) return;
+  if ((await readLayoutMarker(dir)) !== undefined) return;
   const st = await stat(dir).catch(() => undefined);
   if (st && !st.isDirectory()) {
     throw new OciError("OCI_LAYOUT", `${dir} is a file, not an OCI layout directory`, { hint: "for a tar file use oci-archive:" });
@@ -98,7 +95,11 @@ export async function ensureLayout(dir: string): Promise<void> {
       });
     }
   }
+  // A valid layout from the first moment: an empty index.json (unless a concurrent writer made
+  // one already), then the oci-layout marker. A write that fails later leaves a layout that
+  // lists nothing, never blobs without an index.json.
   await mkdir(join(dir, "blobs"), { recursive: true });
+  await updateIndex(dir, (entries) => ({ entries, result: undefined }));
   await writeFileAtomic(dir, marker, Buffer.from(OCI_LAYOUT_CONTENT));
 }
 

@@ -22,6 +22,8 @@ export interface ImageCore {
   origin?: RegistryOrigin;
   /** A known manifest digest (saves hashing when the transport already verified it). */
   digest?: Digest;
+  /** Where the image comes from, naming its layers in messages (`OCI layout /x`, `127.0.0.1:5000/app`). */
+  source?: string;
 }
 
 export async function readAll(s: Readable): Promise<Buffer> {
@@ -56,6 +58,7 @@ export function toImage(core: ImageCore): Image {
         open: () => core.blob(d),
       };
       if (core.origin) c.origin = core.origin;
+      if (core.source) c.source = core.source;
       return compressedToLayer(c);
     });
   });
@@ -111,6 +114,8 @@ export interface IndexCore {
   image(d: Descriptor): Promise<Image>;
   imageIndex(d: Descriptor): Promise<ImageIndex>;
   digest?: Digest;
+  /** Where the index comes from, for messages. */
+  source?: string;
 }
 
 export function toImageIndex(core: IndexCore): ImageIndex {
@@ -122,7 +127,7 @@ export function toImageIndex(core: IndexCore): ImageIndex {
     if (!desc) throw new OciError("OCI_IMAGE_NOT_FOUND", `index has no manifest ${d}`);
     return desc;
   };
-  return {
+  const idx: ImageIndex = {
     mediaType: async () => (await indexManifest()).mediaType,
     rawManifest,
     indexManifest,
@@ -131,4 +136,5 @@ export function toImageIndex(core: IndexCore): ImageIndex {
     image: async (d) => core.image(await find(d)),
     imageIndex: async (d) => core.imageIndex(await find(d)),
   };
+  return core.source ? { ...idx, source: core.source } : idx;
 }

@@ -1,2 +1,13 @@
-export { compressedToLayer, decompress, digestStream, layerDescriptor, pipeWithErrors, type CompressedLayerCore } from "./layer.js";
+export {
+  chain,
+  compressedToLayer,
+  decompress,
+  digestStream,
+  layerDescriptor,
+  layerName,
+  layerTar,
+  pipeWithErrors,
+  type CompressedLayerCore,
+  type LayerTarOptions,
+} from "./layer.js";
 export { imageFromParts, readAll, toImage, toImageIndex, type ImageCore, type IndexCore } from "./image.js";

@@ -9,6 +9,7 @@ import type { Image } from "../image.js";
 import { appendLayers } from "../mutate/index.js";
 import { layerFromTarBytes } from "../static-layer.js";
 import * as remote from "./index.js";
+import { Redactor } from "../../errors/index.js";
 
 const USER = "alice";
 const PASSWORD = "s3cret-Pa55word";
@@ -72,6 +73,39 @@ describe("registry with htpasswd basic auth", () => {
       noSecrets(e, WRONG, PASSWORD);
       return true;
     });
+  });
+
+  test("a registry error that echoes the credentials it was sent shows neither the password nor the Basic token", async () => {
+    const proxy = await startCountingProxy(reg.host);
+    try {
+      proxy.inject({
+        method: "PUT",
+        path: /\/manifests\//,
+        fault: {
+          status: 400,
+          body: (req) => {
+            const auth = String(req.headers.authorization);
+            const decoded = Buffer.from(auth.slice(6), "base64").toString("utf8");
+            return JSON.stringify({ errors: [{ code: "DENIED", message: `refused ${auth} for ${decoded} (password ${decoded.split(":")[1]})` }] });
+          },
+        },
+      });
+      const redactor = new Redactor();
+      await assert.rejects(
+        remote.write(`${proxy.host}/app:echo`, await smallImage("echo"), { auth: { username: USER, password: PASSWORD }, keychain: nobody(), redactor }),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, "OCI_REGISTRY");
+          assert.match(e.message, /: 400 DENIED: refused Basic <redacted> for <redacted> \(password <redacted>\)$/);
+          noSecrets(e, PASSWORD);
+          return true;
+        },
+      );
+      // What the CLI prints goes through the same redactor: it learnt every form sent.
+      const basic = Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+      assert.equal(redactor.redact(`x ${PASSWORD} ${basic} ${encodeURIComponent(PASSWORD)} y`), "x <redacted> <redacted> <redacted> y");
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("credentials from DOCKER_CONFIG/config.json auths", async () => {
@@ -200,6 +234,41 @@ describe("registry with bearer tokens", () => {
     const mounts = proxy.requests.filter((r) => r.method === "POST" && r.path.includes("mount="));
     assert.equal(mounts.length, 1);
     assert.equal(mounts[0]?.status, 201);
+  });
+
+  test("/v2/ anonymous, the repository behind a token realm: --creds still reach the token request", async () => {
+    proxy.reset();
+    // A registry whose API root is open while its repositories ask for a Bearer token.
+    proxy.inject({ method: "GET", path: /^\/v2\/$/, fault: { status: 200, body: () => "{}" } });
+    reg.tokenRequests.length = 0;
+    const img = await smallImage("anonymous root");
+    await remote.write(`${proxy.host}/tok:open-root`, img, creds());
+    assert.ok(reg.tokenRequests.length > 0, "a token was asked for");
+    assert.ok(reg.tokenRequests.every((r) => r.account === USER), `every token request carried the credentials: ${JSON.stringify(reg.tokenRequests)}`);
+    // Without credentials the hint says none were found, which is then true.
+    proxy.inject({ method: "GET", path: /^\/v2\/$/, fault: { status: 200, body: () => "{}" } });
+    await assert.rejects(remote.write(`${proxy.host}/tok:open-root-anon`, img, { keychain: remote.anonymousKeychain }), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, "OCI_REGISTRY_AUTH");
+      assert.match(e.hint ?? "", /none were found/);
+      return true;
+    });
+  });
+
+  test("a registry error that echoes the Bearer token it was sent does not show it", async () => {
+    proxy.reset();
+    proxy.inject({
+      method: "PUT",
+      path: /\/manifests\//,
+      fault: { status: 403, body: (req) => JSON.stringify({ errors: [{ code: "DENIED", message: `token ${String(req.headers.authorization).slice(7)} may not push` }] }) },
+    });
+    await assert.rejects(remote.write(`${proxy.host}/tok:echo`, await smallImage("echo token"), creds()), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "OCI_REGISTRY_AUTH");
+      const sent = proxy.requests.find((r) => r.method === "PUT" && r.path.includes("/manifests/"))?.authorization?.slice(7) ?? "";
+      assert.ok(sent.length > 20, "a bearer token was sent");
+      assert.ok(!e.message.includes(sent), e.message);
+      assert.match(e.message, /403 DENIED: token <redacted> may not push$/);
+      return true;
+    });
   });
 
   test("an identity token from config.json is exchanged with an OAuth2 POST", async () => {

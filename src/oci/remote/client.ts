@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
-import { request as undiciRequest } from "undici";
+import type { Redactor } from "../../errors/index.js";
 import { OciError } from "../errors.js";
 import { DOCKER_HUB } from "../ref/index.js";
 import { type Challenge, parseChallenges, pickChallenge } from "./auth/challenge.js";
@@ -16,7 +16,7 @@ import {
   RegistryError,
   unreachable,
 } from "./errors.js";
-import type { Resolved } from "./options.js";
+import { type Resolved, sharedAgent } from "./options.js";
 import { backoffDelay, parseRetryAfter, sleep } from "./retry.js";
 
 /** A response whose body the caller must consume or destroy. */
@@ -112,6 +112,7 @@ export class RegistryClient {
   private insecureTls = false;
   private challenge: Challenge | undefined;
   private credentials: Credentials | undefined;
+  private resolvingCredentials: Promise<Credentials | undefined> | undefined;
   private token: Token | undefined;
   private pendingToken: Promise<Token> | undefined;
   private pinging: Promise<void> | undefined;
@@ -143,12 +144,15 @@ export class RegistryClient {
 
   /** One HTTP exchange, no retries. */
   private async send(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | Readable | undefined): Promise<Res> {
+    this.o.redactor.addAuthorization(headers.authorization);
     const insecure = this.insecureTls && this.base !== undefined && url.origin === this.base.origin;
-    const r = await undiciRequest(url, {
+    const dispatcher = (insecure ? this.o.insecureDispatcher : this.o.dispatcher) ?? (await sharedAgent(this.o.timeouts.connectMs, !insecure));
+    const { request } = await import("undici");
+    const r = await request(url, {
       method: method as "GET",
       headers: { "user-agent": this.o.userAgent, ...headers },
       body: body ?? null,
-      dispatcher: insecure ? this.o.insecureDispatcher : this.o.dispatcher,
+      dispatcher,
       headersTimeout: this.o.timeouts.headersMs,
       bodyTimeout: this.o.timeouts.bodyMs,
       signal: this.o.signal ?? null,
@@ -237,16 +241,12 @@ export class RegistryClient {
       return;
     }
     if (res.status !== 401) {
-      throw await errorFromResponse(res, `${what}: ${this.registry} does not look like a registry (GET /v2/)`, {
-        registry: this.registry,
-        sentCredentials: false,
-        method: "GET",
-      });
+      throw await errorFromResponse(res, `${what}: ${this.registry} does not look like a registry (GET /v2/)`, { ...this.errorContext("GET"), sentCredentials: false });
     }
     this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
     if (this.challenge) {
       try {
-        this.credentials = this.o.auth ?? (await this.o.keychain.resolve(this.registry, this.repository));
+        await this.resolveCredentials();
       } catch (e) {
         await discard(res.body);
         throw e;
@@ -254,17 +254,39 @@ export class RegistryClient {
     }
     if (this.challenge?.scheme === "basic" && !this.credentials) {
       // A registry that wants basic auth for /v2/ wants it for everything: say so now, in the operation's words.
-      throw await errorFromResponse(res, what, { registry: this.registry, sentCredentials: false, method: "GET" });
+      throw await errorFromResponse(res, what, this.errorContext("GET"));
     }
     await discard(res.body);
     if (!this.challenge) return;
     if (this.challenge.scheme === "basic" && this.credentials) {
       const check = await this.sendRetrying("GET", new URL("/v2/", this.base), { authorization: basicAuth(this.credentials) }, what);
       if (check.status !== 200) {
-        throw await errorFromResponse(check, what, { registry: this.registry, sentCredentials: true, method: "GET" });
+        throw await errorFromResponse(check, what, this.errorContext("GET"));
       }
       await discard(check.body);
     }
+  }
+
+  /**
+   * The credentials for this registry (`--creds`, else the keychain), looked up once: when /v2/
+   * asks for auth, or when a repository does although /v2/ did not. Every secret in them is
+   * given to the redactor before anything is sent.
+   */
+  private resolveCredentials(): Promise<Credentials | undefined> {
+    this.resolvingCredentials ??= (async () => {
+      const c = this.o.auth ?? (await this.o.keychain.resolve(this.registry, this.repository));
+      for (const secret of [c?.password, c?.identityToken, c?.registryToken]) this.o.redactor.add(secret);
+      this.credentials = c;
+      return c;
+    })();
+    this.resolvingCredentials.catch(() => {
+      this.resolvingCredentials = undefined;
+    });
+    return this.resolvingCredentials;
+  }
+
+  private errorContext(method: string): { registry: string; sentCredentials: boolean; method: string; redactor: Redactor } {
+    return { registry: this.registry, sentCredentials: !!this.credentials, method, redactor: this.o.redactor };
   }
 
   private async authorization(): Promise<string | undefined> {
@@ -282,6 +304,7 @@ export class RegistryClient {
         credentials: creds,
         registry: this.registry,
         send: (r) => this.sendRetrying(r.method, r.url, r.headers, `authenticating to ${this.registry}`, r.body),
+        redactor: this.o.redactor,
       });
       this.pendingToken.then(
         (t) => {
@@ -296,13 +319,25 @@ export class RegistryClient {
     return `Bearer ${(await this.pendingToken).value}`;
   }
 
-  /** After a 401: is another try with fresh auth worth it? Widens scopes to what the challenge asks. */
-  private onUnauthorized(h: string | string[] | undefined): boolean {
+  /**
+   * After a 401: is another try with fresh auth worth it? Widens scopes to what the challenge
+   * asks, and looks the credentials up if /v2/ did not ask for any (an anonymous /v2/ with
+   * repositories behind a token realm).
+   */
+  private async onUnauthorized(h: string | string[] | undefined): Promise<boolean> {
     const c = pickChallenge(parseChallenges(h));
-    if (!c || c.scheme !== "bearer") return false;
+    if (!c) return false;
+    if (c.scheme === "basic") {
+      // Only worth a retry when /v2/ did not already make us send what we have.
+      if (this.challenge?.scheme === "basic") return false;
+      this.challenge = c;
+      return (await this.resolveCredentials()) !== undefined;
+    }
+    if (c.scheme !== "bearer") return false;
     for (const s of (c.params.scope ?? "").split(" ")) if (s) this.scopes.add(s);
     this.challenge = c;
     this.token = undefined;
+    await this.resolveCredentials();
     return true;
   }
 
@@ -348,13 +383,13 @@ export class RegistryClient {
         url = new URL(loc, url); // Authorization is only sent while on the registry's own origin
         continue;
       }
-      if (res.status === 401 && sameOrigin && !authRetried && this.onUnauthorized(res.headers["www-authenticate"])) {
+      if (res.status === 401 && sameOrigin && !authRetried && (await this.onUnauthorized(res.headers["www-authenticate"]))) {
         authRetried = true;
         if (replayable) {
           await discard(res.body);
           continue;
         }
-        const err = await errorFromResponse(res, spec.what, { registry: this.registry, sentCredentials: !!this.credentials, method: spec.method });
+        const err = await errorFromResponse(res, spec.what, this.errorContext(spec.method));
         err.retryable = true; // the spent stream can be reopened by the caller, with a fresh token
         throw err;
       }
@@ -364,7 +399,7 @@ export class RegistryClient {
         continue;
       }
       if (spec.expect.includes(res.status)) return res;
-      const ctx = { registry: this.registry, sentCredentials: !!this.credentials, method: spec.method };
+      const ctx = this.errorContext(spec.method);
       throw await errorFromResponse(res, spec.what, spec.notFound ? { ...ctx, notFound: spec.notFound } : ctx);
     }
   }

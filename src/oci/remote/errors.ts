@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Readable } from "node:stream";
+import type { Redactor } from "../../errors/index.js";
 import { OciError, type OciErrorCode } from "../errors.js";
 
 /** One entry of a registry's JSON error body (`{"errors":[{"code","message","detail"}]}`). */
@@ -117,9 +118,11 @@ export interface ResponseLike {
 export async function errorFromResponse(
   res: ResponseLike,
   what: string,
-  ctx: { registry: string; notFound?: NotFoundKind; sentCredentials: boolean; method: string },
+  ctx: { registry: string; notFound?: NotFoundKind; sentCredentials: boolean; method: string; redactor?: Redactor },
 ): Promise<RegistryError> {
-  const text = ctx.method === "HEAD" ? "" : await readSome(res.body);
+  // A registry may echo what it was sent (a password, a token): its words never carry them on.
+  const raw = ctx.method === "HEAD" ? "" : await readSome(res.body);
+  const text = ctx.redactor ? ctx.redactor.redact(raw) : raw;
   if (ctx.method === "HEAD") destroyBody(res.body);
   const diagnostics = parseDiagnostics(text);
   const status = res.status;

@@ -114,6 +114,69 @@ describe("remote failures", () => {
     assert.ok(proxy.requests.some((r) => r.status === 0), "a reset connection was retried");
   });
 
+  test("a connection reset partway through a blob resumes where it stopped, with a Range request", async () => {
+    proxy.reset();
+    const layerDigest = (await img.manifest()).layers[0]!.digest;
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layerDigest}`), times: 2, fault: { cutAfter: 3000 } });
+    const pulled = await remote.image(`${proxy.host}/app:1`, fast);
+    const bytes = await readAll(await (await pulled.layers())[0]!.compressed());
+    assert.deepEqual(bytes, await readAll(await (await img.layers())[0]!.compressed()));
+    const gets = proxy.requests.filter((r) => r.path.includes(`/blobs/${layerDigest}`));
+    assert.deepEqual(
+      gets.map((r) => [r.status, r.range]),
+      [
+        [200, undefined],
+        [206, "bytes=3000-"],
+        [206, "bytes=6000-"],
+      ],
+    );
+  });
+
+  test("a registry that ignores Range sends the whole blob again, and what was had is skipped", async () => {
+    proxy.reset();
+    const layerDigest = (await img.manifest()).layers[0]!.digest;
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layerDigest}`), times: 1, fault: { cutAfter: 5000 } });
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layerDigest}`), times: 1, fault: { ignoreRange: true } });
+    const pulled = await remote.image(`${proxy.host}/app:1`, fast);
+    const bytes = await readAll(await (await pulled.layers())[0]!.compressed());
+    assert.deepEqual(bytes, await readAll(await (await img.layers())[0]!.compressed()));
+    assert.deepEqual(proxy.requests.filter((r) => r.path.includes(`/blobs/${layerDigest}`)).map((r) => r.status), [200, 200]);
+  });
+
+  test("a stalled blob body is given up after the idle timeout and resumed", async () => {
+    proxy.reset();
+    const layerDigest = (await img.manifest()).layers[0]!.digest;
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layerDigest}`), times: 1, fault: { stallAfter: 2000 } });
+    const pulled = await remote.image(`${proxy.host}/app:1`, { ...fast, timeouts: { bodyMs: 300 } });
+    const bytes = await readAll(await (await pulled.layers())[0]!.compressed());
+    assert.deepEqual(bytes, await readAll(await (await img.layers())[0]!.compressed()));
+    const gets = proxy.requests.filter((r) => r.path.includes(`/blobs/${layerDigest}`));
+    assert.deepEqual(gets.map((r) => r.range), [undefined, "bytes=2000-"]);
+  });
+
+  test("a blob that stalls every time fails saying it stalled and how far it got, not that the registry is unreachable", async () => {
+    proxy.reset();
+    const layer = (await img.manifest()).layers[0]!;
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layer.digest}`), times: 1, fault: { stallAfter: 2000 } });
+    proxy.inject({ method: "GET", path: new RegExp(`/blobs/${layer.digest}`), fault: { stallAfter: 0 } });
+    const pulled = await remote.image(`${proxy.host}/app:1`, { ...fast, maxAttempts: 3, timeouts: { bodyMs: 200 } });
+    await assert.rejects(
+      async () => readAll(await (await pulled.layers())[0]!.compressed()),
+      expectError(
+        "OCI_REGISTRY",
+        new RegExp(`^reading blob ${layer.digest.slice(0, 19)}… of ${proxy.host}/app: the download stalled \\(no data for 200 ms\\) after 2000 of ${layer.size} bytes, 3 tries in all$`),
+      ),
+    );
+  });
+
+  test("a manifest body cut short is asked for again", async () => {
+    proxy.reset();
+    proxy.inject({ method: "GET", path: /\/manifests\//, times: 1, fault: { cutAfter: 20 } });
+    const pulled = await remote.image(`${proxy.host}/app:1`, fast);
+    assert.equal(await pulled.digest(), digest);
+    assert.equal(proxy.requests.filter((r) => r.path.includes("/manifests/")).length, 2);
+  });
+
   test("retries are bounded by maxAttempts", async () => {
     proxy.reset();
     proxy.inject({ method: "GET", path: /\/manifests\//, fault: { status: 502 } });

@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { Redactor } from "../../errors/index.js";
 import type { Platform } from "../platform.js";
 import { noProgress, type OnProgress } from "../progress.js";
 import { type Credentials, type Keychain, configKeychain } from "./auth/keychain.js";
@@ -21,7 +22,10 @@ export interface RemoteOptions {
   maxAttempts?: number;
   /** Backoff between tries: `initialMs * 2^n`, capped at `maxMs`, with jitter; Retry-After is honoured up to `maxRetryAfterMs`. */
   backoff?: { initialMs?: number; maxMs?: number; maxRetryAfterMs?: number };
-  /** Connect, response-headers and body-stall timeouts. */
+  /**
+   * Connect, response-headers and body-idle timeouts (30 s, 120 s, 30 s). A body with no data for
+   * `bodyMs` counts as broken: a blob download resumes from where it stopped.
+   */
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Concurrent blob transfers when writing (default 4). */
   jobs?: number;
@@ -36,6 +40,11 @@ export interface RemoteOptions {
   /** The HTTP client; replace it for proxies or tests. Default: a shared undici Agent with the timeouts above. */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /**
+   * Told every credential sent (passwords, Basic and Bearer tokens), and used to take them out
+   * of anything a registry says back. Pass the CLI's one so its output is redacted too.
+   */
+  redactor?: Redactor;
 }
 
 export interface Resolved {
@@ -51,22 +60,29 @@ export interface Resolved {
   platform: Platform | undefined;
   onProgress: OnProgress;
   signal: AbortSignal | undefined;
-  dispatcher: Dispatcher;
+  /** undefined: the shared undici Agent (sharedAgent), made on the first request. */
+  dispatcher: Dispatcher | undefined;
   /** Same, but not verifying TLS certificates: only for insecure registries. */
-  insecureDispatcher: Dispatcher;
+  insecureDispatcher: Dispatcher | undefined;
   userAgent: string;
+  redactor: Redactor;
 }
 
 export const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
-const agents = new Map<string, Agent>();
+const agents = new Map<string, Promise<Agent>>();
 
-function sharedAgent(connectMs: number, verify: boolean): Agent {
+/**
+ * The undici Agent shared by every request with these settings. undici is imported here, on the
+ * first request, not with this module: loading it is most of the start-up of a command that
+ * never reaches a registry (a build answered from the local store).
+ */
+export function sharedAgent(connectMs: number, verify: boolean): Promise<Agent> {
   const key = `${connectMs}/${verify}`;
   let a = agents.get(key);
   if (!a) {
-    a = new Agent({ connect: { timeout: connectMs, rejectUnauthorized: verify }, keepAliveTimeout: 4_000 });
+    a = import("undici").then(({ Agent }) => new Agent({ connect: { timeout: connectMs, rejectUnauthorized: verify }, keepAliveTimeout: 4_000 }));
     agents.set(key, a);
   }
   return a;
@@ -84,15 +100,16 @@ export function resolveOptions(o: RemoteOptions = {}): Resolved {
       maxMs: o.backoff?.maxMs ?? 8_000,
       maxRetryAfterMs: o.backoff?.maxRetryAfterMs ?? 60_000,
     },
-    timeouts: { connectMs, headersMs: o.timeouts?.headersMs ?? 120_000, bodyMs: o.timeouts?.bodyMs ?? 120_000 },
+    timeouts: { connectMs, headersMs: o.timeouts?.headersMs ?? 120_000, bodyMs: o.timeouts?.bodyMs ?? 30_000 },
     jobs: Math.max(1, o.jobs ?? 4),
     chunkThreshold: o.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD,
     chunkSize: Math.max(1, o.chunkSize ?? DEFAULT_CHUNK_SIZE),
     platform: o.platform,
     onProgress: o.onProgress ?? noProgress,
     signal: o.signal,
-    dispatcher: o.dispatcher ?? sharedAgent(connectMs, true),
-    insecureDispatcher: o.dispatcher ?? sharedAgent(connectMs, false),
+    dispatcher: o.dispatcher,
+    insecureDispatcher: o.dispatcher,
     userAgent: o.userAgent ?? "paketo",
+    redactor: o.redactor ?? new Redactor(),
   };
 }

@@ -1,17 +1,18 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Descriptor } from "../descriptor.js";
 import { type Digest, isDigest, parseDigest, sha256, VerifyingStream, verifyBytes } from "../digest.js";
 import { OciError } from "../errors.js";
 import type { Artifact, Image, ImageIndex } from "../image.js";
 import { MAX_MANIFEST_BYTES, sniffMediaType } from "../manifest.js";
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from "../media-type.js";
-import { toImage, toImageIndex } from "../partial/index.js";
+import { chain, toImage, toImageIndex } from "../partial/index.js";
 import { formatPlatform, ociArchitecture, type Platform, platformMatches } from "../platform.js";
 import { parseReference, type Reference, type Repository } from "../ref/index.js";
-import { discard, header, RegistryClient } from "./client.js";
-import { destroyBody, RegistryError, shortDigest, unreachable } from "./errors.js";
+import { discard, header, type Res, RegistryClient } from "./client.js";
+import { destroyBody, isRetryableNetworkError, networkCode, RegistryError, shortDigest, unreachable } from "./errors.js";
 import { type RemoteOptions, resolveOptions } from "./options.js";
 import { ProgressStream } from "./progress.js";
+import { backoffDelay, sleep } from "./retry.js";
 
 /** What remote functions accept as a reference: parsed, or a string to parse. */
 export type RefInput = Reference | string;
@@ -55,25 +56,33 @@ async function readBounded(body: Readable, limit: number, what: string): Promise
  */
 async function fetchManifest(client: RegistryClient, ref: Reference): Promise<Fetched> {
   const what = `reading manifest of ${ref}`;
-  const res = await client.request({
-    method: "GET",
-    path: manifestPath(ref.repository, ref.identifier()),
-    headers: { accept: MANIFEST_ACCEPT },
-    what,
-    expect: [200],
-    notFound: "manifest",
-  });
-  const length = Number(header(res, "content-length") ?? NaN);
-  if (length > MAX_MANIFEST_BYTES) {
-    destroyBody(res.body);
-    throw new OciError("OCI_LIMIT_EXCEEDED", `${what}: the manifest is ${length} bytes, over the ${MAX_MANIFEST_BYTES} byte limit`);
-  }
+  let res: Res;
   let raw: Buffer;
-  try {
-    raw = await readBounded(res.body, MAX_MANIFEST_BYTES, what);
-  } catch (e) {
-    if (e instanceof OciError) throw e;
-    throw unreachable(client.registry, what, e);
+  // A manifest is small: a body that breaks off is simply asked for again.
+  for (let failures = 0; ; ) {
+    res = await client.request({
+      method: "GET",
+      path: manifestPath(ref.repository, ref.identifier()),
+      headers: { accept: MANIFEST_ACCEPT },
+      what,
+      expect: [200],
+      notFound: "manifest",
+    });
+    const length = Number(header(res, "content-length") ?? NaN);
+    if (length > MAX_MANIFEST_BYTES) {
+      destroyBody(res.body);
+      throw new OciError("OCI_LIMIT_EXCEEDED", `${what}: the manifest is ${length} bytes, over the ${MAX_MANIFEST_BYTES} byte limit`);
+    }
+    try {
+      raw = await readBounded(res.body, MAX_MANIFEST_BYTES, what);
+      break;
+    } catch (e) {
+      if (e instanceof OciError) throw e;
+      if (client.o.signal?.aborted || !isRetryableNetworkError(e) || ++failures >= client.o.maxAttempts) {
+        throw brokenBody(client, what, e, undefined, failures);
+      }
+      await sleep(backoffDelay(failures, client.o.backoff), client.o.signal);
+    }
   }
   const reported = header(res, "docker-content-digest");
   let digest: Digest;
@@ -90,24 +99,90 @@ async function fetchManifest(client: RegistryClient, ref: Reference): Promise<Fe
   return { raw, mediaType: sniffMediaType(raw, contentType), digest };
 }
 
-/** Opens a blob of the client's repository, streamed through a digest-and-size check. */
+/**
+ * Opens a blob of the client's repository, streamed through a digest-and-size check. A body that
+ * breaks off (a reset connection, or no data for the idle timeout) is resumed where it stopped
+ * with a `Range` request, up to `maxAttempts` tries in all; a registry that ignores the range
+ * sends the whole blob again and the bytes already had are skipped.
+ */
 function openBlob(client: RegistryClient, d: Descriptor): Promise<Readable> {
   const repo = `${client.registry}/${client.repository}`;
   const what = `reading blob ${shortDigest(d.digest)} of ${repo}`;
-  const onProgress = client.o.onProgress;
+  const o = client.o;
+  const onProgress = o.onProgress;
+  const get = (from: number) =>
+    client.request({
+      method: "GET",
+      path: `/v2/${client.repository}/blobs/${d.digest}`,
+      ...(from > 0 ? { headers: { range: `bytes=${from}-` } } : {}),
+      what,
+      expect: from > 0 ? [200, 206] : [200],
+      notFound: "blob",
+    });
   return (async () => {
-    const res = await client.request({ method: "GET", path: `/v2/${client.repository}/blobs/${d.digest}`, what, expect: [200], notFound: "blob" });
+    const first = await get(0);
     onProgress({ kind: "blob-start", op: "download", digest: d.digest, total: d.size });
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let res: Res = first;
+      let received = 0;
+      let skip = 0;
+      let failures = 0;
+      try {
+        for (;;) {
+          try {
+            for await (const c of res.body) {
+              let chunk = c as Buffer;
+              if (skip > 0) {
+                const drop = Math.min(skip, chunk.length);
+                skip -= drop;
+                chunk = chunk.subarray(drop);
+                if (chunk.length === 0) continue;
+              }
+              received += chunk.length;
+              yield chunk;
+            }
+            return;
+          } catch (e) {
+            destroyBody(res.body);
+            if (o.signal?.aborted || e instanceof OciError) throw e;
+            if (!isRetryableNetworkError(e) || ++failures >= o.maxAttempts) throw brokenBody(client, what, e, { received, total: d.size }, failures);
+            await sleep(backoffDelay(failures, o.backoff), o.signal);
+            res = await get(received);
+            skip = res.status === 206 ? rangeStart(res, received, what, client.registry) : received;
+          }
+        }
+      } finally {
+        if (!res.body.destroyed) destroyBody(res.body);
+      }
+    }
     const progress = new ProgressStream(onProgress, "download", d.digest, d.size);
     const verify = new VerifyingStream(d.digest, d.size, `blob ${d.digest} of ${repo}`);
-    res.body.on("error", (e) => verify.destroy(e instanceof OciError ? e : unreachable(client.registry, what, e)));
-    progress.on("error", (e) => verify.destroy(e));
     verify.on("end", () => onProgress({ kind: "blob-done", op: "download", digest: d.digest, total: d.size, result: "transferred" }));
-    verify.on("close", () => {
-      if (!res.body.destroyed) destroyBody(res.body);
-    });
-    return res.body.pipe(progress).pipe(verify);
+    return chain([Readable.from(bytes(), { objectMode: false }), progress, verify]);
   })();
+}
+
+/** Checks a 206 answer starts where we asked; returns how many bytes of it to skip (none). */
+function rangeStart(res: Res, from: number, what: string, registry: string): number {
+  const m = /^bytes (\d+)-/.exec(header(res, "content-range") ?? "");
+  if (m && Number(m[1]) === from) return 0;
+  destroyBody(res.body);
+  throw new RegistryError("OCI_REGISTRY", `${what}: asked to resume at byte ${from}, the registry answered ${JSON.stringify(header(res, "content-range") ?? "")}`, { status: 206, registry });
+}
+
+/** The registry answered, then its transfer broke off each time: say so, and how far it got. */
+function brokenBody(client: RegistryClient, what: string, e: unknown, at: { received: number; total: number } | undefined, tries: number): RegistryError {
+  const stalled = networkCode(e) === "UND_ERR_BODY_TIMEOUT";
+  const idle = client.o.timeouts.bodyMs;
+  const how = stalled ? `the download stalled (no data for ${idle >= 1000 ? `${Math.round(idle / 1000)} s` : `${idle} ms`})` : "the connection broke off";
+  const err = new RegistryError(
+    "OCI_REGISTRY",
+    `${what}: ${how}${at ? ` after ${at.received} of ${at.total} bytes` : ""}${tries > 1 ? `, ${tries} tries in all` : ""}`,
+    { registry: client.registry },
+    { cause: e, hint: `${client.registry} answered but could not finish the transfer: try again later, or check any proxy between here and it` },
+  );
+  err.retryable = true;
+  return err;
 }
 
 function remoteImage(client: RegistryClient, ref: Reference, f: Fetched): Image {
@@ -119,6 +194,7 @@ function remoteImage(client: RegistryClient, ref: Reference, f: Fetched): Image 
     blob: (d) => openBlob(client, d),
     origin: { registry: client.registry, repository: client.repository },
     digest: f.digest,
+    source: `${client.registry}/${client.repository}`,
   });
 }
 
@@ -133,6 +209,7 @@ function remoteIndex(client: RegistryClient, ref: Reference, f: Fetched): ImageI
   return toImageIndex({
     rawManifest: () => Promise.resolve(f.raw),
     digest: f.digest,
+    source: `${client.registry}/${client.repository}`,
     image: async (d) => {
       const c = await child(d);
       return remoteImage(client, c.childRef, c.f);
@@ -162,15 +239,20 @@ export function defaultPlatform(): Platform {
   return { os: "linux", architecture: ociArchitecture(process.arch) };
 }
 
-/** Picks the image for a platform from an index (looking into nested indexes). */
-export async function selectPlatform(idx: ImageIndex, want: Platform, what: string): Promise<Image | undefined> {
+const MAX_INDEX_DEPTH = 8;
+
+/** Picks the image for a platform from an index (looking into nested indexes, at most 8 deep). */
+export async function selectPlatform(idx: ImageIndex, want: Platform, what: string, depth = 0): Promise<Image | undefined> {
+  if (depth > MAX_INDEX_DEPTH) {
+    throw new OciError("OCI_LIMIT_EXCEEDED", `index ${await idx.digest()} of ${idx.source ?? what} nests indexes more than ${MAX_INDEX_DEPTH} deep`);
+  }
   const m = await idx.indexManifest();
   for (const d of m.manifests) {
     if (isImageManifestMediaType(d.mediaType) && platformMatches(want, d.platform)) return idx.image(d.digest);
   }
   for (const d of m.manifests) {
     if (isIndexMediaType(d.mediaType)) {
-      const found = await selectPlatform(await idx.imageIndex(d.digest), want, what);
+      const found = await selectPlatform(await idx.imageIndex(d.digest), want, what, depth + 1);
       if (found) return found;
     }
   }

@@ -1,6 +1,7 @@
 // One front door to every transport: parse a name in containers/image syntax, then read an
 // artifact from it or write one to it. The CLI and the platform go through here; each transport
 // stays its own module with its own options.
+import type { Redactor } from "../../errors/index.js";
 import type { Digest } from "../digest.js";
 import type { Artifact, Image } from "../image.js";
 import { OciError } from "../errors.js";
@@ -27,6 +28,8 @@ export interface TransportOptions {
   /** Write the manifest in this format (changes the digest when it differs from the source's). */
   format?: "oci" | "docker";
   signal?: AbortSignal;
+  /** Learns every credential sent to a registry, and takes them out of what registries say back. */
+  redactor?: Redactor;
 }
 
 function remoteOptions(o: TransportOptions): remote.RemoteOptions {
@@ -37,6 +40,10 @@ function remoteOptions(o: TransportOptions): remote.RemoteOptions {
   if (o.creds !== undefined) r.auth = remote.parseCredentials(o.creds);
   if (o.onProgress) r.onProgress = o.onProgress;
   if (o.signal) r.signal = o.signal;
+  if (o.redactor) {
+    r.redactor = o.redactor;
+    if (r.auth) o.redactor.add(r.auth.password);
+  }
   return r;
 }
 

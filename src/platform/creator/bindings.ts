@@ -27,8 +27,9 @@ export function parseBindingArg(arg: string): { name: string; dir: string } {
 
 /**
  * Copies bindings into `<bindingsDir>/<name>/`. Entries are the folder's regular files (symlinks
- * are followed, as in a mounted k8s Secret whose entries link into `..data/`); dot files and
- * folders are left out. Each binding must have a `type` file.
+ * are followed, as in a mounted k8s Secret whose entries link into `..data/`); folders and `..`
+ * names (the secret volume's own) are left out, while a key may start with one dot (`.htpasswd`,
+ * `.dockerconfigjson`). Each binding must have a `type` file.
  */
 export async function copyBindings(bindings: Readonly<Record<string, string>>, bindingsDir: string): Promise<number> {
   let n = 0;
@@ -39,17 +40,17 @@ export async function copyBindings(bindings: Readonly<Record<string, string>>, b
       throw new PaketoError("PLATFORM_BINDING", `${where}: the folder cannot be read`, { cause: e, hint: "--binding NAME=DIR names a folder" });
     });
     const dest = join(bindingsDir, name);
-    await mkdir(dest, { recursive: true });
+    await mkdir(dest, { recursive: true, mode: 0o700 });
     let hasType = false;
     for (const entry of names.sort()) {
-      if (entry.startsWith(".")) continue;
+      if (entry.startsWith("..")) continue;
       const src = join(dir, entry);
       const s = await stat(src).catch(() => undefined);
       if (!s?.isFile()) continue;
       if (s.size > MAX_ENTRY) throw new PaketoError("PLATFORM_BINDING", `${where}: ${entry} is ${s.size} bytes; a binding entry may have at most ${MAX_ENTRY}`);
       await copyFile(src, join(dest, entry));
-      // Readable by the CNB user, who is not the owner; the work dir itself is private (0700).
-      await chmod(join(dest, entry), 0o444);
+      // Read-only, and for this user alone: in the sandbox this user is the build user (its owner).
+      await chmod(join(dest, entry), 0o400);
       if (entry === "type") hasType = true;
     }
     if (!hasType) {

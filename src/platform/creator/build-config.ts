@@ -1,15 +1,17 @@
 // The operator env a build gives buildpacks (`<build-config>/env`, CNB-9, CNB-68): the builder's own
 // settings, plus what buildpacks need to reach verified dependency sources (src/buildpacks/README.md):
-// the shared download cache, the registry from the user's npm configuration, offline mode, and the
-// certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.
+// the shared download caches, the registry from the user's npm configuration, the module sources of
+// the host's go configuration, offline mode, and the certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.
 import { execFile } from "node:child_process";
 import { cp, mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exists, writeFileAtomic } from "../../fs/index.js";
-import { type CacheLayout, npm } from "../../deps/index.js";
+import { type CacheLayout, go, npm } from "../../deps/index.js";
 
 /** Where the machine-wide npm download cache is bound in the sandbox (src/buildpacks/README.md). */
 export const SANDBOX_NPM_CACHE = "/var/cache/paketo/npm";
+/** Where the machine-wide Go download cache is bound in the sandbox. */
+export const SANDBOX_GO_CACHE = "/var/cache/paketo/go";
 
 type HostEnv = Readonly<Record<string, string | undefined>>;
 
@@ -27,6 +29,8 @@ export async function dependencySourcesEnv(o: { sandbox: "bwrap" | "none"; netwo
   } catch {
     // No npm configuration and no npm: buildpacks that need the registry say so themselves.
   }
+  // GOPROXY, GOSUMDB (with its key), GONOSUMDB, GOPRIVATE, GOFLAGS... as the host's go configuration sets them.
+  for (const [k, v] of Object.entries(await go.goSourceEnv(o.hostEnv).catch(() => ({})))) files[`${k}.default`] = v;
   return files;
 }
 

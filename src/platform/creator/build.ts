@@ -3,9 +3,12 @@
 // sandbox; each phase's result is passed to the next. Inputs are explicit (app dir, builder, run
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { type CacheLayout, cacheLayout } from "../../deps/index.js";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { exists } from "../../fs/index.js";
+import { type CacheLayout, cacheLayout, npm } from "../../deps/index.js";
+import type { MetadataUse } from "../../cnb/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
 import {
   analyze,
@@ -15,6 +18,8 @@ import {
   detect,
   ExportError,
   exportImage,
+  type HostFactory,
+  hostFactory,
   type Lent,
   openCacheDir,
   openCacheImage,
@@ -25,9 +30,12 @@ import {
   saveImage,
 } from "../../lifecycle/index.js";
 import type { PullPolicy } from "../distribution/index.js";
-import { detectMemo, treeDigest } from "./detect-memo.js";
+import { writeRunImageStatus } from "./debian-sources.js";
+import { buildMemoKey, cacheDigest, lookupBuildMemo, saveBuildMemo } from "./build-memo.js";
+import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
+import { openWorkDir, removeTree } from "./work-dir.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -42,8 +50,8 @@ export function openBuildCache(o: Pick<BuildOptions, "cacheDir" | "cacheImage" |
 export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const cache = cacheLayout(o.cacheRoot);
   const builder = await openBuilder(o, cache);
-  await mkdir(cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(cache.work, "build-"));
+  // Private, and removed by the next build if this one is killed (work-dir.ts).
+  const workDir = await openWorkDir(cache.work, "build");
   const lent: Lent[] = [];
   try {
     const ws = await prepareWorkspace(o, builder, workDir, cache);
@@ -51,7 +59,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
-    if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+    if (!o.keepWorkDir) await removeTree(workDir);
   }
 }
 
@@ -70,33 +78,87 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const previous = analyzed.previousImage;
   const run = await publishStoreRunImage(o.dest, analyzed, o.transport);
   if (run.published) log.info(`Published the run image from the local store as ${run.published}, so the image's label names it there`);
+  // For buildpacks that install Debian packages: only what the run image lacks goes into a layer.
+  await writeRunImageStatus(analyzed.runImage, ws.buildConfigDir, cache);
   const previousMetadata = analyzed.analyzed.metadata;
+  const bindingsDigest = await treeDigest(join(paths.host.platform, "bindings"));
+  const builderDigest = await builder.image.digest();
 
-  // detect and build time themselves (with a line per buildpack in the summary). A detection
-  // whose inputs are all unchanged since this destination's last build is reused (detect-memo.ts).
+  // No change since this destination's last build: its image is the answer (build-memo.ts).
+  const memoPath = cache.buildMemo(o.dest);
+  const memoKey =
+    ws.buildpacksFromOutside || o.clearCache || o.cacheImage
+      ? undefined
+      : await buildMemoKey({
+          app: ws.appContentDigest,
+          env: ws.env,
+          bindings: bindingsDigest,
+          buildConfig: await treeDigest(ws.buildConfigDir),
+          builder: builderDigest,
+          order: ws.order,
+          runImage: await analyzed.runImage.digest(),
+          runImageRef: analyzed.runImageRef,
+          target,
+          projectMetadata: await readFile(ws.projectMetadataPath, "utf8").catch(() => ""),
+          cacheDir: o.cacheDir ?? "",
+          platformApi: PLATFORM_API,
+          sandbox: o.sandbox,
+          network: o.network,
+        });
+  const buildCache = openBuildCache(o, cache);
+  const previousDigest = previous ? ((await previous.digest()) as string) : undefined;
+  const cacheBefore = memoKey !== undefined ? cacheDigest(await buildCache.metadata()) : "";
+  if (memoKey !== undefined && previous !== undefined) {
+    const hit = await log.time("memo", async () =>
+      lookupBuildMemo({
+        path: memoPath,
+        key: memoKey,
+        previousDigest,
+        cache: cacheBefore,
+        recheck: (m) => recheckMetadata(m, { cache, hostEnv: o.hostEnv, network: o.network !== "off" }),
+      }),
+    );
+    if (hit) {
+      log.phase("reusing");
+      log.info("Nothing changed since the previous build (app, settings, builder, run image, dependency metadata): its image stands");
+      return { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } };
+    }
+  }
+
+  // detect and build time themselves (with a line per buildpack in the summary). Each detect whose
+  // inputs are unchanged since this destination's last build is reused (detect-memo.ts).
   const memo =
     ws.buildpacksFromOutside || o.clearCache
       ? undefined
-      : await detectMemo({
+      : await openDetectMemo({
           path: cache.detectMemo(o.dest),
+          appDir: paths.host.workspace,
+          appFingerprint: ws.appFingerprint,
           inputs: {
             builder: await builder.image.digest(),
             order: ws.order,
-            app: ws.appFingerprint,
             env: ws.env,
-            bindings: await treeDigest(join(paths.host.platform, "bindings")),
+            bindings: bindingsDigest,
             buildConfig: await treeDigest(join(ws.buildConfigDir, "env")),
             target,
             platformApi: PLATFORM_API,
             sandbox: o.sandbox,
           },
         });
-  const detectInputs = { paths, exec, platformApi, order: ws.order, store, runImageTarget: target };
-  const detected = (memo && (await memo.replay(paths.host.layers, log))) ?? (await detect(detectInputs, { runner, log }));
-  if (memo && !memo.hit) await memo.save(detected);
+  const host = o.buildpackHost === false ? undefined : await buildpackHost();
+  const detected = await detect(
+    { paths, exec, platformApi, order: ws.order, store, runImageTarget: target, ...(memo ? { outcomes: memo } : {}) },
+    { runner, log, ...(host ? { host } : {}) },
+  );
+  if (memo) {
+    await mkdir(dirname(cache.detectMemo(o.dest)), { recursive: true });
+    await memo.save();
+    if (memo.stats.reused > 0) {
+      log.info(`Reused ${memo.stats.reused} detect result(s) of the previous build (nothing they read changed); ran ${memo.stats.ran}`);
+    }
+  }
 
   const layers = openLayerFactory({ dir: cache.layers, uid: info.build.uid, gid: info.build.gid, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-  const buildCache = openBuildCache(o, cache);
   const restored = await log.time("restore", () =>
     restore(
       {
@@ -112,7 +174,10 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     ),
   );
   lent.push(...restored.lent);
-  await runBuild({ paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target }, { runner, log });
+  const built = await runBuild(
+    { paths, exec, platformApi, group: detected.group, plan: detected.plan, store, runImageTarget: target, askRecords: memoKey !== undefined },
+    { runner, log, ...(host ? { host } : {}) },
+  );
   const exported = await log.time("export", () =>
     exportImage(
       {
@@ -132,7 +197,18 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   );
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
-  await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
+  const saved = await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
+  if (memoKey !== undefined) {
+    const why = await saveBuildMemo({
+      path: memoPath,
+      key: memoKey,
+      before: { image: previousDigest, cache: cacheBefore },
+      after: { image: report.image.digest as string, cache: cacheDigest(saved.metadata) },
+      layers: exported.stats.created + exported.stats.reused,
+      records: built.buildpacks.map((b) => b.record),
+    });
+    if (why !== undefined) log.debug(`The next build with no change runs the buildpacks again: ${why}`);
+  }
   return {
     digest: report.image.digest as string,
     image: exported.image,
@@ -144,4 +220,16 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
 /** Analyze's own lines ("Previous image ... found") are detail: shown with --verbose. */
 function quiet(log: BuildLog): BuildLog {
   return { ...log, info: (m: string) => log.debug(m) };
+}
+
+/** The buildpack host bundled by `npm run build` (src/buildpack-api/host.ts), when it is there. */
+async function buildpackHost(): Promise<HostFactory | undefined> {
+  const script = fileURLToPath(new URL("../../buildpack-host/host.mjs", import.meta.url));
+  return (await exists(script)) ? hostFactory(script) : undefined;
+}
+
+/** Asks a dependency source again for metadata a build used (deps/npm: a packument). */
+async function recheckMetadata(m: MetadataUse, o: { cache: CacheLayout; hostEnv: Readonly<Record<string, string | undefined>>; network: boolean }): Promise<boolean> {
+  if (m.source !== "npm") return false;
+  return npm.recheckPackument(m as unknown as npm.PackumentUse, { cacheDir: o.cache.npm, env: o.hostEnv, offline: !o.network });
 }

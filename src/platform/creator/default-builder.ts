@@ -4,7 +4,7 @@
 // launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
 // a few file reads and one store lookup.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBuilderConfig } from "../../cnb/index.js";
@@ -24,6 +24,7 @@ import {
 } from "../../stack/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
 import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
+import { openWorkDir, removeTree } from "./work-dir.js";
 
 /** Where the default builder and its stack live in the local store. */
 export const DEFAULT_BUILDER = "paketo/builder:default";
@@ -119,8 +120,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
   const started = Date.now();
   o.log.info(`Creating the default builder ${DEFAULT_BUILDER} (first use, or paketo changed); later builds reuse it`);
   await ensureStack(o);
-  await mkdir(o.cache.work, { recursive: true });
-  const workDir = await mkdtemp(join(o.cache.work, "builder-"));
+  const workDir = await openWorkDir(o.cache.work, "builder");
   try {
     const made = await createBuilder({
       config: await defaultBuilderToml(),
@@ -136,7 +136,7 @@ export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<st
     o.log.info(`Created ${DEFAULT_BUILDER} (${made.builder.buildpacks.length} buildpacks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return DEFAULT_BUILDER;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeTree(workDir);
   }
 }
 

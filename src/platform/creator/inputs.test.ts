@@ -1,13 +1,18 @@
 // `paketo build` inputs end to end: --buildpack (builder ids, folders, .tgz files, buildpackage
 // images), project.toml (env, include/exclude, group, pre/post, builder, project metadata), service
-// bindings, --network, and what a failing build leaves behind. Buildpacks are bash, written here.
+// bindings, --network, what a failing build leaves behind, and where secrets go (and do not).
+// Buildpacks are bash, written here.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
-import { writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cacheLayout, paketoCacheRoot } from "../../deps/index.js";
+import { HOST_TAG } from "../../fs/index.js";
 import { run, tempDir, writeTree } from "../../testing/index.js";
-import { cli, makeStack, readOciLayout, snapshot, tarNames } from "./testing/e2e.js";
+import { cli, makeStack, readOciLayout, snapshot, startPaketo, tarNames } from "./testing/e2e.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
@@ -133,14 +138,14 @@ test("--buildpack: a buildpackage image (composite expanded), a .tgz, a builder 
 });
 
 /** The app of the project.toml build and the arguments it is built with. */
-function projectBuild(network: "on" | "off"): { args: string[]; app: string } {
+function projectBuild(network: "on" | "off" | "host"): { args: string[]; app: string } {
   const app = join(tmp.path, "project/app");
   const binding = join(tmp.path, "bindings/db");
   const args = ["build", "proj:1", "--path", app, "--env", "OVERRIDDEN=cli", "--env", `PROBE_PORT=${port}`, "--binding", `db=${binding}`];
   return { args: [...args, "--cache-dir", join(tmp.path, "project/cache"), "--network", network], app };
 }
 
-test("project.toml: builder, env (--env wins), exclude, group with a folder uri and an inline pre buildpack, post .tgz, project metadata; a binding reaches buildpacks but not the image; network on reaches the host", async () => {
+test("project.toml: builder, env (--env wins), exclude, group with a folder uri and an inline pre buildpack, post .tgz, project metadata; a binding reaches buildpacks but not the image; network host (an explicit opt-in) reaches the host's loopback", async () => {
   writeTree(join(tmp.path, "project"), {
     "app/hello.txt": "hi\n",
     "app/keys.secret": "do not ship",
@@ -181,7 +186,7 @@ value = "project"
 `,
   });
   writeTree(join(tmp.path, "bindings/db"), { type: "postgresql", provider: "acme", password: SECRET, ".hidden": "x" });
-  const { args } = projectBuild("on");
+  const { args } = projectBuild("host");
   const before = connections;
   const r = await paketo(args);
   assert.equal(r.code, 0, r.stderr);
@@ -211,8 +216,13 @@ value = "project"
   for (const l of img.layers) assert.ok(!l.includes(SECRET), "the binding's secret is in a layer");
 });
 
-test("a failing buildpack (network off: the probe cannot reach the host) exits 51 with its last lines and exit code; store, cache and previous image are untouched", async () => {
-  const { args } = projectBuild("off");
+test("a failing buildpack (network on, the default, or off: the probe cannot reach the host's loopback) exits 51 with its last lines and exit code; store, cache and previous image are untouched", async () => {
+  for (const network of ["on", "off"] as const) await failingProbe(network);
+});
+
+async function failingProbe(network: "on" | "off"): Promise<void> {
+  const { args } = projectBuild(network);
+  const before = connections;
   const store = join(tmp.path, "store");
   const cache = join(tmp.path, "project/cache");
   const images = await ok(["images", "--json"]);
@@ -223,10 +233,11 @@ test("a failing buildpack (network off: the probe cannot reach the host) exits 5
   assert.equal(r.code, 51, r.stderr);
   assert.match(r.stderr, /buildpack test\/probe@0\.1\.0 failed: bin\/build exited with code 7\nLast output lines:\n/);
   assert.match(r.stderr, new RegExp(`Last output lines:\\n(  .*\\n)*  probe: cannot reach 127\\.0\\.0\\.1:${port}\\n`));
+  assert.equal(connections, before, "the host's loopback server saw nothing");
   assert.deepEqual(snapshot(store), beforeStore);
   assert.deepEqual(snapshot(cache), beforeCache);
   assert.equal(await ok(["images", "--json"]), images);
-});
+}
 
 test("malformed TOML from a buildpack names the file and line (exit 52)", async () => {
   const app = writeTree(join(tmp.path, "toml-app"), { "hello.txt": "hi\n" });
@@ -247,4 +258,112 @@ test("project.toml errors name the file and the field", async () => {
   const g = await paketo(["build", "bad:1", "--builder", "builder:1", "--path", app]);
   assert.equal(g.code, 1, g.stderr);
   assert.match(g.stderr, /project\.toml.*group\[0\].*version and uri/);
+});
+
+/** Every file under `dir` (following no links), with its mode. */
+function walkFiles(dir: string): Array<{ path: string; mode: number; dir: boolean }> {
+  const out: Array<{ path: string; mode: number; dir: boolean }> = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const s = lstatSync(p);
+      out.push({ path: p, mode: s.mode & 0o7777, dir: s.isDirectory() });
+      if (s.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The command lines of every process on the machine that can still be read. */
+function allCommandLines(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Starts a build whose buildpack waits, with a token from paketo's environment (`--env NAME`), one
+ * from an env file and a binding; resolves once the buildpack is running, with its work folder.
+ */
+async function startSecretBuild(secrets: { token: string; fileToken: string; password: string }): Promise<{ child: ChildProcess; workDir: string; exited: Promise<unknown> }> {
+  const app = writeTree(join(tmp.path, "secret-app"), { "hello.txt": "hi\n" });
+  writeFileSync(join(tmp.path, "secret.env"), `FILE_TOKEN=${secrets.fileToken}\n`);
+  writeTree(join(tmp.path, "bindings/vault"), { type: "vault", password: secrets.password });
+  const child = startPaketo(
+    ["build", "secret:1", "--builder", "builder:1", "--path", app, "--buildpack", join(tmp.path, "waiter"), "--env", "API_TOKEN", "--env-file", join(tmp.path, "secret.env"), "--binding", `vault=${join(tmp.path, "bindings/vault")}`],
+    { ...env, API_TOKEN: secrets.token },
+  );
+  const exited = new Promise((r) => child.once("close", r));
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the waiting buildpack never started:\n${stderr}`)), 300_000);
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+      if (stderr.includes("waiter: waiting")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`paketo ended before the buildpack waited:\n${stderr}`));
+    });
+  });
+  // What the buildpack saw: the values arrived, though no command line carried them.
+  assert.match(stderr, new RegExp(`waiter: API_TOKEN=${secrets.token.length} bytes FILE_TOKEN=${secrets.fileToken.length} bytes password=${secrets.password.length} bytes`));
+  const work = cacheLayout(paketoCacheRoot(env)).work;
+  const mine = readdirSync(work).filter((n) => n.startsWith(`build-${HOST_TAG}.${child.pid}.`));
+  assert.equal(mine.length, 1, `one work folder named after paketo's pid ${child.pid}: ${readdirSync(work).join(" ")}`);
+  return { child, workDir: join(work, mine[0] as string), exited };
+}
+
+test("secrets: --env and --env-file values and bindings appear in no process's command line, sit in a private work folder, and a kill -9'd build's folder is removed by the next build and by prune", async () => {
+  writeTree(join(tmp.path, "waiter"), {
+    "buildpack.toml": 'api = "0.10"\n[buildpack]\nid = "test/waiter"\nversion = "0.1.0"\nname = "Waiter"\n',
+    "bin/detect": { content: "#!/usr/bin/env bash\nexit 0\n", mode: 0o755 },
+    "bin/build": {
+      content:
+        '#!/usr/bin/env bash\necho "waiter: API_TOKEN=${#API_TOKEN} bytes FILE_TOKEN=${#FILE_TOKEN} bytes password=$(wc -c < "$SERVICE_BINDING_ROOT/vault/password") bytes"\necho "waiter: waiting"\nsleep 300\n',
+      mode: 0o755,
+    },
+  });
+  const work = cacheLayout(paketoCacheRoot(env)).work;
+  for (const cleanup of ["prune", "next build"] as const) {
+    const secrets = { token: `tok-${randomBytes(12).toString("hex")}`, fileToken: `ftok-${randomBytes(12).toString("hex")}`, password: `pw-${randomBytes(12).toString("hex")}` };
+    const { child, workDir, exited } = await startSecretBuild(secrets);
+    try {
+      // No process shows a secret: not paketo (--env NAME takes the value from its environment), not bubblewrap, not the sandbox's.
+      for (const cmd of allCommandLines()) for (const s of Object.values(secrets)) assert.ok(!cmd.includes(s), `a command line holds a secret: ${cmd.replace(/\0/g, " ")}`);
+      // The work folders are this user's alone; the env and the binding's entries are not readable by others either.
+      assert.equal(statSync(work).mode & 0o777, 0o700);
+      assert.equal(statSync(workDir).mode & 0o777, 0o700);
+      const files = walkFiles(join(workDir, "platform"));
+      const byName = (n: string) => files.find((f) => f.path.endsWith(`/${n}`));
+      assert.equal(byName("env/API_TOKEN")?.mode, 0o600, JSON.stringify(files));
+      assert.equal(byName("env/FILE_TOKEN")?.mode, 0o600);
+      assert.equal(byName("vault/password")?.mode, 0o400);
+      for (const f of files) assert.equal(f.mode & 0o077, 0, `${f.path} is ${f.mode.toString(8)}`);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    // kill -9 gives paketo no chance to tidy up: the folder, with the secrets, is still there.
+    assert.equal(readFileSync(join(workDir, "platform/env/API_TOKEN"), "utf8"), secrets.token);
+    if (cleanup === "prune") {
+      const pruned = JSON.parse(await ok(["prune", "--json"])) as { removedWorkDirs: number };
+      assert.ok(pruned.removedWorkDirs >= 1, JSON.stringify(pruned));
+    } else {
+      const app = writeTree(join(tmp.path, "after-kill-app"), { "hello.txt": "hi\n" });
+      await ok(["build", "after-kill:1", "--builder", "builder:1", "--path", app]);
+    }
+    assert.ok(!existsSync(workDir), `${cleanup} left the killed build's work folder`);
+    assert.deepEqual(readdirSync(work).filter((n) => n.includes(`.${child.pid}.`)), [], `${cleanup} left something of the killed build`);
+  }
 });

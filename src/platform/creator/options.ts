@@ -2,6 +2,7 @@
 import { parseApiVersion } from "../../cnb/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
 import type { Image, OnProgress, transport } from "../../oci/index.js";
+import type { SandboxNetwork } from "../../sandbox/index.js";
 import type { PullPolicy } from "../distribution/index.js";
 import type { WorkspaceFilter } from "./workspace.js";
 
@@ -34,7 +35,12 @@ export interface BuildOptions {
   bindings?: Readonly<Record<string, string>>;
   /** How buildpackage images are read (default "always", as pack). */
   pullPolicy?: PullPolicy;
-  network: boolean;
+  /**
+   * Buildpacks' network: "on", a namespace of their own with outbound access only (the host's
+   * loopback services out of reach); "off", none; "host", this machine's, loopback included.
+   * With --sandbox none buildpacks share the network paketo runs in ("off" is refused).
+   */
+  network: SandboxNetwork;
   sandbox: "bwrap" | "none";
   /** Machine-wide cache root (its parts: cacheLayout in src/deps, docs/build.md). */
   cacheRoot: string;
@@ -50,6 +56,11 @@ export interface BuildOptions {
   cacheImage?: string;
   /** Do not restore from the cache (it is still written afterwards). */
   clearCache?: boolean;
+  /**
+   * Run buildpacks on our buildpack API in one host process per phase (default true); false runs
+   * every bin/detect and bin/build as its own process (docs/build.md, "Buildpack processes").
+   */
+  buildpackHost?: boolean;
 }
 
 export interface BuildOutcome {

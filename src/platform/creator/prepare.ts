@@ -8,11 +8,12 @@ import type { CacheLayout } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { exists } from "../../fs/index.js";
 import { type BuildPaths, buildPaths, type BuildpackStore, dirStore, type ExecSettings, type Env } from "../../lifecycle/index.js";
-import { type Image, transport } from "../../oci/index.js";
+import { extract, type Image, transport } from "../../oci/index.js";
 import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareBuilderRootfs, prepareRootfs, type Runner } from "../../sandbox/index.js";
 import { type BuilderInfo, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
-import { dependencySourcesEnv, SANDBOX_NPM_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
+import { dependencySourcesEnv, SANDBOX_GO_CACHE, SANDBOX_NPM_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
+import { debianCacheBind, debianSourcesEnv, SANDBOX_DEBIAN_CACHE } from "./debian-sources.js";
 import type { BuildOptions } from "./options.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
 import { ensureDefaultBuilder } from "./default-builder.js";
@@ -38,7 +39,7 @@ export interface OpenedBuilder {
 /** Checks the options, reads project.toml, and makes the builder's root filesystem ready. */
 export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<OpenedBuilder> {
   const log = o.log;
-  if (o.sandbox === "none" && !o.network) {
+  if (o.sandbox === "none" && o.network === "off") {
     throw new PaketoError("PLATFORM_NETWORK", "--network off needs the bwrap sandbox: with --sandbox none buildpacks run directly and share the network", {
       hint: "turn the network off for the container paketo runs in instead",
     });
@@ -57,7 +58,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
       ensureDefaultBuilder({ cache, transport: o.transport, log, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
     ));
   // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
-  const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network, cache, hostEnv: o.hostEnv });
+  const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network !== "off", cache, hostEnv: o.hostEnv });
   sources.catch(() => {});
   const image = await log.time("builder", async () => {
     const a = await transport.read(name, o.transport);
@@ -66,14 +67,16 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout): Promise<
   });
   const info = await readBuilder(image, name);
   const home = info.build.env.HOME;
-  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
+  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), SANDBOX_GO_CACHE.slice(1), SANDBOX_DEBIAN_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
   // The build image's layers as the read-only root, shared by every builder on that build image,
   // and the builder's own layers (its /cnb) beside it. A builder whose own layers reach outside
   // /cnb is extracted whole, and then cnbRoot is the root.
+  // Decompression-bomb and free-space limits, PAKETO_EXTRACT_* when set (docs/security.md).
+  const limits = extract.limitsFromEnv(o.hostEnv);
   const { rootfs, cnbRoot } = await log.time("rootfs", async () => {
-    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const parts = await prepareBuilderRootfs(image, { cacheDir: cache.rootfs, mountPoints, limits });
     if (parts) return { rootfs: parts.root, cnbRoot: parts.top };
-    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints });
+    const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints, limits });
     return { rootfs: whole, cnbRoot: whole };
   });
   return { project, env, name, image, info, rootfs, cnbRoot, sources };
@@ -113,6 +116,8 @@ export interface Workspace {
   buildpacksFromOutside: boolean;
   /** A fingerprint of the app files as copied (names, types, modes, sizes, times). */
   appFingerprint: string;
+  /** A digest of the app files as copied (names, types, modes, bytes). */
+  appContentDigest: string;
   buildConfigDir: string;
   /** project-metadata.toml, out of the buildpacks' reach (they may write /layers), so they cannot forge the label. */
   projectMetadataPath: string;
@@ -143,8 +148,9 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     }),
   );
   const buildConfigDir = join(workDir, "build-config");
-  const trust = await writeHostTrust(buildConfigDir, rootfs, o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir, o.hostEnv);
-  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust });
+  const sandboxConfigDir = o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir;
+  const trust = await writeHostTrust(buildConfigDir, rootfs, sandboxConfigDir, o.hostEnv);
+  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)) });
   const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
   const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
   const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
@@ -156,20 +162,30 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     // The lifecycle drops SERVICE_BINDING_ROOT from its own env (CNB-9), so it is user env (CNB-71).
     userEnv.SERVICE_BINDING_ROOT ??= `${paths.sandbox.platform}/bindings`;
   }
+  // The user env may hold secrets: only this user (the build user in the sandbox) reads it.
   const envDir = join(paths.host.platform, "env");
-  await mkdir(envDir, { recursive: true });
-  for (const [k, v] of Object.entries(userEnv)) await writeFile(join(envDir, k), v);
+  await mkdir(envDir, { recursive: true, mode: 0o700 });
+  for (const [k, v] of Object.entries(userEnv)) await writeFile(join(envDir, k), v, { mode: 0o600 });
   const projectMetadataPath = join(workDir, "project-metadata.toml");
   if (descriptor) await writeFile(projectMetadataPath, stringifyProjectMetadataToml(projectMetadataOf(descriptor)));
 
   await mkdir(cache.npm, { recursive: true });
-  const binds: Bind[] = o.sandbox === "bwrap" ? [{ source: cache.npm, target: SANDBOX_NPM_CACHE }] : [];
+  await mkdir(cache.go, { recursive: true });
+  const binds: Bind[] =
+    o.sandbox === "bwrap"
+      ? [
+          { source: cache.npm, target: SANDBOX_NPM_CACHE },
+          { source: cache.go, target: SANDBOX_GO_CACHE },
+          await debianCacheBind(cache),
+        ]
+      : [];
   return {
     env: userEnv,
     paths,
     order: planned.order,
     buildpacksFromOutside: planned.buildpacksDir !== undefined,
     appFingerprint: copied.fingerprint,
+    appContentDigest: copied.contentDigest,
     buildConfigDir,
     projectMetadataPath,
     runner: o.sandbox === "bwrap" ? bwrapRunner() : directRunner(),

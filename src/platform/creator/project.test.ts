@@ -39,7 +39,7 @@ test("schema 0.1 without [_] is read, and flagged legacy", async (t) => {
   assert.equal(r.dir, tmp.path);
 });
 
-test("bindings: type, provider and entries copied read-only (symlinked entries followed, dot files left out); no type is an error", async (t) => {
+test("bindings: type, provider and entries copied read-only (symlinked entries followed, `..` names left out, .dot keys kept); no type is an error", async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   // A k8s Secret volume: entries are links into ..data/.
@@ -49,13 +49,14 @@ test("bindings: type, provider and entries copied read-only (symlinked entries f
     type: { symlink: "..data/type" },
     password: { symlink: "..data/password" },
     provider: "acme",
+    ".htpasswd": "user:hash",
     "sub/ignored": "x",
   });
   const out = join(tmp.path, "platform/bindings");
   assert.equal(await copyBindings({ db: src }, out), 1);
-  assert.deepEqual(readdirSync(join(out, "db")).sort(), ["password", "provider", "type"]);
+  assert.deepEqual(readdirSync(join(out, "db")).sort(), [".htpasswd", "password", "provider", "type"]);
   assert.equal(readFileSync(join(out, "db/type"), "utf8"), "mysql");
-  assert.equal(statSync(join(out, "db/password")).mode & 0o777, 0o444);
+  assert.equal(statSync(join(out, "db/password")).mode & 0o777, 0o400); // readable by the build user alone (bindings.ts)
   writeTree(join(tmp.path, "notype"), { password: "x" });
   await assert.rejects(copyBindings({ cache: join(tmp.path, "notype") }, out), /binding cache .*: there is no type file/);
   await assert.rejects(copyBindings({ x: join(tmp.path, "nope") }, out), /binding x .*: the folder cannot be read/);

@@ -46,3 +46,21 @@ test("project.toml include and exclude patterns select what is copied (gitignore
 test("a missing app directory is one clear error", async () => {
   await assert.rejects(copyApp("/nonexistent/app", "/tmp/x"), /the app directory \/nonexistent\/app cannot be read/);
 });
+
+test("modes are kept but setuid and setgid, and the fingerprint does not depend on the order copies finish in", async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const tree: Record<string, { content: string; mode: number }> = {
+    "bin/suid": { content: "#!/bin/sh\n", mode: 0o4755 },
+    "private.key": { content: "k", mode: 0o600 },
+  };
+  for (let i = 0; i < 300; i++) tree[`many/f${i}`] = { content: "x".repeat(i * 100), mode: 0o644 };
+  const app = writeTree(join(tmp.path, "app"), tree);
+  const a = await copyApp(app, join(tmp.path, "a"));
+  const b = await copyApp(app, join(tmp.path, "b"));
+  assert.equal(statSync(join(tmp.path, "a/bin/suid")).mode & 0o7777, 0o755);
+  assert.equal(statSync(join(tmp.path, "a/private.key")).mode & 0o7777, 0o600);
+  assert.equal(a.files, 302);
+  assert.equal(a.fingerprint, b.fingerprint);
+  assert.equal(statSync(join(tmp.path, "b/many/f299")).size, 29_900);
+});

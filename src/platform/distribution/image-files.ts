@@ -2,7 +2,7 @@
 // the top down and the scan stops at the first layer that has the file (or deletes it). Meant for
 // small files in the top layers (a builder's /cnb/order.toml); nothing is written to disk.
 import { extract as tarExtract } from "tar-stream";
-import { type Image, type Layer, partial } from "../../oci/index.js";
+import type { Image, Layer } from "../../oci/index.js";
 import { DistributionError } from "./errors.js";
 
 type Found = { kind: "file"; content: Buffer } | { kind: "deleted" } | { kind: "absent" };
@@ -19,9 +19,8 @@ async function scanLayer(layer: Layer, target: string, maxBytes: number): Promis
   // An opaque marker in the file's folder or any folder above hides what lower layers have there.
   const opaque = new Set(parents.map((_, i) => [...parents.slice(0, i + 1), ".wh..wh..opq"].join("/")));
   const ancestorWhiteouts = new Set(parents.map((p, i) => [...parents.slice(0, i), `.wh.${p}`].join("/")));
-  // Decompressed here rather than through uncompressed(), so stopping early can close the source.
-  const stored = await layer.compressed();
-  const stream = partial.decompress(await layer.mediaType(), stored);
+  // Destroying the tar stream when the scan stops early closes the layer's source too.
+  const stream = await layer.uncompressed();
   const ex = tarExtract();
   let result: Found = { kind: "absent" };
   try {
@@ -54,7 +53,6 @@ async function scanLayer(layer: Layer, target: string, maxBytes: number): Promis
   } finally {
     stream.unpipe(ex);
     stream.destroy();
-    stored.destroy();
     ex.destroy();
   }
   return result;

@@ -84,7 +84,7 @@ export async function compileLauncher(build: { name: string; image: Image; platf
         gid: 0,
         cwd: work,
         env: { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
-        network: false,
+        network: "off",
         argv: ["gcc"],
       }),
     ];

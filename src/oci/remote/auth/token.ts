@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { Redactor } from "../../../errors/index.js";
 import { OciError } from "../../errors.js";
 import { destroyBody, errorFromResponse, RegistryError } from "../errors.js";
 import type { Challenge } from "./challenge.js";
@@ -39,6 +40,8 @@ export async function fetchToken(p: {
   registry: string;
   send: TokenSend;
   now?: () => number;
+  /** Takes credentials out of what the token endpoint says back. */
+  redactor?: Redactor;
 }): Promise<Token> {
   const now = p.now ?? Date.now;
   const realm = p.challenge.params.realm;
@@ -83,7 +86,7 @@ export async function fetchToken(p: {
     res = await p.send({ method: "GET", url: get, headers });
   }
   if (res.status !== 200) {
-    const err = await errorFromResponse(res, what, { registry: p.registry, sentCredentials: sent, method: "GET" });
+    const err = await errorFromResponse(res, what, { registry: p.registry, sentCredentials: sent, method: "GET", ...(p.redactor ? { redactor: p.redactor } : {}) });
     // A token endpoint that refuses is an authentication failure whatever status it picked.
     if (err.code === "OCI_REGISTRY" && (res.status === 400 || res.status === 404)) {
       throw new RegistryError("OCI_REGISTRY_AUTH", err.message, { status: res.status, diagnostics: err.diagnostics, registry: p.registry });
@@ -100,6 +103,7 @@ export async function fetchToken(p: {
   }
   const value = typeof body.token === "string" && body.token ? body.token : typeof body.access_token === "string" ? body.access_token : "";
   if (!value) throw new RegistryError("OCI_REGISTRY_AUTH", `${what}: the token endpoint answered without a token`, { registry: p.registry });
+  p.redactor?.add(value);
   const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 60;
   return { value, expiresAt: now() + seconds * 1000 };
 }

@@ -2,7 +2,7 @@
 // private store, our Debian stack, the conformance builder, and reading an image's config and
 // layer tars.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -49,6 +49,11 @@ export function cli(env: () => NodeJS.ProcessEnv): Cli {
       return r.stdout.trim();
     },
   };
+}
+
+/** The CLI started as a child process (for tests that watch or kill a running build); stdout and stderr piped. */
+export function startPaketo(args: string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
 }
 
 /** `stack:build` and `stack:run`: our Debian stack, resolved fresh (the shipped lock may name superseded packages), from the shared caches. */

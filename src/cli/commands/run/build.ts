@@ -1,0 +1,92 @@
+// `paketo build`: the work, loaded only when the command runs (the spec is ../build.ts).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { paketoCacheRoot } from "../../../deps/index.js";
+import { PaketoError } from "../../../errors/index.js";
+import { createBuildLog } from "../../../lifecycle/index.js";
+import { buildImage, parseBindingArg, parsePullPolicy } from "../../../platform/index.js";
+import { transportOptions } from "../../context.js";
+import type { CliContext, Values } from "../../command.js";
+
+/**
+ * `NAME=VALUE`, or a bare `NAME` whose value is taken from paketo's own environment (as pack does):
+ * a secret passed as `--env NAME` never appears on any command line, paketo's included.
+ */
+function parseEnv(pairs: string[], where: string, own: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf("=");
+    if (i === 0 || (i < 0 && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new PaketoError("CLI_ENV", `${where}: ${JSON.stringify(p)} is not NAME=VALUE or NAME`);
+    if (i > 0) {
+      out[p.slice(0, i)] = p.slice(i + 1);
+      continue;
+    }
+    const v = own[p];
+    if (v === undefined) {
+      throw new PaketoError("CLI_ENV", `${where}: ${p} is not set in paketo's environment`, { hint: `export ${p} before running paketo, or write ${p}=VALUE` });
+    }
+    out[p] = v;
+  }
+  return out;
+}
+
+export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise<number | void> {
+  const network = (v.network as string | undefined) ?? "on";
+  if (network !== "on" && network !== "off" && network !== "host") {
+    throw new PaketoError("CLI_USAGE", `--network must be on, off or host, not ${JSON.stringify(network)}`, {
+      hint: "on: outbound only (the default); off: none; host: this machine's network, its loopback services included",
+    });
+  }
+  const sandbox = (v.sandbox as string | undefined) ?? "bwrap";
+  const host = (v["buildpack-host"] as string | undefined) ?? "on";
+  if (host !== "on" && host !== "off") throw new PaketoError("CLI_USAGE", `--buildpack-host must be on or off, not ${JSON.stringify(host)}`);
+  if (sandbox !== "bwrap" && sandbox !== "none") throw new PaketoError("CLI_USAGE", `--sandbox must be bwrap or none, not ${JSON.stringify(sandbox)}`);
+  if (typeof v["cache-dir"] === "string" && typeof v["cache-image"] === "string") {
+    throw new PaketoError("CLI_USAGE", "--cache-dir and --cache-image are exclusive: pick one cache");
+  }
+  const bindings: Record<string, string> = {};
+  for (const b of (v.binding as string[] | undefined) ?? []) {
+    const { name, dir } = parseBindingArg(b);
+    if (name in bindings) throw new PaketoError("CLI_USAGE", `--binding ${name} is given twice`);
+    bindings[name] = resolve(ctx.cwd, dir);
+  }
+  const env: Record<string, string> = {};
+  for (const f of (v["env-file"] as string[] | undefined) ?? []) {
+    const lines = readFileSync(resolve(ctx.cwd, f), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    Object.assign(env, parseEnv(lines, f, ctx.env));
+  }
+  Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env", ctx.env));
+  const log = createBuildLog({ sink: (s) => ctx.stderr.write(s), verbose: v.verbose === true });
+  const started = Date.now();
+  const out = await buildImage({
+    dest: dest as string,
+    appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
+    ...(typeof v.builder === "string" ? { builder: v.builder } : {}),
+    buildpacks: (v.buildpack as string[] | undefined) ?? [],
+    cwd: ctx.cwd,
+    ...(typeof v.descriptor === "string" ? { descriptor: resolve(ctx.cwd, v.descriptor) } : {}),
+    bindings,
+    ...(typeof v["pull-policy"] === "string" ? { pullPolicy: parsePullPolicy(v["pull-policy"]) } : {}),
+    ...(typeof v["run-image"] === "string" ? { runImage: v["run-image"] } : {}),
+    env,
+    network,
+    sandbox,
+    cacheRoot: paketoCacheRoot(ctx.env),
+    hostEnv: ctx.env,
+    transport: transportOptions(ctx, v),
+    log,
+    onProgress: (e) => ctx.reporter.progress(e),
+    ...(typeof v["cache-dir"] === "string" ? { cacheDir: resolve(ctx.cwd, v["cache-dir"]) } : {}),
+    ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
+    clearCache: v["clear-cache"] === true,
+    buildpackHost: host === "on",
+  });
+  if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
+  const seconds = (Date.now() - started) / 1000;
+  ctx.reporter.info(`Built ${dest} in ${seconds.toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
+  if (v.json) {
+    // One JSON document on stdout for machines; the build log stays on stderr.
+    const timings = Object.fromEntries(log.timings().map((t) => [t.label, Math.round(t.ms)]));
+    ctx.stdout.write(`${JSON.stringify({ image: dest, digest: out.digest, seconds, layers: out.stats, restored: out.restored, timings })}\n`);
+  } else ctx.stdout.write(`${out.digest}\n`);
+}

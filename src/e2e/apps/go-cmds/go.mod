@@ -1,0 +1,3 @@
+module example.com/cmds
+
+go 1.22
