@@ -3,7 +3,7 @@
 // into a layer and the project's node_modules becomes a symlink to it. A layer is reused without
 // any install while its key (lockfile, package.json install fields, Node.js, package manager,
 // config files, npm_config_*/YARN_*/PNPM_* env) is unchanged.
-import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type BuildContext, type LayerRef, layerEnv, s } from "../../buildpack-api/index.js";
 import { NodeError } from "./errors.js";
@@ -149,6 +149,10 @@ export async function installModules(ctx: BuildContext, project: Project, strate
       ctx.logger.process(`Pruning devDependencies from a copy of ${opts.from} into ${layer.path}`);
       await cp(opts.from, nm, { recursive: true, verbatimSymlinks: true });
       await run(strategy.prune, "production");
+      const dropped = await dropOptionalPeerDevDependencies(nm, project, opts.keep ?? []);
+      if (dropped.length > 0) {
+        ctx.logger.process(`Leaving out ${dropped.join(", ")}: devDependencies that production packages name only as optional peers`);
+      }
     } else {
       ctx.logger.process(`Installing ${kind === "full" ? "all dependencies (devDependencies included)" : "production dependencies"} into ${layer.path}`);
       await run(kind === "full" ? strategy.full : strategy.production, kind === "full" ? "development" : "production");
@@ -228,6 +232,39 @@ export async function installModules(ctx: BuildContext, project: Project, strate
  * `from` into the top level of `to`. Works for hoisted trees (npm, Yarn) and pnpm's (a package's
  * dependencies are its siblings in `.pnpm/<id>/node_modules`). Returns the names copied.
  */
+/**
+ * `npm prune --omit=dev` keeps a devDependency that a production package names as an optional
+ * peer (npm marks it devOptional: TypeScript for @react-router/node, for one). An optional peer
+ * that is absent is fine at runtime, so the app's own devDependencies marked so are removed from
+ * the production tree (with their bin links), unless the framework keeps them (`keep`). Returns
+ * the names removed.
+ */
+export async function dropOptionalPeerDevDependencies(nm: string, project: Project, keep: readonly string[]): Promise<string[]> {
+  const pj = project.packageJson;
+  const hidden = join(nm, ".package-lock.json");
+  const text = await readIfExists(hidden);
+  if (text === undefined) return [];
+  let lock: { packages?: Record<string, { devOptional?: boolean; optional?: boolean; dev?: boolean; bin?: Record<string, string> | string }> };
+  try {
+    lock = JSON.parse(text) as typeof lock;
+  } catch {
+    return [];
+  }
+  const prod = new Set([...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.optionalDependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {}), ...keep]);
+  const dropped: string[] = [];
+  for (const name of Object.keys(pj.devDependencies ?? {})) {
+    const entry = lock.packages?.[`node_modules/${name}`];
+    if (prod.has(name) || !entry?.devOptional || entry.optional) continue;
+    await rm(join(nm, name), { recursive: true, force: true });
+    const bins = typeof entry.bin === "string" ? [name.split("/").pop() as string] : Object.keys(entry.bin ?? {});
+    for (const b of bins) await rm(join(nm, ".bin", b), { force: true });
+    delete lock.packages?.[`node_modules/${name}`];
+    dropped.push(name);
+  }
+  if (dropped.length > 0) await writeFile(hidden, `${JSON.stringify(lock, null, 2)}\n`);
+  return dropped;
+}
+
 export async function copyPackages(from: string, to: string, names: readonly string[]): Promise<string[]> {
   const copied: string[] = [];
   const visit = async (name: string, near: string | undefined): Promise<void> => {
