@@ -130,7 +130,7 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     assert.equal(again.code, 0, again.stderr);
     // Every detect is reused (nothing it read changed); this build reproduces the first one's
     // image, so the next one with no change is answered by the build memo.
-    assert.match(again.stderr, /Reused 11 detect result\(s\) of the previous build/);
+    assert.match(again.stderr, /Reused \d+ detect result\(s\) of the previous build \(nothing they read changed\); ran 0\n/);
     assert.match(again.stderr, /0 layers created/);
     const third = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
     assert.equal(third.code, 0, third.stderr);
@@ -140,7 +140,7 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
     writeFileSync(join(dir, "server.js"), `${readFileSync(join(dir, "server.js"), "utf8")}// one more line\n`);
     const changed = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
     assert.equal(changed.code, 0, changed.stderr);
-    assert.match(changed.stderr, /Reused 11 detect result\(s\)[^\n]*; ran 0/, "no detect read server.js's bytes");
+    assert.match(changed.stderr, /Reused \d+ detect result\(s\)[^\n]*; ran 0\n/, "no detect read server.js's bytes");
     assert.match(changed.stderr, /Reusing cached layer \/layers\/paketo-buildpacks_npm-install\/launch-modules/);
     assert.doesNotMatch(changed.stderr, /Running 'npm ci/);
     // Only the app layer differs (it may still come from the machine's layer cache, when an

@@ -131,7 +131,7 @@ describe("nginx and httpd from Debian packages serve HTTP under podman", { concu
     const dir = appCopy("vite-app", join(tmp.path, "vite"));
     const settings = ["--env", "BP_NODE_RUN_SCRIPTS=build", "--env", "BP_WEB_SERVER=nginx", "--env", "BP_WEB_SERVER_ROOT=dist", "--env", "BP_WEB_SERVER_ENABLE_PUSH_STATE=true"];
     const b = await build("vite", dir, settings);
-    assert.match(b.stderr, /Removing node_modules from the app: nothing needs it at launch/);
+    assert.match(b.stderr, /No node_modules in the image: nothing needs them at launch/);
     await podman.with(b.image, {}, async (ct) => {
       assert.match(ct.body, /<title>paketo e2e: a Vite app served by nginx<\/title>/);
       assert.match(ct.body, /<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/, "the built page, not the source");

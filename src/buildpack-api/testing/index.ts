@@ -46,6 +46,12 @@ export interface RunOptions {
   execEnv?: string;
   /** Keep the temp directory (its path is `dir` in the result); default: removed after reading. */
   keep?: boolean;
+  /**
+   * The `dir` of an earlier run (kept with `keep: true`) to run in, as the lifecycle runs the next
+   * buildpack of a group: the same app dir, as that buildpack left it (`app` is then ignored), and
+   * the layers dir beside its. That dir belongs to the earlier run and is never removed by this one.
+   */
+  after?: string;
 }
 
 export interface Output {
@@ -124,7 +130,7 @@ interface Layout {
 }
 
 async function layout(opts: RunOptions, phase: "detect" | "build"): Promise<Layout> {
-  const root = await mkdtemp(join(tmpdir(), "buildpack-test-"));
+  const root = opts.after ?? (await mkdtemp(join(tmpdir(), "buildpack-test-")));
   const toml = opts.buildpackToml ?? DEFAULT_TOML;
   const d = parseBuildpackDescriptor(toml, "buildpack.toml (test)");
   const app = join(root, "workspace");
@@ -132,7 +138,8 @@ async function layout(opts: RunOptions, phase: "detect" | "build"): Promise<Layo
   const buildpackDir = join(root, "buildpack");
   const layersDir = join(root, "layers", escapeId(d.buildpack.id));
   const planPath = join(root, phase === "detect" ? "plan.toml" : "buildpack-plan.toml");
-  if (typeof opts.app === "string") await cp(opts.app, app, { recursive: true });
+  if (opts.after !== undefined) await mkdir(app, { recursive: true });
+  else if (typeof opts.app === "string") await cp(opts.app, app, { recursive: true });
   else await writeFiles(app, opts.app ?? {});
   await writeFiles(join(platform, "env"), opts.platformEnv ?? {});
   for (const [name, b] of Object.entries(opts.bindings ?? {})) {
@@ -185,7 +192,7 @@ export async function runDetect<M, S>(bp: Buildpack<M, S>, opts: RunOptions = {}
     if (out.exitCode === EXIT.pass) return { ...out, outcome: "pass", plan: parseDetectPlan(await readFile(l.planPath, "utf8"), l.planPath) };
     return { ...out, outcome: out.exitCode === EXIT.fail ? "fail" : "error" };
   } finally {
-    if (!opts.keep) await rm(l.root, { recursive: true, force: true });
+    if (!opts.keep && opts.after === undefined) await rm(l.root, { recursive: true, force: true });
   }
 }
 
@@ -202,7 +209,7 @@ export async function runBuild<M, S>(bp: Buildpack<M, S>, opts: BuildRunOptions 
     const out = { ...(await invoke(bp, l, [l.layersDir, l.platform, l.planPath], "build")), dir: l.root };
     return { ...out, outcome: out.exitCode === EXIT.pass ? "success" : "error", ...(await readLayersDir(l.layersDir, l.api)) };
   } finally {
-    if (!opts.keep) await rm(l.root, { recursive: true, force: true });
+    if (!opts.keep && opts.after === undefined) await rm(l.root, { recursive: true, force: true });
   }
 }
 

@@ -8,6 +8,7 @@ export type NodeErrorCode =
   | "NODE_PACKAGE_MANAGER" // the package manager asked for cannot be found, verified or unpacked
   | "NODE_INSTALL" // the package install failed for another reason
   | "NODE_SCRIPT" // a BP_NODE_RUN_SCRIPTS script is missing or failed
+  | "NODE_FRAMEWORK" // BP_NODE_FRAMEWORK names no framework, or a framework's build output is missing
   | "NODE_TOOL"; // node (or another tool the build needs) is missing or failed
 
 /** An expected failure of a Node.js package-manager buildpack; the message names the file and the cause. */

@@ -29,14 +29,31 @@ export {
   keyedLayer,
   neededAtBuild,
   neededAtLaunch,
+  copyPackages,
   linkModules,
   removeSourceModules,
   runPackageManager,
   failedInstallScript,
   writeModulesSbom,
   LAUNCH_MODULES_ENV,
+  BUILD_MOUNTS_ENV,
+  TOOL_CACHE_DIRS,
   type InstallStrategy,
   type InstallDiagnosis,
 } from "./modules.js";
 export { listPackages, modulesSbom, packageComponent, hashFromIntegrity, sbomTime, type InstalledPackage } from "./sbom.js";
 export { useLaunchModules, PNP_FILES } from "./finalize.js";
+export { useBuildTree } from "./build-tree.js";
+export {
+  BUILD_ENV,
+  PROJECT_CACHES,
+  FRAMEWORK_IDS,
+  detectFramework,
+  describeFramework,
+  launchDevDependencies,
+  frameworkStart,
+  leftToFramework,
+  type Framework,
+  type FrameworkId,
+  type Serving,
+} from "./frameworks.js";

@@ -3,7 +3,7 @@
 // into a layer and the project's node_modules becomes a symlink to it. A layer is reused without
 // any install while its key (lockfile, package.json install fields, Node.js, package manager,
 // config files, npm_config_*/YARN_*/PNPM_* env) is unchanged.
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type BuildContext, type LayerRef, layerEnv, s } from "../../buildpack-api/index.js";
 import { NodeError } from "./errors.js";
@@ -13,9 +13,12 @@ import type { InstalledPm } from "./package-manager.js";
 import { exists } from "../../fs/index.js";
 import { type Env, hasDevDependencies, installRelevant, memberManifests, type Project, readIfExists, sha256, shown } from "./project.js";
 import { listPackages, modulesSbom } from "./sbom.js";
+import { launchDevDependencies } from "./frameworks.js";
 
-/** Set in the build env when node_modules points at the build layer: where it must point in the image. */
-/** Where the image's node_modules are, for whoever used the full tree at build; empty: the image has none. */
+/** The platform's build mounts (src/lifecycle/exec/build-mounts.ts): `<app path>=<layer path>` pairs joined by ":". */
+export const BUILD_MOUNTS_ENV = "PAKETO_BUILD_MOUNTS";
+
+/** Set in the build env by a Yarn Plug'n'Play install with a separate build tree: where the image's PnP files are. */
 export const LAUNCH_MODULES_ENV = "PAKETO_NODE_MODULES_LAUNCH";
 
 export interface InstallStrategy {
@@ -100,21 +103,34 @@ export async function removeSourceModules(ctx: BuildContext, project: Project): 
 }
 
 /**
- * Installs the project's modules into layers and links them:
+ * Folders inside node_modules where build tools keep their caches: find-cache-dir's `.cache`
+ * (Babel, Terser, Nuxt), Vite's `.vite` and `.vite-temp`, Astro's `.astro`. During the build they
+ * are mounted from the cache-only layer `tool-caches`, so what tools write there is kept for the
+ * next build and never changes a node_modules layer (which would then be tarred again, and for a
+ * launch layer, shipped).
+ */
+export const TOOL_CACHE_DIRS = [".cache", ".vite", ".vite-temp", ".astro"] as const;
+
+/**
+ * Installs the project's modules into layers. The project's node_modules is what the image gets:
+ * a symlink to `launch-modules`, or nothing when nothing needs node_modules at launch. Build-time
+ * tools get the tree they need as a real folder of the project (PAKETO_BUILD_MOUNTS: the
+ * platform's mount, or node-run-script's copy elsewhere; see build-tree.ts):
  * - `launch-modules` (launch, cached): production dependencies only (all of them when NODE_ENV is
- *   not production); also the build-time tree when the build needs node_modules and there is
- *   nothing to prune;
- * - `build-modules` (build, cached), only when a later buildpack needs node_modules at build time
- *   (plan `node_modules` with `build = true`) and there are devDependencies: the full tree, linked
- *   during the build; `PAKETO_NODE_MODULES_LAUNCH` tells that buildpack where to point the link after.
- * The package manager's cache is a cache-only layer.
+ *   not production, plus the devDependencies the app's framework needs at runtime); also the
+ *   build-time tree when the build needs node_modules and there is nothing to prune;
+ * - `build-modules` (build, cached), when a later buildpack needs node_modules at build time (plan
+ *   `node_modules` with `build = true`) and there are devDependencies, or nothing needs them at
+ *   launch: the full tree.
+ * The package manager's cache and the tools' caches (TOOL_CACHE_DIRS) are cache-only layers.
  */
 export async function installModules(ctx: BuildContext, project: Project, strategy: InstallStrategy, node: NodeInfo): Promise<void> {
   const needBuild = neededAtBuild(ctx);
+  const needLaunch = neededAtLaunch(ctx);
   // NODE_ENV other than production (Paketo's switch, e.g. for `vue-cli-service serve` or `ng serve`
   // start scripts): devDependencies stay in the image.
   const devAtLaunch = (ctx.env.NODE_ENV ?? "production") !== "production";
-  const separate = needBuild && !devAtLaunch && hasDevDependencies(project.packageJson);
+  const separate = needBuild && needLaunch && !devAtLaunch && hasDevDependencies(project.packageJson);
   const nm = join(project.dir, "node_modules");
   const pm = strategy.pm;
   await removeSourceModules(ctx, project);
@@ -127,12 +143,16 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   const modulesLayer = (name: string, types: { build: boolean; launch: boolean }, key: string) => keyedLayer(ctx, name, types, key, lockText !== undefined);
 
   const run = (args: readonly string[], nodeEnv: string): Promise<void> => runPackageManager(ctx, project, strategy, args, { ...env, NODE_ENV: nodeEnv });
-  const populate = async (layer: LayerRef<{ key: string }>, kind: "full" | "production", key: string, from?: string): Promise<void> => {
+  const populate = async (layer: LayerRef<{ key: string }>, kind: "full" | "production", key: string, opts: { from?: string; keep?: readonly string[] } = {}): Promise<void> => {
     await rm(nm, { recursive: true, force: true });
-    if (from !== undefined && strategy.prune !== undefined) {
-      ctx.logger.process(`Pruning devDependencies from a copy of ${from} into ${layer.path}`);
-      await cp(from, nm, { recursive: true, verbatimSymlinks: true });
+    if (opts.from !== undefined && strategy.prune !== undefined) {
+      ctx.logger.process(`Pruning devDependencies from a copy of ${opts.from} into ${layer.path}`);
+      await cp(opts.from, nm, { recursive: true, verbatimSymlinks: true });
       await run(strategy.prune, "production");
+      const dropped = await dropOptionalPeerDevDependencies(nm, project, opts.keep ?? []);
+      if (dropped.length > 0) {
+        ctx.logger.process(`Leaving out ${dropped.join(", ")}: devDependencies that production packages name only as optional peers`);
+      }
     } else {
       ctx.logger.process(`Installing ${kind === "full" ? "all dependencies (devDependencies included)" : "production dependencies"} into ${layer.path}`);
       await run(kind === "full" ? strategy.full : strategy.production, kind === "full" ? "development" : "production");
@@ -144,53 +164,128 @@ export async function installModules(ctx: BuildContext, project: Project, strate
     } else {
       await mkdir(dest, { recursive: true }); // nothing to install
     }
+    if (opts.from !== undefined && opts.keep !== undefined && opts.keep.length > 0) {
+      const copied = await copyPackages(opts.from, dest, opts.keep);
+      ctx.logger.process(`Keeping ${opts.keep.join(", ")} in the image: the framework loads it at runtime${copied.length > opts.keep.length ? ` (with ${copied.length - opts.keep.length} dependencies)` : ""}`);
+    }
+    // The mount points of the tools' caches, made once with the tree so they never change it later
+    // (and none of them, empty, in a tree pruned from a copy).
+    for (const d of TOOL_CACHE_DIRS) {
+      if (kind === "full") await mkdir(join(dest, d), { recursive: true });
+      else await rmdir(join(dest, d)).catch(() => {});
+    }
     await layer.write({ key });
   };
   const reuse = (layer: LayerRef<{ key: string }>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
+  const ensure = async (name: string, types: { build: boolean; launch: boolean }, kind: "full" | "production", opts: { from?: string; keep?: readonly string[] } = {}): Promise<LayerRef<{ key: string }>> => {
+    const key = sha256(base, kind, ...(opts.keep?.length ? [JSON.stringify(opts.keep)] : []));
+    const layer = await modulesLayer(name, types, key);
+    if (layer.state.kind === "restored") reuse(layer);
+    else await populate(layer, kind, key, opts);
+    return layer;
+  };
+  /** Build env of the layer whose tree build-time tools use: its .bin on PATH, and the mounts. */
+  const buildTree = async (layer: LayerRef<{ key: string }>, pathScope: "build" | "all"): Promise<void> => {
+    const tools = await cacheLayer(ctx, "tool-caches");
+    const tree = join(layer.path, "node_modules");
+    // BP_KEEP_NODE_BUILD_CACHE=true (Paketo's switch): node_modules/.cache stays in the tree, so
+    // with one layer for build and launch it ships in the image, as Paketo keeps it.
+    const keepCache = (ctx.env.BP_KEEP_NODE_BUILD_CACHE ?? "").toLowerCase() === "true";
+    const cached = TOOL_CACHE_DIRS.filter((d) => !(keepCache && d === ".cache"));
+    const mounts = [[nm, tree], ...cached.map((d) => [join(nm, d), join(tools.path, d.slice(1))])];
+    for (const d of TOOL_CACHE_DIRS) await mkdir(join(tools.path, d.slice(1)), { recursive: true });
+    let e = layerEnv().prepend("PATH", join(tree, ".bin"), { delim: ":", scope: pathScope });
+    // Paths with ':' or '=' cannot be written in the list: tools then see the symlink (or a copy).
+    if (mounts.flat().every((p) => !/[:=]/.test(p))) e = e.override(BUILD_MOUNTS_ENV, mounts.map(([t, s]) => `${t}=${s}`).join(":"), { scope: "build" });
+    await layer.writeEnv(e);
+  };
 
-  if (!neededAtLaunch(ctx)) {
-    // Nothing runs from node_modules at launch (a front-end served by a web server): the whole
-    // tree in a build-only layer; the run script's buildpack unlinks it when done.
-    const key = sha256(base, "full");
-    const build = await modulesLayer("build-modules", { build: true, launch: false }, key);
-    if (build.state.kind === "restored") reuse(build);
-    else await populate(build, "full", key);
-    await linkModules(project.dir, join(build.path, "node_modules"));
-    await build.writeEnv(
-      layerEnv()
-        .prepend("PATH", join(build.path, "node_modules", ".bin"), { delim: ":", scope: "build" })
-        .override(LAUNCH_MODULES_ENV, "", { scope: "build" }),
-    );
-    return;
-  }
-  let launch: LayerRef<{ key: string }>;
-  if (separate) {
-    const fullKey = sha256(base, "full");
-    const build = await modulesLayer("build-modules", { build: true, launch: false }, fullKey);
-    if (build.state.kind === "restored") reuse(build);
-    else await populate(build, "full", fullKey);
-    const prodKey = sha256(base, "production");
-    launch = await modulesLayer("launch-modules", { build: false, launch: true }, prodKey);
-    if (launch.state.kind === "restored") reuse(launch);
-    else await populate(launch, "production", prodKey, join(build.path, "node_modules"));
-    await linkModules(project.dir, join(build.path, "node_modules"));
-    await build.writeEnv(
-      layerEnv()
-        .prepend("PATH", join(build.path, "node_modules", ".bin"), { delim: ":", scope: "build" })
-        .override(LAUNCH_MODULES_ENV, join(launch.path, "node_modules"), { scope: "build" }),
-    );
+  let launch: LayerRef<{ key: string }> | undefined;
+  if (!needLaunch) {
+    // Nothing runs from node_modules at launch (a front-end for a web server, a self-contained
+    // framework output): the whole tree in a build-only layer, and no node_modules in the image.
+    const build = await ensure("build-modules", { build: true, launch: false }, "full");
+    await buildTree(build, "build");
+    ctx.logger.process("No node_modules in the image: nothing needs them at launch");
+  } else if (separate) {
+    const build = await ensure("build-modules", { build: true, launch: false }, "full");
+    const from = join(build.path, "node_modules");
+    const keep = await launchDevDependencies(project, ctx.env, from);
+    launch = await ensure("launch-modules", { build: false, launch: true }, "production", { from, keep });
+    await buildTree(build, "build");
     await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: "launch" }));
   } else {
     const kind = needBuild || devAtLaunch ? "full" : "production";
     if (devAtLaunch && hasDevDependencies(project.packageJson)) ctx.logger.process(`NODE_ENV=${ctx.env.NODE_ENV}: devDependencies are kept in the image`);
-    const key = sha256(base, kind);
-    launch = await modulesLayer("launch-modules", { build: needBuild, launch: true }, key);
-    if (launch.state.kind === "restored") reuse(launch);
-    else await populate(launch, kind, key);
-    await linkModules(project.dir, join(launch.path, "node_modules"));
-    await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: needBuild ? "all" : "launch" }));
+    launch = await ensure("launch-modules", { build: needBuild, launch: true }, kind);
+    if (needBuild) await buildTree(launch, "all");
+    else await launch.writeEnv(layerEnv().prepend("PATH", join(launch.path, "node_modules", ".bin"), { delim: ":", scope: "launch" }));
   }
-  await writeModulesSbom(ctx, project, launch, strategy.lockfile, lockText);
+  if (launch !== undefined) {
+    await linkModules(project.dir, join(launch.path, "node_modules"));
+    await writeModulesSbom(ctx, project, launch, strategy.lockfile, lockText);
+  }
+}
+
+/**
+ * Copies packages (and the dependencies they need that `to` lacks) from the node_modules tree
+ * `from` into the top level of `to`. Works for hoisted trees (npm, Yarn) and pnpm's (a package's
+ * dependencies are its siblings in `.pnpm/<id>/node_modules`). Returns the names copied.
+ */
+/**
+ * `npm prune --omit=dev` keeps a devDependency that a production package names as an optional
+ * peer (npm marks it devOptional: TypeScript for @react-router/node, for one). An optional peer
+ * that is absent is fine at runtime, so the app's own devDependencies marked so are removed from
+ * the production tree (with their bin links), unless the framework keeps them (`keep`). Returns
+ * the names removed.
+ */
+export async function dropOptionalPeerDevDependencies(nm: string, project: Project, keep: readonly string[]): Promise<string[]> {
+  const pj = project.packageJson;
+  const hidden = join(nm, ".package-lock.json");
+  const text = await readIfExists(hidden);
+  if (text === undefined) return [];
+  let lock: { packages?: Record<string, { devOptional?: boolean; optional?: boolean; dev?: boolean; bin?: Record<string, string> | string }> };
+  try {
+    lock = JSON.parse(text) as typeof lock;
+  } catch {
+    return [];
+  }
+  const prod = new Set([...Object.keys(pj.dependencies ?? {}), ...Object.keys(pj.optionalDependencies ?? {}), ...Object.keys(pj.peerDependencies ?? {}), ...keep]);
+  const dropped: string[] = [];
+  for (const name of Object.keys(pj.devDependencies ?? {})) {
+    const entry = lock.packages?.[`node_modules/${name}`];
+    if (prod.has(name) || !entry?.devOptional || entry.optional) continue;
+    await rm(join(nm, name), { recursive: true, force: true });
+    const bins = typeof entry.bin === "string" ? [name.split("/").pop() as string] : Object.keys(entry.bin ?? {});
+    for (const b of bins) await rm(join(nm, ".bin", b), { force: true });
+    delete lock.packages?.[`node_modules/${name}`];
+    dropped.push(name);
+  }
+  if (dropped.length > 0) await writeFile(hidden, `${JSON.stringify(lock, null, 2)}\n`);
+  return dropped;
+}
+
+export async function copyPackages(from: string, to: string, names: readonly string[]): Promise<string[]> {
+  const copied: string[] = [];
+  const visit = async (name: string, near: string | undefined): Promise<void> => {
+    if (copied.includes(name) || (await exists(join(to, name, "package.json")))) return;
+    const candidates = [...(near === undefined ? [] : [join(near, "node_modules", name), join(dirname(near), name), join(dirname(dirname(near)), name)]), join(from, name)];
+    let source: string | undefined;
+    for (const c of candidates) {
+      if (await exists(join(c, "package.json"))) {
+        source = await realpath(c);
+        break;
+      }
+    }
+    if (source === undefined) return; // an optional dependency not installed here
+    await mkdir(dirname(join(to, name)), { recursive: true });
+    await cp(source, join(to, name), { recursive: true, verbatimSymlinks: true });
+    copied.push(name);
+    const pkg = JSON.parse(await readFile(join(source, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) await visit(dep, source);
+  };
+  for (const n of names) await visit(n, undefined);
+  return copied;
 }
 
 /**

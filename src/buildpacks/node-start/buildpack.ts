@@ -3,6 +3,7 @@
 // BP_LIVE_RELOAD_ENABLED wrap the process the way Paketo does.
 import { relative } from "node:path";
 import { defineBuildpack, fail, pass, type Process, type Require } from "../../buildpack-api/index.js";
+import { frameworkStart, leftToFramework } from "../node-common/index.js";
 import { APP_FILES, findNodeApp, hasPackageJson } from "./app.js";
 import { StartError } from "./errors.js";
 import { logProcesses, projectDir, readWrappers, withLiveReload, wrapperRequires } from "./start.js";
@@ -13,6 +14,9 @@ export const nodeStart = () =>
       const project = await projectDir(ctx.appDir, ctx.env);
       const app = await findNodeApp(ctx.appDir, project, ctx.env);
       if (app === undefined) return fail(`no app file in ${project.rel || "the app root"}: expected one of ${APP_FILES.join(", ")}, or BP_LAUNCHPOINT`);
+      // A framework app starts as its framework says, unless BP_LAUNCHPOINT names a custom server.
+      const framework = (ctx.env.BP_LAUNCHPOINT ?? "") === "" ? await frameworkStart(ctx.appDir, ctx.env) : undefined;
+      if (framework !== undefined) return fail(leftToFramework(framework));
       const requires: Require[] = [{ name: "node", metadata: { launch: true } }];
       if (await hasPackageJson(project)) requires.push({ name: "node_modules", metadata: { launch: true } });
       requires.push(...wrapperRequires(readWrappers(ctx.env)));

@@ -123,7 +123,7 @@ describe("npm-install build", { concurrency: true }, () => {
     }
   });
 
-  test("needed at build: devDependencies in build-modules (linked during the build), pruned from launch-modules; a second build reuses both without installing", async (t) => {
+  test("needed at build: devDependencies in build-modules (a build mount of the project's node_modules), pruned from launch-modules; a second build reuses both without installing", async (t) => {
     const app = { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() };
     const env = await buildEnv();
     const first = await runBuild(bp, { buildpackToml: toml, app, env, plan: withBuild, layers: { npm: await npmLayer() }, keep: true });
@@ -139,8 +139,16 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.equal(launch.files["node_modules/ms/package.json"], undefined);
       assert.match(first.stdout, /Running 'npm ci --include=dev'/);
       assert.match(first.stdout, /Running 'npm prune --omit=dev'/);
-      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], join(layers, "launch-modules/node_modules"));
-      assert.equal(await modulesLink(join(first.dir, "workspace")), join(layers, "build-modules/node_modules"));
+      // The project links to what the image gets; build tools get the full tree mounted there, and
+      // the tools' caches inside it from their own cache layer.
+      assert.equal(await modulesLink(join(first.dir, "workspace")), join(layers, "launch-modules/node_modules"));
+      const nm = join(first.dir, "workspace/node_modules");
+      assert.equal(
+        build.files["env.build/PAKETO_BUILD_MOUNTS.override"],
+        [`${nm}=${join(layers, "build-modules/node_modules")}`, ...[".cache", ".vite", ".vite-temp", ".astro"].map((d) => `${nm}/${d}=${join(layers, "tool-caches", d.slice(1))}`)].join(":"),
+      );
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], undefined);
+      assert.deepEqual(first.layers["tool-caches"]?.types, { launch: false, build: false, cache: true });
 
       const started = Date.now();
       const second = await runBuild(bp, {
@@ -193,8 +201,10 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.deepEqual(build.types, { launch: false, build: true, cache: true });
       assert.ok(build.files["node_modules/ms/package.json"] && build.files["node_modules/is-number/package.json"]);
       assert.equal(b.layers["launch-modules"], undefined);
-      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], "", "the run script's buildpack unlinks node_modules when done");
-      assert.equal(await modulesLink(join(b.dir, "workspace")), join(b.dir, "layers/paketo-buildpacks_npm-install/build-modules/node_modules"));
+      // Build tools get the tree as a build mount; the app never links to it, so the image has no node_modules.
+      assert.match(build.files["env.build/PAKETO_BUILD_MOUNTS.override"] ?? "", /\/node_modules=.*build-modules\/node_modules/);
+      assert.equal(build.files["env.build/PAKETO_NODE_MODULES_LAUNCH.override"], undefined);
+      await assert.rejects(lstat(join(b.dir, "workspace/node_modules")), /ENOENT/);
       assert.equal(b.files["launch-modules.sbom.cdx.json"], undefined);
     } finally {
       await rm(b.dir, { recursive: true, force: true });
@@ -212,6 +222,20 @@ describe("npm-install build", { concurrency: true }, () => {
     const again = await runBuild(bp, { buildpackToml: toml, app: { "package.json": appPackageJson() }, env, plan: launchOnly, layers: { "launch-modules": { metadata: launch.metadata, files: launch.files }, npm: await npmLayer() } });
     assert.equal(again.outcome, "success", again.stderr);
     assert.match(again.stdout, /Running 'npm install --omit=dev'/);
+  });
+
+  test("one layer for build and launch (no devDependencies): node_modules/.cache is a tool-caches mount, unless BP_KEEP_NODE_BUILD_CACHE=true", async () => {
+    const app = { "package.json": appPackageJson({ devDependencies: {} }) };
+    for (const keep of [false, true]) {
+      const env = { ...(await buildEnv()), ...(keep ? { BP_KEEP_NODE_BUILD_CACHE: "true" } : {}) };
+      const b = await runBuild(bp, { buildpackToml: toml, app, env, plan: withBuild, layers: { npm: await npmLayer() } });
+      assert.equal(b.outcome, "success", b.stderr + b.stdout);
+      const launch = b.layers["launch-modules"]!;
+      assert.deepEqual(launch.types, { build: true, launch: true, cache: true });
+      const mounts = launch.files["env.build/PAKETO_BUILD_MOUNTS.override"] ?? "";
+      assert.match(mounts, /\/node_modules\/\.vite=/);
+      assert.equal(/\/node_modules\/\.cache=/.test(mounts), !keep, mounts);
+    }
   });
 
   test("a lockfile out of sync with package.json: one error naming package-lock.json and npm's cause", async () => {

@@ -3,6 +3,7 @@
 // the script without npm: directly when it is a plain `node ...`, else through `sh -c`.
 import { join } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, type Process, s } from "../../buildpack-api/index.js";
+import { frameworkStart, leftToFramework } from "../node-common/index.js";
 import { StartError } from "../node-start/errors.js";
 import { logProcesses, type ProjectDir, projectDir, readWrappers, withLiveReload, wrapperRequires } from "../node-start/start.js";
 import { readPackageJson, type StartScripts, startScripts } from "./package-json.js";
@@ -27,6 +28,8 @@ export const npmStart = () =>
       const { scripts, file, found } = await scriptsOf(ctx.appDir, ctx.env);
       if (!found) return fail(`no ${file} in the project`);
       if (scripts === undefined) return fail(`no start script in ${file}`);
+      const framework = await frameworkStart(ctx.appDir, ctx.env);
+      if (framework !== undefined) return fail(leftToFramework(framework));
       return pass({
         requires: [
           { name: "node", metadata: { launch: true } },

@@ -69,9 +69,11 @@ describe("pnpm-install", { concurrency: true }, () => {
       assert.ok(build.files["node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json"]);
       assert.ok(launch.files["node_modules/.pnpm/is-number@7.0.0/node_modules/is-number/package.json"]);
       assert.equal(Object.keys(launch.files).some((f) => f.includes("ms@2.1.3")), false, "no devDependency in the launch layer");
-      assert.equal(await modulesLink(join(b.dir, "workspace")), join(layers, "build-modules/node_modules"));
-      // The top-level link (relative, into .pnpm) still resolves through the project's symlink.
-      assert.match(await readFile(join(b.dir, "workspace/node_modules/ms/package.json"), "utf8"), /"version": "2\.1\.3"/);
+      // The project links to what the image gets; build tools get the full tree as a build mount.
+      assert.equal(await modulesLink(join(b.dir, "workspace")), join(layers, "launch-modules/node_modules"));
+      assert.match(build.files["env.build/PAKETO_BUILD_MOUNTS.override"] ?? "", new RegExp(`^${join(b.dir, "workspace/node_modules")}=${join(layers, "build-modules/node_modules")}:`));
+      // The top-level link (relative, into .pnpm) resolves within the layer.
+      assert.match(await readFile(join(layers, "build-modules/node_modules/ms/package.json"), "utf8"), /"version": "2\.1\.3"/);
       assert.deepEqual(b.layers["pnpm-store"]?.types, { build: false, launch: false, cache: true });
       const cdx = JSON.parse(b.files["launch-modules.sbom.cdx.json"]!) as { components: { purl: string; hashes?: unknown[] }[] };
       assert.deepEqual(cdx.components.map((c) => c.purl), ["pkg:npm/is-number@7.0.0"]);

@@ -475,3 +475,76 @@ test(
     assert.match(err.message, /\/layers\/test_alpha\/l\/env\/LEAK leads through a symlink out/);
   }),
 );
+
+// A layer folder shown inside the app to later buildpacks (exec/build-mounts.ts): alpha installs
+// "modules" into a layer and links the app to it, as the Node.js install buildpacks do.
+const MOUNTING_BUILDPACK = [
+  'L="$1"',
+  'mkdir -p "$L/mods/tree/pkg" "$L/mods/tree/.cache" "$L/mods/env.build" "$L/tool-cache"',
+  "printf '[types]\\nbuild = true\\ncache = true\\n' > \"$L/mods.toml\"",
+  "printf '[types]\\ncache = true\\n' > \"$L/tool-cache.toml\"",
+  "echo 'module.exports = 1' > \"$L/mods/tree/pkg/index.js\"",
+  "ln -s /layers/test_alpha/mods/tree /workspace/node_modules",
+  "printf '%s' '/workspace/node_modules=/layers/test_alpha/mods/tree:/workspace/node_modules/.cache=/layers/test_alpha/tool-cache:/workspace/other=/layers/test_alpha/none:/etc/x=/layers/test_alpha/mods' > \"$L/mods/env.build/PAKETO_BUILD_MOUNTS.override\"",
+  "",
+].join("\n");
+
+const MOUNT_PROBE = [
+  '[ -L /workspace/node_modules ] && echo "beta KIND symlink" || echo "beta KIND $(stat -c %F /workspace/node_modules)"',
+  'echo "beta REAL $(realpath /workspace/node_modules/pkg/index.js)"',
+  'echo "beta READ $(cat /workspace/node_modules/pkg/index.js)"',
+  "echo built > /workspace/node_modules/new.txt",
+  "echo cached > /workspace/node_modules/.cache/c.txt",
+  "",
+].join("\n");
+
+test(
+  "build mounts: a later buildpack sees the requested layer folder as a real folder of the app (nested ones inside it); on the host the app keeps its symlink",
+  withHarness({ verbose: true }, async (h) => {
+    h.script("test/alpha", "build", MOUNTING_BUILDPACK);
+    h.script("test/beta", "build", MOUNT_PROBE);
+    await build(h.buildInputs(groupOf("test/alpha", "test/beta"), NO_PLAN), h);
+    assert.deepEqual(h.lines("beta", "KIND"), ["directory"]);
+    assert.deepEqual(h.lines("beta", "REAL"), ["/workspace/node_modules/pkg/index.js"]);
+    assert.deepEqual(h.lines("beta", "READ"), ["module.exports = 1"]);
+    const alpha = join(h.paths.host.layers, "test_alpha");
+    // What was written went to the layers; the app has its symlink back.
+    assert.equal(readFileSync(join(alpha, "mods/tree/new.txt"), "utf8"), "built\n");
+    assert.equal(readFileSync(join(alpha, "tool-cache/c.txt"), "utf8"), "cached\n");
+    assert.deepEqual(readdirSync(join(alpha, "mods/tree/.cache")), []);
+    const link = join(h.paths.host.workspace, "node_modules");
+    assert.ok(lstatSync(link).isSymbolicLink());
+    assert.ok(!existsSync(join(h.paths.host.workspace, "other")));
+    // What could not be mounted is in the debug log, named.
+    assert.match(h.output(), /\/workspace\/other: \/layers\/test_alpha\/none is not a folder/);
+    assert.match(h.output(), /"\/etc\/x=\/layers\/test_alpha\/mods": the mount point must be a path under \/workspace/);
+  }),
+);
+
+test(
+  "build mounts: a missing mount point is made for the run and removed after it; a folder of the app with files in it is not covered",
+  withHarness({ verbose: true }, async (h) => {
+    h.script("test/alpha", "build", MOUNTING_BUILDPACK.replace("ln -s /layers/test_alpha/mods/tree /workspace/node_modules", "true"));
+    h.script("test/beta", "build", MOUNT_PROBE);
+    await build(h.buildInputs(groupOf("test/alpha", "test/beta"), NO_PLAN), h);
+    assert.deepEqual(h.lines("beta", "KIND"), ["directory"]);
+    assert.ok(!existsSync(join(h.paths.host.workspace, "node_modules")));
+
+    h.script("test/alpha", "build", MOUNTING_BUILDPACK.replace("ln -s /layers/test_alpha/mods/tree /workspace/node_modules", "mkdir -p /workspace/node_modules/own && echo mine > /workspace/node_modules/own/f"));
+    h.script("test/beta", "build", 'echo "beta OWN $(cat /workspace/node_modules/own/f)"\n');
+    await build(h.buildInputs(groupOf("test/alpha", "test/beta"), NO_PLAN), h);
+    assert.deepEqual(h.lines("beta", "OWN"), ["mine"]);
+    assert.match(h.output(), /\/workspace\/node_modules: the app has files there; not mounted/);
+  }),
+);
+
+test(
+  "build mounts: --sandbox none mounts nothing (buildpacks see the symlink and fall back themselves)",
+  withHarness({ mode: "none" }, async (h) => {
+    const layers = join(h.paths.host.layers, "test_alpha");
+    h.script("test/alpha", "build", MOUNTING_BUILDPACK.replaceAll("/layers/test_alpha", layers).replaceAll("/workspace", h.paths.host.workspace));
+    h.script("test/beta", "build", `[ -L "$PWD/node_modules" ] && echo "beta KIND symlink" || echo "beta KIND other"\n`);
+    await build(h.buildInputs(groupOf("test/alpha", "test/beta"), NO_PLAN), h);
+    assert.deepEqual(h.lines("beta", "KIND"), ["symlink"]);
+  }),
+);

@@ -45,6 +45,7 @@ import {
   makeRunDir,
   type PhaseEnvironment,
   preparePhaseEnvironment,
+  prepareBuildMounts,
   processSpec,
   readFileInside,
   runProcess,
@@ -297,21 +298,35 @@ async function runBuildpack(
         execEnv: inputs.execEnv ?? "production",
       }),
     });
+    // Layer folders that earlier buildpacks asked to show inside the app (build-mounts.ts).
+    const mounts = await prepareBuildMounts(paths, processEnv);
+    for (const note of mounts.notes) deps.log.debug(`${bp.id}: build mount ${note}`);
     const argv = [posix.join(bp.dir.sandbox, "bin", "build"), layersPath, paths.sandbox.platform, planPath];
     const runEnv = deps.onProgress ? { ...processEnv, [PROGRESS_ENV]: "1" } : processEnv;
-    const spec = processSpec(paths, inputs.exec, { argv, env: runEnv, access: { workspace: "rw", layers: "rw" }, runDir: run, home: env.home });
-    const write = withProgress(deps.log.buildpack(bp.title), deps.onProgress);
-    const { exit, lines: output } = await deps.log.time(`build: ${bp.id}`, async () => {
-      // Buildpacks on paketo's buildpack API run in the phase's host process when there is one.
-      const session = await host(bp);
-      const hosted = session ? await session.run({ bp, argv, env: runEnv, onLine: write, bufferLines: FAILURE_TAIL_LINES }) : undefined;
-      if (session && hosted === undefined) {
-        throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: the buildpack host process ended during its bin/build`, {
-          hint: "run with --verbose for its output",
-        });
-      }
-      return hosted ?? runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES });
+    const spec = processSpec(paths, inputs.exec, {
+      argv,
+      env: runEnv,
+      access: { workspace: "rw", layers: "rw" },
+      runDir: run,
+      home: env.home,
+      mounts: mounts.binds,
     });
+    const write = withProgress(deps.log.buildpack(bp.title), deps.onProgress);
+    const { exit, lines: output } = await deps.log
+      .time(`build: ${bp.id}`, async () => {
+        // Buildpacks on paketo's buildpack API run in the phase's host process when there is one;
+        // the host's binds were fixed when it started, so a buildpack that needs build mounts runs
+        // as its own process.
+        const session = mounts.binds.length === 0 ? await host(bp) : undefined;
+        const hosted = session ? await session.run({ bp, argv, env: runEnv, onLine: write, bufferLines: FAILURE_TAIL_LINES }) : undefined;
+        if (session && hosted === undefined) {
+          throw new LifecycleError("BUILDPACK_FAILED", `buildpack ${buildpackKey(bp)} failed: the buildpack host process ended during its bin/build`, {
+            hint: "run with --verbose for its output",
+          });
+        }
+        return hosted ?? runProcess(deps.runner, spec, { onLine: write, bufferLines: FAILURE_TAIL_LINES });
+      })
+      .finally(() => mounts.restore());
     if (exit.code !== 0) {
       const lines = output.filter((l) => !decodeProgressLine(l));
       const tail = lines.length > 0 ? `\nLast output lines:\n${lines.map((l) => `  ${l}`).join("\n")}` : "";

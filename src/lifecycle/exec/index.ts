@@ -14,4 +14,5 @@ export {
 export { type Entry, MAX_RESULT_FILE, entryType, resolveInside, readFileInside, readEnvDir, existingSubdirs } from "./safe-fs.js";
 export { type Buildpack, type BuildpackStore, buildpackKey, dirStore } from "./store.js";
 export { type PhaseEnvironment, preparePhaseEnvironment } from "./environment.js";
+export { BUILD_MOUNTS_ENV, type MountRequest, type PreparedMounts, parseBuildMounts, prepareBuildMounts } from "./build-mounts.js";
 export { type HostFactory, type HostSession, hostFactory, lazyHost, onBuildpackApi } from "./host.js";

@@ -51,7 +51,7 @@ export async function homeBind(paths: BuildPaths, settings: ExecSettings): Promi
 export function processSpec(
   paths: BuildPaths,
   settings: ExecSettings,
-  req: { argv: string[]; env: Env; access: ProcessAccess; runDir: RunDir; home?: Bind | undefined },
+  req: { argv: string[]; env: Env; access: ProcessAccess; runDir: RunDir; home?: Bind | undefined; mounts?: readonly Bind[] },
 ): SandboxSpec {
   const binds: Bind[] = [];
   if (paths.mode !== "none") {
@@ -64,6 +64,8 @@ export function processSpec(
     if (req.home) binds.push(req.home);
     binds.push({ source: req.runDir.host, target: req.runDir.sandbox });
     binds.push(...(settings.binds ?? []));
+    // Build mounts go into the app, so after the app's own bind.
+    binds.push(...(req.mounts ?? []));
   }
   return {
     rootfs: paths.rootfs,
