@@ -53,12 +53,15 @@ export function npmRequest(project: Project, env: Env, node: Pick<NodeInfo, "ver
 const SCRIPT_POLICY = ["allow-scripts", "dangerously-allow-all-scripts", "strict-allow-scripts", "ignore-scripts"];
 
 /**
- * npm 12 runs a dependency's install scripts only when package.json `allowScripts` approves it.
- * Unless the app chose a policy (that field, or one of SCRIPT_POLICY in its .npmrc or the env),
- * every install script runs, as with npm 11 and Paketo: `dangerously-allow-all-scripts`.
+ * npm 12 runs a dependency's install scripts only when package.json `allowScripts` approves it;
+ * npm 11.16 and later still run them but warn about each one no policy covers. Unless the app
+ * chose a policy (that field, or one of SCRIPT_POLICY in its .npmrc or the env), every install
+ * script runs, as with earlier npm and Paketo, and without the warning:
+ * `dangerously-allow-all-scripts`, which npm knows from 11.16.0 on (older npm would warn about an
+ * unknown setting, so it gets none).
  */
 export async function installScriptsEnv(project: Project, env: Env, npmVersion: string): Promise<{ env: Record<string, string>; why: string | undefined }> {
-  if (semver.major(npmVersion) < 12) return { env: {}, why: undefined };
+  if (semver.lt(npmVersion, "11.16.0")) return { env: {}, why: undefined };
   if (project.packageJson.allowScripts !== undefined) return { env: {}, why: `${project.rel ? `${project.rel}/` : ""}package.json "allowScripts" decides which dependencies' install scripts run` };
   const envNames = new Set(SCRIPT_POLICY.map((k) => `npm_config_${k.replaceAll("-", "_")}`));
   const fromEnv = Object.keys(env).find((k) => envNames.has(k.toLowerCase()));
@@ -66,7 +69,7 @@ export async function installScriptsEnv(project: Project, env: Env, npmVersion: 
   const npmrc = (await readIfExists(join(project.dir, ".npmrc"))) ?? "";
   const key = SCRIPT_POLICY.find((k) => new RegExp(`^\\s*${k}\\s*=`, "m").test(npmrc));
   if (key) return { env: {}, why: `.npmrc "${key}" decides which dependencies' install scripts run` };
-  return { env: { npm_config_dangerously_allow_all_scripts: "true" }, why: `npm ${npmVersion} runs every dependency's install scripts, as npm 11 does (package.json "allowScripts" or .npmrc "ignore-scripts" choose otherwise)` };
+  return { env: { npm_config_dangerously_allow_all_scripts: "true" }, why: `npm ${npmVersion} runs every dependency's install scripts, as earlier npm does (package.json "allowScripts" or .npmrc "ignore-scripts" choose otherwise)` };
 }
 
 /** npm's own words for a lockfile that does not match package.json (`npm ci` refuses it). */

@@ -341,7 +341,7 @@ describe("npm-install build", { concurrency: true }, () => {
     test("by default every dependency's install script runs", async () => {
       const b = await build({});
       assert.equal(b.outcome, "success", b.stderr + b.stdout);
-      assert.match(b.stdout, /npm 12\.2\.3 runs every dependency's install scripts, as npm 11 does/);
+      assert.match(b.stdout, /npm 12\.2\.3 runs every dependency's install scripts, as earlier npm does/);
       assert.equal(b.layers["launch-modules"]?.files["node_modules/dep/built.txt"], "built");
       assert.doesNotMatch(b.stdout, /install scripts blocked/);
     });
