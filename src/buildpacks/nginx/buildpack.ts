@@ -25,6 +25,7 @@ import {
   resolveModules,
   RUN_DIR,
 } from "./conf.js";
+import { buildMounts } from "../common/build-mounts.js";
 import { buildFarm } from "./farm.js";
 
 export interface NginxDeps {
@@ -119,7 +120,8 @@ export const nginx = (deps: NginxDeps) =>
         const p = await debs.locate(`/etc/nginx/${name}`);
         if (p.startsWith(debs.path)) fallback.set(name, p);
       }
-      await buildFarm({ farm: join(layer.path, "nginx"), confDir, renderDir: RUN_DIR, templates: templates.map((t) => t.rel), fallback });
+      const skip = new Set(buildMounts(ctx.env).map((m) => m.target));
+      await buildFarm({ farm: join(layer.path, "nginx"), confDir, renderDir: RUN_DIR, templates: templates.map((t) => t.rel), fallback, skip });
       const env = layerEnv()
         .default("PORT", "8080", { scope: { process: "web" } })
         .default("APP_ROOT", ctx.appDir, { scope: { process: "web" } });

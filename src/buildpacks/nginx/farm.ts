@@ -18,6 +18,8 @@ export async function buildFarm(o: {
   templates: readonly string[];
   /** Files to link when the app has nothing by that name: name → absolute target. */
   fallback: ReadonlyMap<string, string>;
+  /** Absolute paths to leave out: build mounts, which are a layer's folders, not the app's, and gone at launch. */
+  skip?: ReadonlySet<string>;
 }): Promise<void> {
   const templates = new Set(o.templates);
   const walk = async (rel: string): Promise<void> => {
@@ -27,6 +29,7 @@ export async function buildFarm(o: {
     if (rel === "") for (const n of o.fallback.keys()) names.add(n);
     for (const name of [...names].sort()) {
       const r = rel === "" ? name : `${rel}/${name}`;
+      if (o.skip?.has(join(o.confDir, r))) continue;
       if (templates.has(r)) await symlink(join(o.renderDir, r), join(o.farm, r));
       else if ([...templates].some((t) => t.startsWith(`${r}/`))) await walk(r);
       else if (await exists(join(o.confDir, r))) await symlink(join(o.confDir, r), join(o.farm, r));

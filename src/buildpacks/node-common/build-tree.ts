@@ -13,22 +13,10 @@ import { relative } from "node:path";
 import type { Logger } from "../../buildpack-api/index.js";
 import { NodeError } from "./errors.js";
 import { exitText, lastLines, runTool } from "./exec.js";
-import { BUILD_MOUNTS_ENV } from "./modules.js";
+import { type BuildMount, buildMounts } from "../common/build-mounts.js";
 import type { Env } from "./project.js";
 
-interface Mount {
-  target: string;
-  source: string;
-}
-
-function parse(value: string | undefined): Mount[] {
-  return (value ?? "")
-    .split(":")
-    .map((e) => e.split("="))
-    .filter((p): p is [string, string] => p.length === 2 && p[0] !== "" && p[1] !== "")
-    .map(([target, source]) => ({ target, source }))
-    .sort((a, b) => (a.target < b.target ? -1 : 1));
-}
+type Mount = BuildMount;
 
 /** Whether `target` shows the folder `source` itself (a mount of it): same device and inode. */
 async function mounted(target: string, source: string): Promise<boolean> {
@@ -48,7 +36,7 @@ const under = (parent: string, p: string) => {
  * PAKETO_BUILD_MOUNTS is); `appDir` bounds what may be touched.
  */
 export async function useBuildTree(appDir: string, env: Env, logger: Logger): Promise<{ release(): Promise<void> }> {
-  const mounts = parse(env[BUILD_MOUNTS_ENV]).filter((m) => under(appDir, m.target));
+  const mounts = buildMounts(env).filter((m) => under(appDir, m.target));
   const undo: Array<() => Promise<void>> = [];
   const copies: Mount[] = [];
   for (const m of mounts) {

@@ -15,8 +15,8 @@ import { type Env, hasDevDependencies, installRelevant, memberManifests, type Pr
 import { listPackages, modulesSbom } from "./sbom.js";
 import { launchDevDependencies } from "./frameworks.js";
 
-/** The platform's build mounts (src/lifecycle/exec/build-mounts.ts): `<app path>=<layer path>` pairs joined by ":". */
-export const BUILD_MOUNTS_ENV = "PAKETO_BUILD_MOUNTS";
+import { BUILD_MOUNTS_ENV } from "../common/build-mounts.js";
+export { BUILD_MOUNTS_ENV };
 
 /** Set in the build env by a Yarn Plug'n'Play install with a separate build tree: where the image's PnP files are. */
 export const LAUNCH_MODULES_ENV = "PAKETO_NODE_MODULES_LAUNCH";
