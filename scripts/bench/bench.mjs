@@ -278,7 +278,7 @@ async function main() {
     timestamp: PEER_TIMESTAMP,
   };
   // The 40-buildpack builder and the CLI's start-up: paketo alone.
-  say("large builder: our bundled buildpacks + the stand-ins of families not built yet");
+  say("large builder: our bundled buildpacks + stand-ins of the other families (lib/large-builder.mjs)");
   const large = join(BENCH, "large");
   mkdirSync(large, { recursive: true });
   results.largeBuilder = await makeLargeBuilder({ root: ROOT, product: PRODUCT, dir: large, paketo, name: "bench/large-builder:1" });
