@@ -15,10 +15,14 @@ function walk(dir, out = []) {
 }
 
 const filters = process.argv.slice(2);
+const isE2e = (f) => f.startsWith(join("dist", "e2e") + "/");
 // Only tests whose source still exists: tsc leaves the output of deleted files behind.
 const files = walk("dist")
   .filter((f) => existsSync(f.replace(/^dist\//, "src/").replace(/\.js$/, ".ts")))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  // The end-to-end files take minutes each and the rest seconds: start them first, so the suite
+  // ends when the longest of them does rather than with one started late (longest first).
+  .sort((a, b) => Number(isE2e(b)) - Number(isE2e(a)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
