@@ -1,9 +1,8 @@
 // The paketo command line: the only place that reads process.argv/env and calls process.exit.
 import { parseArgs } from "node:util";
-import { isPaketoError, Redactor, rootCause } from "../errors/index.js";
+import { Redactor } from "../errors/index.js";
 import type { Command, CliContext } from "./command.js";
 import { redactWrites } from "./redact.js";
-import { createReporter } from "./reporter.js";
 import { commandNames, loadCommand } from "./commands/index.js";
 
 const VERSION = "0.1.0";
@@ -65,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new UsageError(`wrong number of arguments\n\n${commandHelp(cmd)}`);
   }
+  // Loaded only when a command runs: its terminal renderer is most of what a bare start would load.
+  const { createReporter } = await import("./reporter.js");
   const reporter = createReporter(process.stderr, { quiet: parsed.values.quiet === true, env: process.env });
   const controller = new AbortController();
   const ctx: CliContext = {
@@ -95,11 +96,14 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof UsageError) {
       process.stderr.write(`paketo: ${e.message}\n`);
       process.exit(2);
     }
+    // Imported here, not bundled into the CLI's start file (scripts/package-cli.mjs): the errors
+    // thrown are instances of this module's PaketoError class.
+    const { isPaketoError, rootCause } = await import("../errors/index.js");
     if (isPaketoError(e)) {
       const cause = e.cause !== undefined ? rootCause(e) : undefined;
       // The root cause is added unless the message already says it (compared without the code
