@@ -98,7 +98,7 @@ function snapshotProduct(dir) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const d of ["dist", "bin", "builders", "stacks", "launcher", "package.json"]) {
-    cpSync(join(ROOT, d), join(dir, d), { recursive: true, filter: (p) => !p.endsWith(".map") && !p.endsWith(".test.js") });
+    cpSync(join(ROOT, d), join(dir, d), { recursive: true, preserveTimestamps: true, filter: (p) => !p.endsWith(".map") && !p.endsWith(".test.js") });
   }
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   return {
