@@ -3,7 +3,7 @@
 // into a layer and the project's node_modules becomes a symlink to it. A layer is reused without
 // any install while its key (lockfile, package.json install fields, Node.js, package manager,
 // config files, npm_config_*/YARN_*/PNPM_* env) is unchanged.
-import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type BuildContext, type LayerRef, layerEnv, s } from "../../buildpack-api/index.js";
 import { NodeError } from "./errors.js";
@@ -39,9 +39,23 @@ export interface InstallStrategy {
   lockfileProblem: (output: string) => string | undefined;
   /** How to regenerate the lockfile, for the hint: `npm install`. */
   relock: string;
+  /**
+   * Arguments that bring a tree installed from an earlier lockfile to the current one, adding and
+   * removing only what changed, without writing the lockfile or package.json (npm: `install
+   * --no-save`), after `check` found the lockfile in sync with package.json exactly as the full
+   * install checks it (npm: `ci --dry-run`); then the tree must match the lockfile exactly
+   * (treeMatchesLockfile), else the full install runs. Undefined: every change of the lockfile
+   * installs afresh.
+   */
+  update?: { check: readonly string[]; full: readonly string[]; production: readonly string[] };
 }
 
-const ModulesMetadata = s.object({ key: s.string() });
+const ModulesMetadata = s.object({
+  key: s.string(),
+  /** The install's inputs other than the lockfile and package.json (updateInputs): when only those changed, the tree may be updated. */
+  tool: s.optional(s.string()),
+});
+type ModulesMetadata = { key: string; tool?: string | undefined };
 
 /** Env settings that change an install: the package managers' own configuration variables. */
 function configEnv(env: Env): [string, string][] {
@@ -140,10 +154,12 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   const base = await installInputs(ctx, project, pm, node, lockText, strategy.configFiles);
   const cache = await cacheLayer(ctx, strategy.cacheLayer);
   const env: Env = { ...ctx.env, ...strategy.cacheEnv(cache.path) };
-  const modulesLayer = (name: string, types: { build: boolean; launch: boolean }, key: string) => keyedLayer(ctx, name, types, key, lockText !== undefined);
+  const tool = await updateInputs(ctx, project, strategy, pm, node);
+  const modulesLayer = (name: string, types: { build: boolean; launch: boolean }, key: string, updatable: string | undefined) =>
+    keyedLayer(ctx, name, types, key, lockText !== undefined, updatable);
 
   const run = (args: readonly string[], nodeEnv: string): Promise<void> => runPackageManager(ctx, project, strategy, args, { ...env, NODE_ENV: nodeEnv });
-  const populate = async (layer: LayerRef<{ key: string }>, kind: "full" | "production", key: string, opts: { from?: string; keep?: readonly string[] } = {}): Promise<void> => {
+  const populate = async (layer: LayerRef<ModulesMetadata>, kind: "full" | "production", key: string, opts: { from?: string; keep?: readonly string[] } = {}, toolKey?: string): Promise<void> => {
     await rm(nm, { recursive: true, force: true });
     if (opts.from !== undefined && strategy.prune !== undefined) {
       ctx.logger.process(`Pruning devDependencies from a copy of ${opts.from} into ${layer.path}`);
@@ -168,24 +184,78 @@ export async function installModules(ctx: BuildContext, project: Project, strate
       const copied = await copyPackages(opts.from, dest, opts.keep);
       ctx.logger.process(`Keeping ${opts.keep.join(", ")} in the image: the framework loads it at runtime${copied.length > opts.keep.length ? ` (with ${copied.length - opts.keep.length} dependencies)` : ""}`);
     }
+    await toolCacheDirs(dest, kind);
+    await layer.write({ key, ...(toolKey === undefined ? {} : { tool: toolKey }) });
+  };
+  const toolCacheDirs = async (dest: string, kind: "full" | "production"): Promise<void> => {
     // The mount points of the tools' caches, made once with the tree so they never change it later
     // (and none of them, empty, in a tree pruned from a copy).
     for (const d of TOOL_CACHE_DIRS) {
       if (kind === "full") await mkdir(join(dest, d), { recursive: true });
       else await rmdir(join(dest, d)).catch(() => {});
     }
-    await layer.write({ key });
   };
-  const reuse = (layer: LayerRef<{ key: string }>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
-  const ensure = async (name: string, types: { build: boolean; launch: boolean }, kind: "full" | "production", opts: { from?: string; keep?: readonly string[] } = {}): Promise<LayerRef<{ key: string }>> => {
+  /**
+   * The restored tree of an earlier lockfile, brought to the current one by the package manager
+   * (only what changed is downloaded and unpacked). The result must be the tree the full install
+   * gives: the lockfile is in sync with package.json (strategy.update.check), the lockfile and
+   * package.json are left as they were, and every package installed is the
+   * lockfile's (version, resolved, integrity) and every package the lockfile requires is installed;
+   * otherwise, or if the update fails, the full install runs and decides.
+   */
+  const update = async (layer: LayerRef<ModulesMetadata>, kind: "full" | "production", key: string, toolKey: string): Promise<void> => {
+    const dest = join(layer.path, "node_modules");
+    const args = kind === "full" ? strategy.update!.full : strategy.update!.production;
+    const manifestText = await readFile(join(project.dir, "package.json"), "utf8");
+    let problem: string | undefined;
+    try {
+      await rm(nm, { recursive: true, force: true });
+      ctx.logger.process(`Updating the ${kind === "full" ? "dependencies" : "production dependencies"} in ${layer.path} to ${strategy.lockfile}`);
+      // The full install refuses a lockfile out of sync with package.json even where the update
+      // would not notice (a devDependency, in a production tree).
+      await run(strategy.update!.check, kind === "full" ? "development" : "production");
+      await moveTree(dest, nm, project.dir, env);
+      // npm's record of the tree it installed, which it trusts only when no package folder is
+      // newer: restored files may carry any time. Whether the record still holds is checked below.
+      const record = join(nm, ".package-lock.json");
+      if (await exists(record)) await utimes(record, new Date(), new Date());
+      await run(args, kind === "full" ? "development" : "production");
+      const lockNow = await readIfExists(join(project.dir, strategy.lockfile!));
+      const manifestNow = await readIfExists(join(project.dir, "package.json"));
+      if (lockNow !== lockText) {
+        await writeFile(join(project.dir, strategy.lockfile!), lockText!);
+        problem = `the update rewrote ${strategy.lockfile}`;
+      }
+      if (manifestNow !== manifestText) {
+        await writeFile(join(project.dir, "package.json"), manifestText);
+        problem ??= "the update rewrote package.json";
+      }
+      problem ??= treeMatchesLockfile((await readIfExists(join(nm, ".package-lock.json"))) ?? "", lockText!, kind === "production");
+    } catch (e) {
+      problem = (e as Error).message.split("\n")[0];
+    }
+    if (problem !== undefined) {
+      ctx.logger.process(`No update in place (${problem}): installing afresh`);
+      await populate(layer, kind, key, {}, toolKey);
+      return;
+    }
+    await moveTree(nm, dest, project.dir, env);
+    await toolCacheDirs(dest, kind);
+    await layer.write({ key, tool: toolKey });
+  };
+  const reuse = (layer: LayerRef<ModulesMetadata>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
+  const ensure = async (name: string, types: { build: boolean; launch: boolean }, kind: "full" | "production", opts: { from?: string; keep?: readonly string[] } = {}): Promise<LayerRef<ModulesMetadata>> => {
     const key = sha256(base, kind, ...(opts.keep?.length ? [JSON.stringify(opts.keep)] : []));
-    const layer = await modulesLayer(name, types, key);
-    if (layer.state.kind === "restored") reuse(layer);
-    else await populate(layer, kind, key, opts);
+    // Only a tree installed straight from the lockfile is updated (not one pruned from a copy).
+    const toolKey = tool === undefined || opts.from !== undefined ? undefined : sha256(tool, kind);
+    const layer = await modulesLayer(name, types, key, toolKey);
+    if (layer.state.kind === "restored" && layer.state.metadata.key === key) reuse(layer);
+    else if (layer.state.kind === "restored" && toolKey !== undefined) await update(layer, kind, key, toolKey);
+    else await populate(layer, kind, key, opts, toolKey);
     return layer;
   };
   /** Build env of the layer whose tree build-time tools use: its .bin on PATH, and the mounts. */
-  const buildTree = async (layer: LayerRef<{ key: string }>, pathScope: "build" | "all"): Promise<void> => {
+  const buildTree = async (layer: LayerRef<ModulesMetadata>, pathScope: "build" | "all"): Promise<void> => {
     const tools = await cacheLayer(ctx, "tool-caches");
     const tree = join(layer.path, "node_modules");
     // BP_KEEP_NODE_BUILD_CACHE=true (Paketo's switch): node_modules/.cache stays in the tree, so
@@ -200,7 +270,7 @@ export async function installModules(ctx: BuildContext, project: Project, strate
     await layer.writeEnv(e);
   };
 
-  let launch: LayerRef<{ key: string }> | undefined;
+  let launch: LayerRef<ModulesMetadata> | undefined;
   if (!needLaunch) {
     // Nothing runs from node_modules at launch (a front-end for a web server, a self-contained
     // framework output): the whole tree in a build-only layer, and no node_modules in the image.
@@ -316,8 +386,12 @@ export async function cacheLayer(ctx: BuildContext, name: string): Promise<Layer
   return layer;
 }
 
-/** A cached layer kept while its key matches; never kept without a lockfile (the install would not be reproducible). */
-export function keyedLayer(ctx: BuildContext, name: string, types: { build: boolean; launch: boolean }, key: string, locked: boolean): Promise<LayerRef<{ key: string }>> {
+/**
+ * A cached layer kept while its key matches; never kept without a lockfile (the install would not
+ * be reproducible). With `updatable` (the layer's inputs other than the lockfile and package.json)
+ * a layer whose inputs match but whose key does not is kept too, for the caller to update.
+ */
+export function keyedLayer(ctx: BuildContext, name: string, types: { build: boolean; launch: boolean }, key: string, locked: boolean, updatable?: string): Promise<LayerRef<ModulesMetadata>> {
   return ctx.layers.cached(name, {
     ...types,
     cache: true,
@@ -325,10 +399,77 @@ export function keyedLayer(ctx: BuildContext, name: string, types: { build: bool
     onRestored: (m) =>
       !locked
         ? { rebuild: "there is no lockfile, so the install runs every build" }
-        : m.key === key
+        : m.key === key || (updatable !== undefined && m.tool === updatable)
           ? "keep"
           : { rebuild: "the lockfile, package.json, Node.js, the package manager or its configuration changed" },
   });
+}
+
+/**
+ * The install's inputs other than the lockfile and package.json, or undefined when a tree may not
+ * be updated in place: the strategy has no update, there is no lockfile or it has no `packages`
+ * (lockfile v1), the project has workspaces, or npm's `package-lock` setting is given (npm could
+ * then ignore the lockfile).
+ */
+async function updateInputs(ctx: BuildContext, project: Project, strategy: InstallStrategy, pm: InstalledPm, node: NodeInfo): Promise<string | undefined> {
+  if (strategy.update === undefined || strategy.lockfile === undefined || project.packageJson.workspaces !== undefined) return undefined;
+  const lock = await readIfExists(join(project.dir, strategy.lockfile));
+  if (lock === undefined || !/"lockfileVersion":\s*[23]\b/.test(lock)) return undefined;
+  const config = await Promise.all(strategy.configFiles.map(async (f) => [f, (await readIfExists(join(project.dir, f))) ?? ""] as const));
+  if (config.some(([, text]) => /^\s*package-lock\s*=/m.test(text)) || configEnv(ctx.env).some(([k]) => /^npm_config_package_lock/i.test(k))) return undefined;
+  return sha256(
+    JSON.stringify({
+      format: 1,
+      pm: `${pm.name}@${pm.version}`,
+      node: [node.version, node.platform, node.arch, node.modules],
+      config: config.map(([f, text]) => [f, sha256(text)]),
+      env: configEnv(ctx.env),
+    }),
+  );
+}
+
+interface LockEntry {
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
+  dev?: boolean;
+  optional?: boolean;
+  devOptional?: boolean;
+  peer?: boolean;
+}
+
+/**
+ * Whether an installed tree (npm's hidden lockfile, node_modules/.package-lock.json) is the tree
+ * the lockfile gives: every package installed is in the lockfile at the same path with the same
+ * version, integrity and source (when npm records it), and every package the lockfile requires (neither optional nor,
+ * with `omitDev`, dev) is installed. Undefined when it is; else what differs.
+ */
+export function treeMatchesLockfile(hiddenText: string, lockText: string, omitDev: boolean): string | undefined {
+  let hidden: Record<string, LockEntry>;
+  let lock: Record<string, LockEntry>;
+  try {
+    hidden = (JSON.parse(hiddenText) as { packages?: Record<string, LockEntry> }).packages ?? {};
+    lock = (JSON.parse(lockText) as { packages?: Record<string, LockEntry> }).packages ?? {};
+  } catch {
+    return "no record of the installed tree";
+  }
+  for (const [path, got] of Object.entries(hidden)) {
+    if (path === "") continue;
+    const want = lock[path];
+    if (want === undefined) return `${path} is not in the lockfile`;
+    if (omitDev && want.dev) return `${path} is a devDependency`;
+    for (const f of ["version", "resolved", "integrity", "link"] as const) {
+      // npm leaves out registry URLs with omit-lockfile-registry-resolved.
+      if (f === "resolved" && got.resolved === undefined) continue;
+      if (got[f] !== want[f]) return `${path}: ${f} ${String(got[f])} where the lockfile has ${String(want[f])}`;
+    }
+  }
+  for (const [path, want] of Object.entries(lock)) {
+    if (path === "" || !path.includes("node_modules/") || want.optional || want.devOptional || want.peer || (omitDev && want.dev)) continue;
+    if (hidden[path] === undefined) return `${path} is not installed`;
+  }
+  return undefined;
 }
 
 /** Whether anything needs node_modules at launch (a start buildpack, or the install buildpack's own fallback plan). */

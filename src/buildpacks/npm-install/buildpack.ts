@@ -125,6 +125,18 @@ export const npmInstall = (deps: NpmInstallDeps = { source: registrySource }) =>
           configFiles: [".npmrc"],
           lockfileProblem: npmLockfileProblem,
           relock: "npm install",
+          // A tree from an earlier lockfile is brought to this one by `npm install`, which adds and
+          // removes only what changed; --no-save leaves package.json and the lockfile as they are.
+          // `npm ci --dry-run` first checks the lockfile as npm ci does, and changes nothing.
+          ...(lockfile === undefined
+            ? {}
+            : {
+                update: {
+                  check: ["ci", "--dry-run", ...offline],
+                  full: ["install", "--no-save", "--include=dev", ...offline],
+                  production: ["install", "--no-save", "--omit=dev", ...offline],
+                },
+              }),
         },
         node,
       );

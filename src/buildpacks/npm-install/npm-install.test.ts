@@ -238,6 +238,61 @@ describe("npm-install build", { concurrency: true }, () => {
     }
   });
 
+  test("a changed lockfile updates the restored tree (npm install --no-save) into the very layer npm ci gives; other inputs, or a tree that is not the lockfile's, install afresh", async () => {
+    const env = await buildEnv();
+    const npm = await npmLayer();
+    // B: ms moves from devDependencies to dependencies, so the production tree gains a package.
+    const lockA = await npmLockfile();
+    const lockB = JSON.parse(lockA) as { packages: Record<string, Record<string, unknown>> };
+    lockB.packages[""] = { name: "fixture-app", version: "1.0.0", dependencies: { "is-number": "7.0.0", ms: "2.1.3" } };
+    delete lockB.packages["node_modules/ms"]!.dev;
+    const appB = {
+      "package.json": `${JSON.stringify({ name: "fixture-app", version: "1.0.0", private: true, dependencies: { "is-number": "7.0.0", ms: "2.1.3" } }, null, 2)}\n`,
+      "package-lock.json": `${JSON.stringify(lockB, null, 2)}\n`,
+    };
+    const modules = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith("node_modules/")));
+
+    const first = await runBuild(bp, { buildpackToml: toml, app: { "package.json": appPackageJson(), "package-lock.json": lockA }, env, plan: launchOnly, layers: { npm } });
+    assert.equal(first.outcome, "success", first.stderr + first.stdout);
+    const previous = restorable(first, "launch-modules");
+    assert.equal(previous.files["node_modules/ms/package.json"], undefined);
+
+    const [updated, fresh, otherConfig, outOfSync] = await Promise.all([
+      runBuild(bp, { buildpackToml: toml, app: appB, env, plan: launchOnly, layers: { npm, "launch-modules": previous } }),
+      runBuild(bp, { buildpackToml: toml, app: appB, env, plan: launchOnly, layers: { npm } }),
+      // Any other input of the install (here an npm setting in the env): no update.
+      runBuild(bp, { buildpackToml: toml, app: appB, env: { ...env, npm_config_loglevel: "warn" }, plan: launchOnly, layers: { npm, "launch-modules": previous } }),
+      // package.json wants the devDependency ms@2.1.2, the lockfile (A's) has 2.1.3: a production
+      // `npm install --no-save` would not notice; the check does, npm ci runs and refuses the lockfile.
+      runBuild(bp, {
+        buildpackToml: toml,
+        app: { "package.json": appPackageJson({ devDependencies: { ms: "2.1.2" } }), "package-lock.json": lockA },
+        env,
+        plan: launchOnly,
+        layers: { npm, "launch-modules": previous },
+      }),
+    ]);
+    assert.equal(updated.outcome, "success", updated.stderr + updated.stdout);
+    assert.match(updated.stdout, /Running 'npm ci --dry-run'\n[\s\S]*Running 'npm install --no-save --omit=dev'/);
+    assert.doesNotMatch(updated.stdout, /Running 'npm ci --omit=dev'/);
+    assert.equal(fresh.outcome, "success", fresh.stderr + fresh.stdout);
+    assert.match(fresh.stdout, /Running 'npm ci --omit=dev'/);
+    const got = updated.layers["launch-modules"];
+    const want = fresh.layers["launch-modules"];
+    assert.ok(got && want && want.files["node_modules/ms/package.json"]);
+    assert.deepEqual(modules(got.files), modules(want.files), "the updated tree is file for file the fresh one, npm's record of it included");
+    assert.deepEqual(got.metadata, want.metadata);
+
+    assert.equal(otherConfig.outcome, "success", otherConfig.stderr + otherConfig.stdout);
+    assert.match(otherConfig.stdout, /Running 'npm ci --omit=dev'/);
+    assert.doesNotMatch(otherConfig.stdout, /npm install --no-save/);
+
+    assert.equal(outOfSync.outcome, "error", outOfSync.stdout);
+    assert.match(outOfSync.stdout, /Running 'npm ci --dry-run'\n[\s\S]*No update in place \(package-lock\.json: out of sync[^)]*\): installing afresh/);
+    assert.doesNotMatch(outOfSync.stdout, /npm install --no-save/);
+    assert.match(outOfSync.stderr, /package-lock\.json: out of sync with package\.json/);
+  });
+
   test("a lockfile out of sync with package.json: one error naming package-lock.json and npm's cause", async () => {
     const b = await runBuild(bp, {
       buildpackToml: toml,

@@ -68,11 +68,16 @@ test("cache dir: save after export, restore into a fresh layers dir, rebuild and
   assert.ok(saved.metadata.sbom);
   await assertUsable(openCacheDir(cacheDir));
 
+  // The save kept the folders the build wrote (hard links): the next restore lends them instead
+  // of extracting the tars. A file changed in place since (it shares the inode) voids its copy.
+  writeFileSync(join(build.layersDir, "acme_node/build-deps/lib.a"), "changed after the save\n");
+
   // A new build: fresh layers dir, restored from the previous image and the cache.
   const root2 = join(tmp.path, "b2");
   const layersDir = freshLayers(root2);
   const layers2 = factory();
   const r = await restore({ layersDir, previousMetadata: exported.metadata, previousImage: exported.image, cache: openCacheDir(cacheDir), platformApi: "0.14", layers: layers2 });
+  assert.deepEqual(r.lent.map((l) => l.dir), [join(layersDir, "acme_node/node")], "node lent from the kept copy; build-deps extracted again");
   assert.deepEqual(r.contents.sort(), ["acme/node:build-deps", "acme/node:node"]);
   assert.deepEqual(r.metadata.sort(), ["acme/app:modules", "acme/node:build-deps", "acme/node:node"]);
   assert.deepEqual(r.skipped, []);

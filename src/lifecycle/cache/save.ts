@@ -2,13 +2,15 @@
 // (`<layers>/sbom/cache`), with their metadata. Layers the export already built are taken from
 // its result; the others come from the layer factory, which does not re-tar unchanged files
 // (restored cache layers were remembered by the restorer); layers the cache already holds are
-// kept there, not copied or uploaded again.
+// kept there, not copied or uploaded again. Each cache layer's folder is kept for the next restore.
+import { lstat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { escapeId } from "../../cnb/index.js";
 import type * as oci from "../../oci/index.js";
 import { type BuiltBuildpackLayer, type FactoryLayer, type LayerFactory, type LayerInput } from "../layer-cache/index.js";
 import { readGroup, realDir, scanBuildpacks } from "../layers-dir/index.js";
 import { type PhaseLog, quietLog } from "../log.js";
+import { keepTree } from "../restore/trees.js";
 import type { Cache } from "./cache.js";
 import { CacheError } from "./errors.js";
 import { type CacheMetadata, type CachedBuildpack, writerOf } from "./metadata.js";
@@ -86,6 +88,14 @@ async function saveCachePhase(inputs: SaveCacheInputs, deps: SaveCacheDeps): Pro
   const layers: oci.Layer[] = [...ready.values()].map((f) => f.layer);
   const r = await inputs.cache.commit(metadata, layers);
   log.info(`Saved ${inputs.cache.name}: ${r.layers} layer(s), ${r.kept} unchanged`);
+  // The folders the build wrote are kept as they are (hard links, restore/trees.ts), so the next
+  // restore lends them instead of extracting the tars just made from them.
+  for (const bp of scanned) {
+    for (const l of bp.layers) {
+      const fl = ready.get(`${bp.entry.id}:${l.name}`);
+      if (l.types.cache && fl && (await lstat(l.path)).isDirectory()) await keepTree(join(factory.dir, "trees"), fl.diffId, l.path);
+    }
+  }
   const builtNow = built.filter((f) => f.from === "built").length;
   return { metadata, stats: { built: builtNow, reused: ready.size - builtNow, kept: r.kept } };
 }

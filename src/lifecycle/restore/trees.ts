@@ -2,7 +2,9 @@
 // as usual and keeps a hard-linked copy of the result, keyed by the layer's diffID. A later restore
 // lends that copy to the build: one rename into the layers dir, instead of decompressing and
 // untarring thousands of files again. After the build, a layer that is still exactly as lent is
-// renamed back (`returnTrees`); one the build changed or removed is simply not kept.
+// renamed back (`returnTrees`); one the build changed or removed is simply not kept. A layer the
+// build wrote is kept the same way when the cache is saved (cache/save.ts): then even the first
+// restore after it untars nothing.
 //
 // The copy records each file's inode, size, mode and mtime; lending and taking back check them
 // (lstat only: reads, cheap even when the disk is busy), so a copy that anything changed in place
@@ -105,9 +107,13 @@ export async function returnTrees(treesDir: string, lent: readonly Lent[]): Prom
   return back;
 }
 
-/** Keeps a hard-linked copy of a freshly extracted layer dir `source` as layer `diffId`. Best effort. */
+/**
+ * Keeps a hard-linked copy of layer dir `source` (freshly extracted, or as the build that made
+ * layer `diffId` left it) as layer `diffId`, unless a copy is kept (or lent) already. Best effort.
+ */
 export async function keepTree(treesDir: string, diffId: string, source: string): Promise<void> {
   const dir = treeDir(treesDir, diffId);
+  if (await stat(join(dir, MANIFEST)).then(() => true, () => false)) return;
   const tmp = tempPath(dirname(dir));
   try {
     const entries: Entry[] = [];
