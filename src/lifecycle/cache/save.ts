@@ -7,10 +7,9 @@ import { lstat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { escapeId } from "../../cnb/index.js";
 import type * as oci from "../../oci/index.js";
-import { type BuiltBuildpackLayer, type FactoryLayer, type LayerFactory, type LayerInput } from "../layer-cache/index.js";
+import { type BuiltBuildpackLayer, type FactoryLayer, keepTree, type LayerFactory, type LayerInput } from "../layer-cache/index.js";
 import { readGroup, realDir, scanBuildpacks } from "../layers-dir/index.js";
 import { type PhaseLog, quietLog } from "../log.js";
-import { keepTree } from "../restore/trees.js";
 import type { Cache } from "./cache.js";
 import { CacheError } from "./errors.js";
 import { type CacheMetadata, type CachedBuildpack, writerOf } from "./metadata.js";
@@ -88,7 +87,7 @@ async function saveCachePhase(inputs: SaveCacheInputs, deps: SaveCacheDeps): Pro
   const layers: oci.Layer[] = [...ready.values()].map((f) => f.layer);
   const r = await inputs.cache.commit(metadata, layers);
   log.info(`Saved ${inputs.cache.name}: ${r.layers} layer(s), ${r.kept} unchanged`);
-  // The folders the build wrote are kept as they are (hard links, restore/trees.ts), so the next
+  // The folders the build wrote are kept as they are (hard links, layer-cache/trees.ts), so the next
   // restore lends them instead of extracting the tars just made from them.
   for (const bp of scanned) {
     for (const l of bp.layers) {

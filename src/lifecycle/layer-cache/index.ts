@@ -9,4 +9,5 @@ export {
   type LayerFactoryOptions,
   type LayerInput,
 } from "./layer-factory.js";
+export { keepTree, type Lent, restoreFromTree, returnTrees } from "./trees.js";
 export { LAYER_FORMAT, layerFiles, walkTree, type KeyedEntry, type LayerFiles, type LayerSettings, type Walked } from "./content-key.js";

@@ -2,4 +2,4 @@
 export { restore, extractLayerDir, type RestoreDeps, type RestoreInputs, type RestoreResult } from "./restore.js";
 export { planRestore, type LayerRestore, type RestorePlan } from "./plan.js";
 export { RestoreError, type RestoreErrorCode } from "./errors.js";
-export { returnTrees, type Lent } from "./trees.js";
+export { returnTrees, type Lent } from "../layer-cache/index.js";

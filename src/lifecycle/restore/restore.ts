@@ -2,7 +2,7 @@
 // image, cache=true layers' files from the cache, and the SBOM files of restored layers.
 // read -> decide (plan.ts, pure) -> apply (here).
 import { createReadStream } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, readdir, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { join, posix } from "node:path";
 import {
@@ -21,7 +21,7 @@ import { writeFileAtomic } from "../../fs/index.js";
 import type { LayerFactory } from "../layer-cache/index.js";
 import { readGroup } from "../layers-dir/index.js";
 import { type PhaseLog, quietLog } from "../log.js";
-import { keepTree, type Lent, restoreFromTree } from "./trees.js";
+import { keepTree, type Lent, restoreFromTree } from "../layer-cache/index.js";
 import { RestoreError } from "./errors.js";
 import { type LayerRestore, planRestore } from "./plan.js";
 
@@ -100,11 +100,14 @@ async function restorePhase(inputs: RestoreInputs, deps: RestoreDeps): Promise<R
         if (!layer) throw new Error(`the cache has no layer ${r.contents}`);
         const path = inputs.layers ? await inputs.layers.importBlob(layer) : undefined;
         const source = path ? await localLayer(layer, path) : layer;
-        // Linked from the copy kept by an earlier restore when there is a valid one (trees.ts).
+        // Linked from the copy kept by an earlier restore when there is a valid one (layer-cache/trees.ts).
         const trees = inputs.layers ? join(inputs.layers.dir, "trees") : undefined;
         const diffId = await layer.diffId();
         await rm(dir, { recursive: true, force: true });
-        if (trees && (await restoreFromTree(trees, diffId, dir))) result.lent.push({ diffId, dir });
+        // A kept copy stands for the layer only while the cache's blob of it looks whole (its size):
+        // a cache whose blob is broken restores nothing, as when the tar is extracted.
+        const whole = path === undefined || (await stat(path)).size === (await layer.size());
+        if (trees && whole && (await restoreFromTree(trees, diffId, dir))) result.lent.push({ diffId, dir });
         else {
           await extractLayerDir(source, `${L}/${escapeId(r.buildpackId)}/${r.layer}`, dir, `cache layer ${id}`);
           if (trees && (await lstat(dir)).isDirectory()) await keepTree(trees, diffId, dir);

@@ -65,7 +65,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     const ws = await prepareWorkspace(o, builder, workDir, cache);
     return await runPhases(o, builder, ws, cache, lent, lease);
   } finally {
-    // Layers lent from kept copies go back if the build left them as they were (restore/trees.ts).
+    // Layers lent from kept copies go back if the build left them as they were (lifecycle/layer-cache/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
     if (workDir && !o.keepWorkDir) await removeTree(workDir);
     await lease.release();

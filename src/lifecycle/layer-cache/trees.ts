@@ -3,7 +3,7 @@
 // lends that copy to the build: one rename into the layers dir, instead of decompressing and
 // untarring thousands of files again. After the build, a layer that is still exactly as lent is
 // renamed back (`returnTrees`); one the build changed or removed is simply not kept. A layer the
-// build wrote is kept the same way when the cache is saved (cache/save.ts): then even the first
+// build wrote is kept the same way when the cache is saved (../cache/save.ts): then even the first
 // restore after it untars nothing.
 //
 // The copy records each file's inode, size, mode and mtime; lending and taking back check them
