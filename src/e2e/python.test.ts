@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pypi } from "../deps/index.js";
 import { cli } from "../platform/creator/testing/e2e.js";
 import { appCopy, Podman } from "./testing/harness.js";
 
@@ -71,6 +72,46 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
   execFileSync("python3", ["-c", script, join(dir, "greeting-1.0-py3-none-any.whl")]);
 }
 
+/**
+ * uv.lock for the uv fixture, written here from the configured index (pip's configuration, as the
+ * build reads it): the project pins itsdangerous 2.2.0, and no index host is written in the project.
+ */
+async function writeUvLock(dir: string): Promise<void> {
+  const index = await pypi.readPipConfig(process.env, { defaultIndex: () => pypi.pipDefaultIndex(process.env) });
+  const source = await pypi.PypiSource.open({ env: process.env, index, cacheDir: join(tmp.path, "pypi") });
+  const page = await source.project("itsdangerous");
+  const wheel = page.files.find((f) => f.version === "2.2.0" && f.kind === "wheel");
+  assert.ok(wheel, "itsdangerous 2.2.0 has a wheel on the index");
+  const size = wheel.size ?? readFileSync((await source.download(wheel)).path).length;
+  const registry = index.indexUrl.replace(/\/$/, "");
+  writeFileSync(
+    join(dir, "uv.lock"),
+    `version = 1
+revision = 2
+requires-python = ">=3.11"
+
+[[package]]
+name = "itsdangerous"
+version = "2.2.0"
+source = { registry = "${registry}" }
+wheels = [
+    { url = "${wheel.url}", hash = "sha256:${wheel.sha256}", size = ${size} },
+]
+
+[[package]]
+name = "uv-app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "itsdangerous" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "itsdangerous", specifier = "==2.2.0" }]
+`,
+  );
+}
+
 before(async () => {
   const r = await c.paketo(["build", `oci:${join(tmp.path, "images", "warmup")}`, "--path", appCopy("python-pip", join(tmp.path, "warmup")), "--cache-dir", WARM]);
   assert.equal(r.code, 0, r.stderr);
@@ -122,6 +163,33 @@ describe("Python apps build with the default builder and serve HTTP under podman
     assert.match(await podman.serve(b.image), /^python-vendored ok hello from a vendored wheel$/m);
   });
 
+  test("pipenv: a Pipfile without a lock, dev packages left out", async () => {
+    const b = await build("python-pipenv", appCopy("python-pipenv", join(tmp.path, `a-${rnd()}`)));
+    assert.match(b.stderr, /Paketo Buildpack for Pipenv Install/);
+    assert.match(await podman.serve(b.image), /^python-pipenv ok itsdangerous \S+ no dev packages python 3\.13\.\d+$/m);
+  });
+
+  test("poetry: package-mode false, only the main group", async () => {
+    const b = await build("python-poetry", appCopy("python-poetry", join(tmp.path, `a-${rnd()}`)));
+    assert.match(b.stderr, /Installing 1 locked package\(s\) of main from poetry\.lock/);
+    assert.match(await podman.serve(b.image), /^python-poetry ok itsdangerous \S+ no dev packages python 3\.13\.\d+$/m);
+  });
+
+  test("poetry-run: the project's single script is the web process", async () => {
+    const b = await build("python-poetry-run", appCopy("python-poetry-run", join(tmp.path, `a-${rnd()}`)));
+    assert.match(b.stderr, /web \(default\): serve/);
+    assert.match(await podman.serve(b.image), /^python-poetry-run ok served by the project's script$/m);
+  });
+
+  test("uv: uv sync --frozen with uv from its wheel and the layer's Python", async () => {
+    const dir = appCopy("python-uv", join(tmp.path, `a-${rnd()}`));
+    await writeUvLock(dir);
+    const b = await build("python-uv", dir);
+    assert.match(b.stderr, /Selected uv \d+\.\d+\.\d+/);
+    assert.match(b.stderr, /Running 'uv sync --frozen --no-dev/);
+    assert.match(await podman.serve(b.image), /^python-uv ok itsdangerous \S+ no dev packages python 3\.13\.\d+$/m);
+  });
+
   test("two builds of the same app in different folders, each from an empty cache, give the same digest (bytecode included)", async () => {
     const a = await build("python-no-pm", appCopy("python-no-pm", join(tmp.path, `r1-${rnd()}`)), [], { cache: join(tmp.path, "caches", `empty-${rnd()}`) });
     const b = await build("python-no-pm", appCopy("python-no-pm", join(tmp.path, `r2-${rnd()}`)), [], { cache: join(tmp.path, "caches", `empty-${rnd()}`) });
@@ -146,6 +214,21 @@ describe("failures name the cause in one message and export nothing", { concurre
     const err = await fails("python-pip", (d) => writeFileSync(join(d, "requirements.txt"), "flask==0.0.999\n"));
     assert.match(err, /ERROR: pip install --requirement requirements\.txt exited with status 1/);
     assert.match(err, /No matching distribution found for flask==0\.0\.999/);
+  });
+
+  test("a broken lock: poetry.lock that is not TOML", async () => {
+    const err = await fails("python-poetry", (d) => writeFileSync(join(d, "poetry.lock"), "[[package]\nname = \"itsdangerous\"\n"));
+    assert.match(err, /ERROR: poetry\.lock is not valid TOML/);
+  });
+
+  test("a syntax error in a build step: a broken setup.py of a local requirement", async () => {
+    const err = await fails("python-pip", (d) => {
+      mkdirSync(join(d, "local"));
+      writeFileSync(join(d, "local", "setup.py"), "from setuptools import setup\nsetup(name='local', version='1.0'\n");
+      writeFileSync(join(d, "requirements.txt"), "./local\n");
+    });
+    assert.match(err, /ERROR: pip install --requirement requirements\.txt exited with status 1/);
+    assert.match(err, /SyntaxError/);
   });
 
   test("a CPython version no release has lists what there is", async () => {

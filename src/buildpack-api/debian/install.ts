@@ -16,7 +16,7 @@ import { digestOf, parseRequest, pickVersion, suitesToLoad, type PackageRequest 
 import { addLinks, DEFAULT_EXCLUDE_PATHS, DEFAULT_KEEP_PATHS, fixLinks, nonEmptyDirs, removePaths, unpackDebs } from "./unpack.js";
 
 /** Bumped when what the helper puts into a layer changes: every such layer is then made again. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** A suite's signed index checked this recently is used without asking the mirror (npm's metadata max-age too). */
 const RELEASE_MAX_AGE_MS = 5 * 60_000;
 
