@@ -2,7 +2,10 @@
 // .pyc files that hold a hash of their source instead of its modification time, so two builds of
 // the same sources give the same bytes (and the image the same digest), and Python at launch uses
 // them without checking the sources. PYTHONPYCACHEPREFIX is left out of compileall's env: with it
-// set, the .pyc files would go under the prefix instead of beside the sources.
+// set, the .pyc files would go under the prefix instead of beside the sources. PYTHONDONTWRITEBYTECODE
+// is set: compileall's own processes import modules of the tree being compiled, and would otherwise
+// write timestamp-based .pyc files for them, racing compileall's (py_compile writes regardless);
+// `-f` rewrites any .pyc already there.
 import type { Logger } from "../../buildpack-api/index.js";
 import type { Env } from "../common/exec.js";
 import { run, toolEnv } from "./exec.js";
@@ -11,9 +14,9 @@ export async function compileBytecode(python: string, dirs: readonly string[], o
   if (dirs.length === 0) return;
   const env = toolEnv(o.env);
   delete env.PYTHONPYCACHEPREFIX;
-  delete env.PYTHONDONTWRITEBYTECODE;
+  env.PYTHONDONTWRITEBYTECODE = "1";
   // -q: no listing; -j 0: all cores; -x: what compileall must skip (tests with syntax meant to fail)
-  await run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", ...(o.exclude ? ["-x", o.exclude] : []), ...dirs], {
+  await run([python, "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash", ...(o.exclude ? ["-x", o.exclude] : []), ...dirs], {
     cwd: o.cwd,
     env: { ...env, SOURCE_DATE_EPOCH: env.SOURCE_DATE_EPOCH ?? "0" },
     code: "PYTHON_TOOL",
