@@ -30,7 +30,7 @@ export async function run(argv: readonly string[], o: RunOptions): Promise<strin
   return r.output;
 }
 
-/** The env to run a tool with: the build env without PYTHONPYCACHEPREFIX when `keepPyc` (bytecode goes beside the sources). */
+/** The env to run a tool with: the build env (defined values only) plus `extra`. */
 export function toolEnv(env: Env, extra: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
