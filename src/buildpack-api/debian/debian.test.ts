@@ -219,3 +219,14 @@ test("version specs: exact Debian versions, or ranges over the upstream version"
   assert.ok(matchesSpec("1:2.75-10", "2"));
   assert.ok(!matchesSpec("3.11.2-6", "3.13"));
 });
+
+test("excludePaths with keepPaths: only the kept paths stay, in their folders (a headers-only layer)", async (t) => {
+  const cache = tempDir();
+  t.after(cache.cleanup);
+  const { b } = await build(cache.path, { excludePaths: ["usr/**", "etc/**"], keepPaths: ["usr/lib/*/libsrv.so*"] }, { keep: true });
+  assert.equal(b.outcome, "success", b.stderr + b.stdout);
+  const layer = b.layers.srv;
+  assert.ok(layer);
+  assert.equal(layer.files["usr/lib/x86_64-linux-gnu/libsrv.so.1"], "ELF pretend\n");
+  assert.ok(!("usr/sbin/srv" in layer.files) && !("etc/srv/srv.conf" in layer.files), "the rest is left out");
+});

@@ -16,7 +16,7 @@ import { digestOf, parseRequest, pickVersion, suitesToLoad, type PackageRequest 
 import { addLinks, DEFAULT_EXCLUDE_PATHS, DEFAULT_KEEP_PATHS, fixLinks, nonEmptyDirs, removePaths, unpackDebs } from "./unpack.js";
 
 /** Bumped when what the helper puts into a layer changes: every such layer is then made again. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** A suite's signed index checked this recently is used without asking the mirror (npm's metadata max-age too). */
 const RELEASE_MAX_AGE_MS = 5 * 60_000;
 
@@ -188,7 +188,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     if (downloaded.length) log.subprocess(`downloaded ${downloaded.length} (${(downloaded.reduce((n, d) => n + d.pkg.size, 0) / 1e6).toFixed(1)} MB), ${debs.length - downloaded.length} from the cache`);
     const include = debian.pathFilter([...DEFAULT_EXCLUDE_PATHS, ...fixups.excludePaths], [...DEFAULT_KEEP_PATHS, ...fixups.keepPaths]);
     await unpackDebs(layer.path, debs, { include, ...(deps.decompressors ? { decompressors: deps.decompressors } : {}) });
-    await removePaths(layer.path, fixups.excludePaths);
+    await removePaths(layer.path, fixups.excludePaths, fixups.keepPaths);
     await addLinks(layer.path, fixups.links);
     await fixLinks(layer.path);
     for (const n of names) log.detail(n);

@@ -127,13 +127,16 @@ export async function addLinks(root: string, links: Readonly<Record<string, stri
 }
 
 /** Removes paths matching `globs` (e.g. a file only a maintainer script would have removed). */
-export async function removePaths(root: string, globs: readonly string[]): Promise<void> {
+export async function removePaths(root: string, globs: readonly string[], keep: readonly string[] = []): Promise<void> {
   if (globs.length === 0) return;
-  const kept = debian.pathFilter(globs, []);
+  const kept = debian.pathFilter(globs, keep);
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const e of entries.sort((a, b) => (a.parentPath.length < b.parentPath.length ? 1 : -1))) {
     const rel = relative(root, join(e.parentPath, e.name)).split("\\").join("/");
-    if (!kept(rel)) await rm(join(root, rel), { recursive: true, force: true });
+    if (kept(rel)) continue;
+    // Deepest first: a folder that still holds a kept path stays.
+    if (keep.length && e.isDirectory() && (await readdir(join(root, rel)).catch(() => [])).length > 0) continue;
+    await rm(join(root, rel), { recursive: true, force: true });
   }
 }
 
