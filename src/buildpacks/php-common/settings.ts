@@ -1,6 +1,6 @@
 // Paketo's PHP settings, read in one place for the PHP buildpacks: which server, the web dir,
 // the app's composer.json.
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { PhpError } from "./errors.js";
 
@@ -69,4 +69,27 @@ export async function isFile(p: string): Promise<boolean> {
 
 export async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+/** Where PHP-FPM listens and its web server sends PHP requests (the run user can write /tmp). */
+export const FPM_SOCKET = "/tmp/php-fpm.socket";
+
+/** BP_PHP_ENABLE_HTTPS_REDIRECT (default true): requests a proxy marks `X-Forwarded-Proto: http` get a 301 to https. */
+export function httpsRedirect(env: Env): boolean {
+  const v = env.BP_PHP_ENABLE_HTTPS_REDIRECT;
+  if (v === undefined || v === "" || v === "true") return true;
+  if (v === "false") return false;
+  throw new PhpError("PHP_CONFIG", `BP_PHP_ENABLE_HTTPS_REDIRECT=${v} is not true or false`);
+}
+
+/** The app's snippets in `dir` (.nginx.conf.d, .httpd.conf.d, .php.fpm.d) whose names match, sorted. */
+export async function snippets(appDir: string, dir: string, match: RegExp): Promise<string[]> {
+  const names = await readdir(join(appDir, dir)).catch(() => [] as string[]);
+  return names.filter((n) => match.test(n)).sort().map((n) => join(appDir, dir, n));
+}
+
+/** The program `name` on a PATH (a build layer's), or undefined. */
+export async function onPath(env: Env, name: string): Promise<string | undefined> {
+  for (const d of (env.PATH ?? "").split(":").filter(Boolean)) if (await isFile(join(d, name))) return join(d, name);
+  return undefined;
 }
