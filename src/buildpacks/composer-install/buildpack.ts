@@ -82,12 +82,12 @@ export const composerInstall = () =>
       const global = (ctx.env.BP_COMPOSER_INSTALL_GLOBAL ?? "").trim().split(/\s+/).filter(Boolean);
       if (global.length) await installGlobal(ctx, composer, global, env);
 
+      // The packages are in the app's vendor folder: the SBOM is the launch one, not a layer's.
       const lockText = lock ?? (await readFile(lockPath, "utf8").catch(() => undefined));
       if (lockText && ctx.env.BP_DISABLE_SBOM !== "true") {
-        const sbomLayer = await ctx.layers.uncached("composer-sbom", { launch: true });
         const files = sbomFiles(composerSbom(lockText, { name: ctx.buildpack.id, version: ctx.buildpack.version }, ctx.env.SOURCE_DATE_EPOCH), ctx.buildpack.sbomFormats);
-        await sbomLayer.writeSbom(...files);
         log.process(`Generating SBOM for the Composer packages of ${relative(ctx.appDir, lockPath)}`);
+        return { sbom: { launch: files } };
       }
       return {};
     },

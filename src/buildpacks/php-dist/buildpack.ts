@@ -4,11 +4,12 @@
 // layers) and PHP_INI_SCAN_DIR the layer's conf.d (the modules of the installed packages, as
 // Debian's phpenmod would enable them) then the app's .php.ini.d. Extensions the app asks for
 // (`extension=` in .php.ini.d/*.ini, `ext-*` in composer.json) come from Debian's php8.x-* packages.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { BuildpackError, defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
+import { defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
 import type { DebianLayer, installDebianPackages, PackageRequest } from "../../buildpack-api/debian/index.js";
 import { runServer } from "../web-server-common/run.js";
+import { configLayer } from "../php-common/config-layer.js";
 import { PhpError } from "../php-common/errors.js";
 import { appIniFiles, extensionPackage, requestedExtensions } from "../php-common/extensions.js";
 import { composerJsonPath, composerLockPath, phpServer, readComposerJson } from "../php-common/settings.js";
@@ -84,7 +85,7 @@ export const phpDist = (deps: PhpDistDeps) =>
           links: { "usr/bin/php": `php${minor}`, ...(fpm ? { "usr/sbin/php-fpm": `php-fpm${minor}` } : {}) },
         });
       } catch (e) {
-        const missing = e instanceof BuildpackError ? [...extPackages].find(([pkg]) => new RegExp(`\\b${pkg.replace(/[.]/g, "\\.")}\\b`).test(e.message)) : undefined;
+        const missing = e instanceof Error ? [...extPackages].find(([pkg]) => new RegExp(`\\b${pkg.replace(/[.]/g, "\\.")}\\b`).test(e.message)) : undefined;
         if (missing) {
           throw new PhpError("PHP_EXTENSION", `PHP extension ${missing[1]} is not available: Debian has no package ${missing[0]} for PHP ${minor}`, {
             hint: "check the extension's name; Debian's php8.x-* packages are the extensions paketo can install",
@@ -98,32 +99,33 @@ export const phpDist = (deps: PhpDistDeps) =>
 
       // php.ini and conf.d: rewritten every build (they name the app and its settings).
       const apiDir = await phpApiDir(debs);
-      const conf = await ctx.layers.uncached("php-ini", { build: true, launch: true });
       const production = await readFile(await debs.locate(`/usr/lib/php/${minor}/php.ini-production`), "utf8").catch(() => "");
       const libDir = join(ctx.appDir, ctx.env.BP_PHP_LIB_DIR || "lib");
-      await writeFile(
-        join(conf.path, "php.ini"),
-        `${production}\n; paketo: PHP relocated into its layer\nextension_dir = "${apiDir}"\ninclude_path = ".:${libDir}:${join(debs.path, "usr/share/php")}:/usr/share/php"\n`,
-      );
+      const phpIni = `${production}\n; paketo: PHP relocated into its layer\nextension_dir = "${apiDir}"\ninclude_path = ".:${libDir}:${join(debs.path, "usr/share/php")}:/usr/share/php"\n`;
       const loadedByApp = new Set(wanted.filter((w) => w.loadedByApp).map((w) => w.name));
-      const enabled = await enableModules(debs, minor, join(conf.path, "conf.d"), loadedByApp);
-      log.debug.subprocess(`modules enabled in conf.d: ${enabled.join(", ")}`);
-      const scan = [join(conf.path, "conf.d"), join(ctx.appDir, ".php.ini.d")].join(":");
-      await conf.writeEnv(layerEnv().override("PHPRC", conf.path).override("PHP_INI_SCAN_DIR", scan));
+      const modules = await moduleInis(debs, minor, loadedByApp);
+      log.debug.subprocess(`modules enabled in conf.d: ${[...modules.keys()].join(", ")}`);
+      const scanOf = (path: string) => [join(path, "conf.d"), join(ctx.appDir, ".php.ini.d")].join(":");
+      const confPath = await configLayer(ctx, "php-ini", {
+        build: true,
+        files: () => Object.fromEntries([["php.ini", { text: phpIni }], ...[...modules].map(([file, text]) => [`conf.d/${file}`, { text }])]),
+        env: (path) => layerEnv().override("PHPRC", path).override("PHP_INI_SCAN_DIR", scanOf(path)),
+      });
+      const scan = scanOf(confPath);
 
       // PHP's own check: every module loads, and every extension asked for is there.
-      const env = { ...debs.envFor(ctx.env), PHPRC: conf.path, PHP_INI_SCAN_DIR: scan };
+      const env = { ...debs.envFor(ctx.env), PHPRC: confPath, PHP_INI_SCAN_DIR: scan };
       const r = await runServer(["php", "-m"], { cwd: ctx.appDir, env });
-      const modules = new Set(r.output.split("\n").map((l) => l.trim().toLowerCase()));
+      const loaded = new Set(r.output.split("\n").map((l) => l.trim().toLowerCase()));
       const problems = r.output.split("\n").filter((l) => /warning|error/i.test(l));
-      const absent = wanted.filter((w) => !modules.has(w.name) && !(w.name === "opcache" && modules.has("zend opcache")));
+      const absent = wanted.filter((w) => !loaded.has(w.name) && !(w.name === "opcache" && loaded.has("zend opcache")));
       if (r.code !== 0 || problems.length || absent.length) {
         const said = [...problems, ...absent.map((w) => `${w.name} (${w.where}) is not loaded`)].join("\n").trim() || r.output.trim();
         throw new PhpError("PHP_EXTENSION", `PHP does not start with the app's extensions and ini files:\n${said}`, { hint: "check the extension= lines in .php.ini.d/*.ini and the ext-* requirements in composer.json" });
       }
-      log.subprocess(`php -m: ${[...modules].filter(Boolean).length} modules load`);
+      log.subprocess(`php -m: ${[...loaded].filter((l) => l && !l.startsWith("[")).length} modules load`);
       log.process("Configuring environment");
-      log.subprocess(`PHPRC            -> "${conf.path}"`);
+      log.subprocess(`PHPRC            -> "${confPath}"`);
       log.subprocess(`PHP_INI_SCAN_DIR -> "${scan}"`);
       return {};
     },
@@ -166,21 +168,21 @@ async function phpApiDir(debs: DebianLayer): Promise<string> {
  * conf.d as Debian's phpenmod makes it: every module ini the installed packages ship
  * (usr/share/php<minor>-<package>/<group>/<mod>.ini, `; priority=NN`, which their maintainer
  * scripts copy to mods-available) as NN-<mod>.ini, except modules the app's own ini files load
- * (loading twice is a warning).
+ * (loading twice is a warning). File name → text.
  */
-async function enableModules(debs: DebianLayer, minor: string, dir: string, skip: ReadonlySet<string>): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+async function moduleInis(debs: DebianLayer, minor: string, skip: ReadonlySet<string>): Promise<Map<string, string>> {
   const share = join(debs.path, "usr/share");
-  const out: string[] = [];
+  const out = new Map<string, string>();
+  const seen = new Set<string>();
   for (const pkg of (await readdir(share).catch(() => [] as string[])).filter((n) => n.startsWith(`php${minor}-`)).sort()) {
     for (const group of (await readdir(join(share, pkg)).catch(() => [] as string[])).sort()) {
       for (const name of (await readdir(join(share, pkg, group)).catch(() => [] as string[])).sort()) {
         const mod = name.slice(0, -4);
-        if (!name.endsWith(".ini") || skip.has(mod) || out.includes(mod)) continue;
+        if (!name.endsWith(".ini") || skip.has(mod) || seen.has(mod)) continue;
         const text = await readFile(join(share, pkg, group, name), "utf8");
         const priority = /^;\s*priority\s*=\s*(\d+)/m.exec(text)?.[1] ?? "20";
-        await writeFile(join(dir, `${priority}-${mod}.ini`), text);
-        out.push(mod);
+        out.set(`${priority}-${mod}.ini`, text);
+        seen.add(mod);
       }
     }
   }

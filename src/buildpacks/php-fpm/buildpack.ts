@@ -1,9 +1,9 @@
 // php-fpm: PHP-FPM's configuration for PHP behind nginx or httpd (BP_PHP_SERVER): one pool on a
 // unix socket in /tmp, logs to stderr, in the foreground, with the app's .php.fpm.d/*.conf
 // included into the pool. php-start runs it; PHP_FPM_PATH names the file at launch.
-import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass } from "../../buildpack-api/index.js";
+import { configLayer } from "../php-common/config-layer.js";
 import { FPM_SOCKET, phpServer, snippets } from "../php-common/settings.js";
 
 export function fpmConf(o: { pid: string; socket: string; includes: readonly string[] }): string {
@@ -43,10 +43,9 @@ export const phpFpm = () =>
       const log = ctx.logger;
       log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
       const user = await snippets(ctx.appDir, ".php.fpm.d", /\.conf$/);
-      const layer = await ctx.layers.uncached("php-fpm-config", { launch: true });
-      const path = join(layer.path, "php-fpm.conf");
-      await writeFile(path, fpmConf({ pid: "/tmp/php-fpm.pid", socket: FPM_SOCKET, includes: user }));
-      await layer.writeEnv(layerEnv().override("PHP_FPM_PATH", path));
+      const text = fpmConf({ pid: "/tmp/php-fpm.pid", socket: FPM_SOCKET, includes: user });
+      const dir = await configLayer(ctx, "php-fpm-config", { files: () => ({ "php-fpm.conf": { text } }), env: (p) => layerEnv().override("PHP_FPM_PATH", join(p, "php-fpm.conf")) });
+      const path = join(dir, "php-fpm.conf");
       log.process("Configuring PHP-FPM");
       log.subprocess(`PHP_FPM_PATH -> "${path}" (listening on ${FPM_SOCKET})`);
       if (user.length) log.subprocess(`including ${user.map((u) => relative(ctx.appDir, u)).join(", ")}`);

@@ -2,11 +2,13 @@
 // served, *.php proxied to FPM's socket (mod_proxy_fcgi), the app's .httpd.conf.d/*.conf included,
 // BP_PHP_ENABLE_HTTPS_REDIRECT, BP_PHP_SERVER_ADMIN. httpd reads ${PORT} itself at launch; modules
 // Debian compiles into apache2 are not loaded; httpd's own test checks the file at build.
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass } from "../../buildpack-api/index.js";
 import { dropBuiltInLoads, parseBuiltIns } from "../httpd/conf.js";
 import { runServer } from "../web-server-common/run.js";
+import { configLayer } from "../php-common/config-layer.js";
 import { PhpError } from "../php-common/errors.js";
 import { FPM_SOCKET, httpsRedirect, onPath, phpServer, snippets, webDir } from "../php-common/settings.js";
 
@@ -85,13 +87,15 @@ export const phpHttpd = () =>
         includes: await snippets(ctx.appDir, ".httpd.conf.d", /\.conf$/),
       });
       const { text } = dropBuiltInLoads(source, parseBuiltIns(listing.output));
-      const layer = await ctx.layers.uncached("php-httpd-config", { launch: true });
-      const path = join(layer.path, "httpd.conf");
-      await writeFile(path, text);
-      await layer.writeEnv(layerEnv().override("PHP_HTTPD_PATH", path));
+      const dir = await configLayer(ctx, "php-httpd-config", { files: () => ({ "httpd.conf": { text } }), env: (p) => layerEnv().override("PHP_HTTPD_PATH", join(p, "httpd.conf")) });
+      const path = join(dir, "httpd.conf");
       log.process("Configuring Apache httpd for PHP-FPM");
       log.subprocess(`PHP_HTTPD_PATH -> "${path}" (web dir ${root})`);
-      const t = await runServer(["apache2", "-f", path, "-t"], { cwd: ctx.appDir, env });
+      // httpd's own test of the file as launched, from a private copy (the layer may be the previous image's)
+      const testDir = await mkdtemp(join(tmpdir(), "paketo-php-httpd-"));
+      await writeFile(join(testDir, "httpd.conf"), text);
+      const t = await runServer(["apache2", "-f", join(testDir, "httpd.conf"), "-t"], { cwd: ctx.appDir, env });
+      await rm(testDir, { recursive: true, force: true });
       if (t.code !== 0) {
         throw new PhpError("PHP_CONFIG", `the httpd configuration for PHP-FPM fails httpd's test (with the app's .httpd.conf.d):\n${t.output.trim()}`, { hint: "fix the line httpd names" });
       }

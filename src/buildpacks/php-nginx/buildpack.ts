@@ -2,12 +2,13 @@
 // *.php passed to FPM's socket, the app's .nginx.conf.d/*-http.conf in the http block and
 // *-server.conf in the server block, BP_PHP_ENABLE_HTTPS_REDIRECT. The port is a placeholder
 // php-start fills from PORT at launch; nginx's own test checks the file at build.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass } from "../../buildpack-api/index.js";
 import { RUN_DIR } from "../nginx/conf.js";
 import { runServer } from "../web-server-common/run.js";
+import { configLayer } from "../php-common/config-layer.js";
 import { PhpError } from "../php-common/errors.js";
 import { FPM_SOCKET, httpsRedirect, isFile, onPath, phpServer, snippets, webDir } from "../php-common/settings.js";
 
@@ -100,17 +101,15 @@ export const phpNginx = () =>
         http: await snippets(ctx.appDir, ".nginx.conf.d", /-http\.conf$/),
         server: await snippets(ctx.appDir, ".nginx.conf.d", /-server\.conf$/),
       });
-      const layer = await ctx.layers.uncached("php-nginx-config", { launch: true });
-      const path = join(layer.path, "nginx.conf");
-      await writeFile(path, text);
-      await layer.writeEnv(layerEnv().override("PHP_NGINX_PATH", path));
+      const dir0 = await configLayer(ctx, "php-nginx-config", { files: () => ({ "nginx.conf": { text } }), env: (p) => layerEnv().override("PHP_NGINX_PATH", join(p, "nginx.conf")) });
+      const path = join(dir0, "nginx.conf");
       log.process("Configuring nginx for PHP-FPM");
       log.subprocess(`PHP_NGINX_PATH -> "${path}" (web dir ${root})`);
 
       // nginx's own test of the file as launched (port 8080, a private pid and temp folder).
       const dir = await mkdtemp(join(tmpdir(), "paketo-php-nginx-"));
       try {
-        await writeFile(join(dir, "nginx.conf"), (await readFile(path, "utf8")).replaceAll(PORT_PLACEHOLDER, "8080").replaceAll(RUN_DIR, dir));
+        await writeFile(join(dir, "nginx.conf"), text.replaceAll(PORT_PLACEHOLDER, "8080").replaceAll(RUN_DIR, dir));
         const t = await runServer(["nginx", "-t", "-q", "-p", ctx.appDir, "-e", "stderr", "-c", join(dir, "nginx.conf")], { cwd: ctx.appDir, env: { ...ctx.env } });
         if (t.code !== 0) {
           throw new PhpError("PHP_CONFIG", `the nginx configuration for PHP-FPM fails nginx's test (with the app's .nginx.conf.d):\n${t.output.split(dir).join(RUN_DIR).trim()}`, {

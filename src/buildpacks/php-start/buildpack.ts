@@ -2,9 +2,9 @@
 // the server in the foreground (as the image's non-root user), forwards SIGTERM/SIGINT to both and
 // stops the other when one exits, with its exit status. php-fpm, php-nginx and php-httpd name
 // their configuration files in PHP_FPM_PATH, PHP_NGINX_PATH, PHP_HTTPD_PATH at launch.
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defineBuildpack, fail, pass, type Process } from "../../buildpack-api/index.js";
+import { configLayer } from "../php-common/config-layer.js";
 import { logProcesses } from "../node-start/start.js";
 import { PORT_PLACEHOLDER } from "../php-nginx/buildpack.js";
 import { phpServer } from "../php-common/settings.js";
@@ -51,9 +51,8 @@ export const phpStart = () =>
     build: async (ctx) => {
       const log = ctx.logger;
       log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
-      const layer = await ctx.layers.uncached("php-start", { launch: true });
-      const script = join(layer.path, "start");
-      await writeFile(script, startScript(ctx.appDir), { mode: 0o755 });
+      const text = startScript(ctx.appDir);
+      const script = join(await configLayer(ctx, "php-start", { files: () => ({ start: { text, mode: 0o755 } }) }), "start");
       const web: Process = { type: "web", command: ["bash", script], default: true };
       logProcesses(log, [web]);
       return { processes: [web] };
