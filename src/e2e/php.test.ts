@@ -78,6 +78,8 @@ describe("PHP apps build with the default builder and serve HTTP under podman", 
     assert.doesNotMatch(again.stderr, /downloaded \d+/);
     assert.match(again.stderr, /\(0 layers created/);
 
+    // A second apart from the last build's copy of the app, so no file time is ambiguous.
+    await new Promise((r) => setTimeout(r, 1100));
     writeFileSync(join(dir, "htdocs/index.php"), `${readFileSync(join(dir, "htdocs/index.php"), "utf8")}// one more line\n`);
     const changed = await build("php-builtin", dir, ["--env", "BP_PHP_WEB_DIR=htdocs"], { layout, cache });
     assert.notEqual(changed.digest, first.digest);
