@@ -4,7 +4,7 @@
 // The builds share one default builder (made in `before`) and run three at a time.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -78,13 +78,16 @@ describe("PHP apps build with the default builder and serve HTTP under podman", 
     assert.doesNotMatch(again.stderr, /downloaded \d+/);
     assert.match(again.stderr, /\(0 layers created/);
 
-    // A second apart from the last build's copy of the app, so no file time is ambiguous.
-    await new Promise((r) => setTimeout(r, 1100));
-    writeFileSync(join(dir, "htdocs/index.php"), `${readFileSync(join(dir, "htdocs/index.php"), "utf8")}// one more line\n`);
+    // One line changed (as an editor saves: a new file renamed over the old one).
+    const page = join(dir, "htdocs/index.php");
+    writeFileSync(`${page}.new`, readFileSync(page, "utf8").replace('"php-builtin ok', '"php-builtin changed'));
+    renameSync(`${page}.new`, page);
     const changed = await build("php-builtin", dir, ["--env", "BP_PHP_WEB_DIR=htdocs"], { layout, cache });
     assert.notEqual(changed.digest, first.digest);
     assert.match(changed.stderr, /Adding layer 'app'/);
+    assert.match(changed.stderr, /\(1 layers created/, "only the app layer is made again");
     assert.doesNotMatch(changed.stderr, /Adding layer 'paketo-buildpacks\//, "no buildpack layer is made again");
+    assert.match(await podman.serve(changed.image), /^php-builtin changed /m);
     assert.doesNotMatch(changed.stderr, /downloaded \d+/);
   });
 

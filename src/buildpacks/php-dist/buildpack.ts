@@ -24,6 +24,8 @@ const REQUIREMENT = s.object({
   "version-source": s.optional(s.string()),
   build: s.optional(s.boolean()),
   launch: s.optional(s.boolean()),
+  /** Extensions a later buildpack needs (the session handlers: redis, memcached). */
+  extensions: s.optional(s.array(s.string())),
 });
 
 /** The PHP each Debian release has (its only php8.x): Debian major version → PHP minor. */
@@ -60,6 +62,7 @@ export const phpDist = (deps: PhpDistDeps) =>
 
       const ini = await appIniFiles(ctx.appDir);
       const wanted = requestedExtensions(ini, composer, composerRel);
+      for (const e of entries) for (const name of e.metadata.extensions ?? []) if (!wanted.some((w) => w.name === name)) wanted.push({ name, where: "the build plan", loadedByApp: false });
       const extPackages = new Map<string, string>(); // package → the first extension asking for it
       for (const e of wanted) {
         const pkg = extensionPackage(e.name, minor);
