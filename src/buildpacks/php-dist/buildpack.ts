@@ -169,24 +169,28 @@ async function phpApiDir(debs: DebianLayer): Promise<string> {
 
 /**
  * conf.d as Debian's phpenmod makes it: every module ini the installed packages ship
- * (usr/share/php<minor>-<package>/<group>/<mod>.ini, `; priority=NN`, which their maintainer
- * scripts copy to mods-available) as NN-<mod>.ini, except modules the app's own ini files load
+ * (usr/share/php<minor>-<package>/<group>/<mod>.ini, which their maintainer scripts copy to
+ * mods-available, or etc/php/<minor>/mods-available/<mod>.ini; `; priority=NN`) as NN-<mod>.ini, except modules the app's own ini files load
  * (loading twice is a warning). File name → text.
  */
 async function moduleInis(debs: DebianLayer, minor: string, skip: ReadonlySet<string>): Promise<Map<string, string>> {
   const share = join(debs.path, "usr/share");
   const out = new Map<string, string>();
   const seen = new Set<string>();
+  const dirs: string[] = [];
   for (const pkg of (await readdir(share).catch(() => [] as string[])).filter((n) => n.startsWith(`php${minor}-`)).sort()) {
-    for (const group of (await readdir(join(share, pkg)).catch(() => [] as string[])).sort()) {
-      for (const name of (await readdir(join(share, pkg, group)).catch(() => [] as string[])).sort()) {
-        const mod = name.slice(0, -4);
-        if (!name.endsWith(".ini") || skip.has(mod) || seen.has(mod)) continue;
-        const text = await readFile(join(share, pkg, group, name), "utf8");
-        const priority = /^;\s*priority\s*=\s*(\d+)/m.exec(text)?.[1] ?? "20";
-        out.set(`${priority}-${mod}.ini`, text);
-        seen.add(mod);
-      }
+    for (const group of (await readdir(join(share, pkg)).catch(() => [] as string[])).sort()) dirs.push(join(share, pkg, group));
+  }
+  // PECL extensions (php8.4-redis, -igbinary, -memcached...) ship theirs in mods-available itself.
+  dirs.push(join(debs.path, "etc/php", minor, "mods-available"));
+  for (const dir of dirs) {
+    for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
+      const mod = name.slice(0, -4);
+      if (!name.endsWith(".ini") || skip.has(mod) || seen.has(mod)) continue;
+      const text = await readFile(join(dir, name), "utf8");
+      const priority = /^;\s*priority\s*=\s*(\d+)/m.exec(text)?.[1] ?? "20";
+      out.set(`${priority}-${mod}.ini`, text);
+      seen.add(mod);
     }
   }
   return out;
