@@ -3,13 +3,14 @@
 // repository, and the failures a user meets first. Images run by podman with PORT=8080.
 // The builds share one default builder (made in `before`) and run three at a time.
 import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman } from "./testing/harness.js";
+import { appCopy, freePort, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
 const tmp = (() => {
@@ -132,6 +133,50 @@ describe("PHP apps build with the default builder and serve HTTP under podman", 
     const again = await build("php-composer", dir, [], { cache });
     assert.match(again.stderr, /Reusing the cached vendor folder/);
     assert.doesNotMatch(again.stderr, /Installing acme\/greeter/);
+  });
+});
+
+const hasRedis = (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("PHP sessions in Redis through a php-redis-session binding", () => {
+  test("Debian's redis-server on 127.0.0.1 keeps the session across requests", { skip: hasRedis ? false : "redis-server is not installed (scripts/setup.sh --test)" }, async () => {
+    const redisPort = await freePort();
+    const redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    try {
+      const binding = join(tmp.path, "binding-redis");
+      mkdirSync(binding, { recursive: true });
+      writeFileSync(join(binding, "type"), "php-redis-session\n");
+      writeFileSync(join(binding, "host"), "127.0.0.1\n");
+      writeFileSync(join(binding, "port"), `${redisPort}\n`);
+      const b = await build("php-redis-session", appCopy("php-redis-session", join(tmp.path, "a5")), ["--env", "BP_PHP_WEB_DIR=htdocs", "--binding", `sessions=${binding}`]);
+      assert.match(b.stderr, /Paketo Buildpack for PHP Redis Session Handler/);
+      assert.match(b.stderr, /PHP 8\.4\.\d+\S* with php8\.4-redis/);
+      // The host's network, so the container reaches the Redis on the host's loopback.
+      const port = await freePort();
+      const id = podman.run(["run", "-d", "--network", "host", "-e", `PORT=${port}`, b.image]);
+      try {
+        const url = `http://127.0.0.1:${port}/`;
+        let first: Response | undefined;
+        for (let t = Date.now(); !first && Date.now() - t < 30_000; ) first = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 300)));
+        assert.ok(first, `no answer: ${podman.logs(id)}`);
+        assert.match(await first.text(), /^php-redis-session hits=1 handler=redis$/m);
+        const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+        assert.match(cookie, /^PHPSESSID=/);
+        const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(5_000) });
+        assert.match(await second.text(), /^php-redis-session hits=2 handler=redis$/m);
+      } finally {
+        podman.run(["rm", "-f", "-t", "0", id]);
+      }
+    } finally {
+      redis.kill("SIGTERM");
+    }
   });
 });
 
