@@ -224,6 +224,15 @@ export const purl = {
     });
   },
 
+  /** `pkg:composer/vlucas/phpdotenv@v5.3.0` from a Composer package name (`vendor/name`). */
+  composer(name: string, version?: string, opts: { qualifiers?: Qualifiers } = {}): string {
+    const slash = name.indexOf("/");
+    if (slash < 1 || slash === name.length - 1 || name.indexOf("/", slash + 1) !== -1) {
+      throw new SbomError("PURL_INVALID", `Composer package name ${JSON.stringify(name)} is not "vendor/name"`);
+    }
+    return formatPurl({ type: "composer", namespace: name.slice(0, slash).toLowerCase(), name: name.slice(slash + 1).toLowerCase(), version, qualifiers: defined(opts.qualifiers) });
+  },
+
   /** `pkg:pypi/django-allauth@0.61.1` (the name is folded as PEP 503 says). */
   pypi(name: string, version?: string, opts: { fileName?: string; qualifiers?: Qualifiers } = {}): string {
     return formatPurl({

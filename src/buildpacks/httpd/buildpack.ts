@@ -27,7 +27,11 @@ const BEFORE = ["-C", "PidFile /tmp/httpd.pid", "-C", "ErrorLog /proc/self/fd/2"
 export const httpd = (deps: HttpdDeps) =>
   defineBuildpack({
     detect: async (ctx) => {
-      if (webServer(ctx.env) !== "httpd" && !(await isFile(join(ctx.appDir, "httpd.conf")))) return fail("no httpd.conf and BP_WEB_SERVER is not httpd");
+      if (webServer(ctx.env) !== "httpd" && !(await isFile(join(ctx.appDir, "httpd.conf")))) {
+        // PHP-FPM behind httpd: php-httpd writes the configuration and requires httpd.
+        if (ctx.env.BP_PHP_SERVER === "httpd") return pass({ provides: [{ name: "httpd" }] });
+        return fail("no httpd.conf and BP_WEB_SERVER is not httpd");
+      }
       return pass({ provides: [{ name: "httpd" }], requires: [{ name: "httpd", metadata: { launch: true } }] });
     },
 
@@ -36,6 +40,7 @@ export const httpd = (deps: HttpdDeps) =>
       log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
       const generate = webServer(ctx.env) === "httpd";
       const appConf = join(ctx.appDir, "httpd.conf");
+      const phpOnly = !generate && ctx.env.BP_PHP_SERVER === "httpd" && !(await isFile(appConf));
       const generated = generate ? generatedConfig(ctx.env, ctx.appDir, ctx.platform.bindings) : undefined;
       if (generate && (await isFile(appConf))) log.warning("httpd.conf is not used: BP_WEB_SERVER=httpd generates the configuration");
 
@@ -43,8 +48,11 @@ export const httpd = (deps: HttpdDeps) =>
       const version = ctx.env.BP_HTTPD_VERSION || undefined;
       log.subprocess(version ? `BP_HTTPD_VERSION ${version}` : "no BP_HTTPD_VERSION: the version Debian's release offers");
       const request: PackageRequest = { name: "apache2-bin", ...(version ? { version, source: "BP_HTTPD_VERSION" } : {}) };
-      const debs = await deps.install(ctx, { layer: "httpd", packages: [request, "media-types"], exclude: EXCLUDE, links: LINKS });
-      log.subprocess(`Apache HTTP Server ${debs.version("apache2-bin")}`);
+      // For php-httpd (which writes the configuration and the process): the packages only, at build too when asked.
+      const build = phpOnly && ctx.plan.select("httpd").some((e) => e.metadata.build === true);
+      const debs = await deps.install(ctx, { layer: "httpd", build, packages: [request, "media-types"], exclude: EXCLUDE, links: LINKS });
+      log.subprocess(`Apache HTTP Server ${debs.version("apache2-bin")}${phpOnly ? " (the configuration and the process come from a later buildpack)" : ""}`);
+      if (phpOnly) return {};
       const serverRoot = join(debs.path, "server-root");
       const env = { ...debs.envFor(ctx.env), SERVER_ROOT: serverRoot, APP_ROOT: ctx.appDir, PORT: "8080", SERVICE_BINDING_ROOT: ctx.env.SERVICE_BINDING_ROOT ?? LAUNCH_BINDING_ROOT };
       const listing = await runServer(["apache2", "-l"], { cwd: ctx.appDir, env });

@@ -51,6 +51,8 @@ export const nginx = (deps: NginxDeps) =>
       const server = webServer(ctx.env);
       const conf = confLocation(ctx);
       if (server !== "nginx" && !(await isFile(conf))) {
+        // PHP-FPM behind nginx: php-nginx writes the configuration and requires nginx.
+        if (ctx.env.BP_PHP_SERVER === "nginx") return pass({ provides: [{ name: "nginx" }] });
         return fail(`no ${relative(ctx.appDir, conf) || conf} and BP_WEB_SERVER is not nginx`);
       }
       return pass({ provides: [{ name: "nginx" }], requires: [{ name: "nginx", metadata: { launch: true } }] });
@@ -61,6 +63,7 @@ export const nginx = (deps: NginxDeps) =>
       log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
       const generate = webServer(ctx.env) === "nginx";
       const conf = confLocation(ctx);
+      if (!generate && !(await isFile(conf))) return installOnly(ctx, deps);
       const confDir = generate ? ctx.appDir : dirname(conf);
       const mainRel = generate ? "nginx.conf" : basename(conf);
       const generated = generate ? generatedConfig(ctx.env, ctx.appDir, ctx.platform.bindings) : undefined;
@@ -135,6 +138,21 @@ export const nginx = (deps: NginxDeps) =>
       return { processes: [web] };
     },
   });
+
+/**
+ * nginx for another buildpack that writes the configuration and the process (php-nginx): the
+ * packages only, in a layer also available to later buildpacks when they ask for it at build.
+ */
+async function installOnly(ctx: BuildContext, deps: NginxDeps): Promise<Record<string, never>> {
+  const log = ctx.logger;
+  const build = ctx.plan.select("nginx").some((e) => e.metadata.build === true);
+  log.process("Resolving Nginx Server version");
+  const version = ctx.env.BP_NGINX_VERSION || undefined;
+  const request: PackageRequest = { name: "nginx", ...(version ? { version, source: "BP_NGINX_VERSION" } : {}) };
+  const debs = await deps.install(ctx, { layer: "nginx", build, packages: [request], exclude: EXCLUDE, excludePaths: EXCLUDE_PATHS });
+  log.subprocess(`Nginx Server ${debs.version("nginx")} (the configuration and the process come from a later buildpack)`);
+  return {};
+}
 
 function port(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === "") return undefined;

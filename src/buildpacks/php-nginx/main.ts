@@ -1,0 +1,5 @@
+// The composition root of php-nginx.
+import { main } from "../../buildpack-api/index.js";
+import { phpNginx } from "./buildpack.js";
+
+await main(phpNginx());
