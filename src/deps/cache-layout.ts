@@ -26,6 +26,8 @@ export interface CacheLayout {
   runImagePackages: string;
   /** Go module zips (toolchains), checksum database answers, version lists (deps/go); bound into the build sandbox. */
   go: string;
+  /** Maven repository artifacts by SHA-256 and which artifact each is, version lists (deps/maven); bound into the build sandbox. */
+  maven: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -94,6 +96,7 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   detectMemo: { dir: "detect", unit: "file", what: "detection memos, one per destination" },
   buildMemo: { dir: "build-memo", unit: "file", what: "build memos, one per destination" },
   go: { dir: "go", unit: "file", what: "Go toolchain zips, checksum database answers and version lists" },
+  maven: { dir: "maven", unit: "file", what: "Maven repository artifacts (Maven, Tomcat, JARs) and version lists" },
   runImagePackages: { dir: "run-image-packages", unit: "file", what: "run images' installed Debian packages, by image digest" },
   leases: { dir: "leases", unit: "internal", what: "what running paketo processes use" },
   sizeMemo: { dir: "sizes.json", unit: "internal", what: "sizes of root filesystems and kept trees" },
@@ -128,6 +131,7 @@ export function cacheLayout(root: string): CacheLayout {
     buildMemo: (dest) => join(at("buildMemo"), `${destKey(dest)}.json`),
     runImagePackages: at("runImagePackages"),
     go: at("go"),
+    maven: at("maven"),
   };
 }
 

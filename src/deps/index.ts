@@ -7,6 +7,7 @@ export { type CacheEntry, type CacheScan, cacheSize, type PartUsage, scanCache, 
 export { pruneCache, type PruneOptions, type PruneResult, trimCache } from "./cache-prune.js";
 export { cacheBudget, DEFAULT_CACHE_MAX, parseDuration, parseSize } from "./cache-budget.js";
 export * as go from "./go/index.js";
+export * as maven from "./maven/index.js";
 export { ContentCache } from "./content-cache.js";
 export type { Expected, Staged } from "./content-cache.js";
 export { DepsError } from "./errors.js";
