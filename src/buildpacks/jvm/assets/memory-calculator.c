@@ -11,7 +11,8 @@
  * A region the user already sized in JAVA_TOOL_OPTIONS (-Xmx, -Xss, -XX:MaxMetaspaceSize,
  * -XX:MaxDirectMemorySize, -XX:ReservedCodeCacheSize) is taken as given; the user's flags come
  * last, so they win. Also -XX:ActiveProcessorCount, -XX:+ExitOnOutOfMemoryError, and the debug,
- * JMX and JFR agents (BPL_DEBUG_*, BPL_JMX_*, BPL_JFR_*).
+ * JMX and JFR agents (BPL_DEBUG_*, BPL_JMX_*, BPL_JFR_*), and Spring Cloud Bindings switched on where the
+ * spring-boot buildpack put them (BPI_SPRING_CLOUD_BINDINGS) unless BPL_SPRING_CLOUD_BINDINGS_DISABLED.
  *
  * Inputs the buildpack sets in the layer env: BPI_JVM_CLASS_COUNT (the JVM's own classes),
  * BPI_APPLICATION_PATH (default /workspace). PAKETO_CGROUP_ROOT moves /sys/fs/cgroup (tests). */
@@ -340,6 +341,7 @@ int main(void) {
                  " -Dcom.sun.management.jmxremote.port=%s -Dcom.sun.management.jmxremote.rmi.port=%s", port, port);
     fprintf(stderr, "JMX enabled on port %s\n", port);
   }
+  if (truthy("BPI_SPRING_CLOUD_BINDINGS") && !truthy("BPL_SPRING_CLOUD_BINDINGS_DISABLED")) sadd(&flags, " -Dorg.springframework.cloud.bindings.boot.enable=true");
   if (truthy("BPL_JFR_ENABLED")) sadd(&flags, " -XX:StartFlightRecording=%s", env_or("BPL_JFR_ARGS", "dumponexit=true,filename=/tmp/recording.jfr"));
   if (*user) sadd(&flags, " %s", user);
 

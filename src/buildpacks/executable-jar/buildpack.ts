@@ -1,0 +1,41 @@
+// executable-jar: an app whose META-INF/MANIFEST.MF names a Main-Class (an exploded JAR: what
+// Maven's buildpack leaves in the app dir, or a JAR unpacked by the user) runs as `java
+// <Main-Class>`, exec'd directly (no shell: it works on a run image without one), with the app
+// dir and the manifest's Class-Path on CLASSPATH. Without a manifest yet, it passes when a build
+// buildpack (maven) provides `jvm-application-package`, and reads the manifest at build time.
+import { join } from "node:path";
+import { defineBuildpack, layerEnv, pass } from "../../buildpack-api/index.js";
+import { readManifest } from "../java-common/index.js";
+
+export const executableJar = () =>
+  defineBuildpack({
+    detect: async (ctx) => {
+      const m = await readManifest(ctx.appDir);
+      const jre = { name: "jre", metadata: { launch: true, ...(m?.["Build-Jdk-Spec"] ? { version: m["Build-Jdk-Spec"], "version-source": "META-INF/MANIFEST.MF Build-Jdk-Spec" } : {}) } };
+      if (m?.["Main-Class"]) return pass({ provides: [{ name: "jvm-application" }], requires: [jre, { name: "jvm-application" }] });
+      return pass({ provides: [{ name: "jvm-application" }], requires: [jre, { name: "jvm-application" }, { name: "jvm-application-package" }] });
+    },
+
+    build: async (ctx) => {
+      const log = ctx.logger;
+      log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
+      const m = await readManifest(ctx.appDir);
+      const main = m?.["Main-Class"];
+      if (!main) {
+        log.process("No Main-Class in META-INF/MANIFEST.MF: not an executable JAR");
+        return {};
+      }
+      const classPath = [ctx.appDir, ...(m["Class-Path"] ?? "").split(/\s+/).filter(Boolean).map((p) => join(ctx.appDir, p))].join(":");
+      const layer = await ctx.layers.uncached("classpath", { launch: true });
+      await layer.writeEnv(layerEnv().override("CLASSPATH", classPath, { scope: "launch" }));
+      log.process("Process types:");
+      for (const t of ["executable-jar", "task", "web"]) log.subprocess(`${t}: java ${main}`);
+      return {
+        processes: [
+          { type: "executable-jar", command: ["java", main] },
+          { type: "task", command: ["java", main] },
+          { type: "web", command: ["java", main], default: true },
+        ],
+      };
+    },
+  });
