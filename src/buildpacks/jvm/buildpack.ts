@@ -23,8 +23,12 @@ const ENTRY = s.object({
   launch: s.optional(s.boolean()),
 });
 
-/** Dependencies only Debian's maintainer scripts or desktop integration need. */
-const EXCLUDE = ["ca-certificates-java", "java-common", "adduser", "debconf", "libcups2", "libcups2t64", "libavahi-client3", "libavahi-common3"];
+/** Dependencies only Debian's maintainer scripts (debconf, PAM, util-linux) or desktop integration need. */
+const EXCLUDE = [
+  "ca-certificates-java", "java-common", "adduser", "debconf", "cdebconf", "util-linux", "libpam-runtime", "libpam-modules", "libpam-modules-bin",
+  // sound and smart cards: a headless JRE loads them only when an app asks, and they pull much in
+  "libasound2", "libasound2t64", "libpcsclite1", "libcups2", "libcups2t64", "libavahi-client3", "libavahi-common3",
+];
 /** The JVM's own classes, for the memory calculator's metaspace estimate (a headless JRE loads from ~27,000). */
 const JVM_CLASS_COUNT = "27000";
 /** The C flags of the launch helper: the launcher's (static, small, warnings are errors). */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
 import type { maven as mavenDeps } from "../../deps/index.js";
 import { readManifest } from "../java-common/index.js";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, rm, symlink } from "node:fs/promises";
 
 export interface SpringBootDeps {
   maven: Pick<typeof mavenDeps, "MavenSource" | "parseCoordinates">;
@@ -71,9 +71,14 @@ export const springBoot = (deps: SpringBootDeps) =>
           await copyFile(art.path, jar);
           await layer.write({ sha256: art.sha256 });
         }
-        // Boot's launcher puts the JVM's class path under the app's. The JVM's launch helper switches
+        // Linked into BOOT-INF/lib, where Boot's launcher loads it beside Spring (not on the JVM's
+        // class path, whose loader cannot see Spring's classes). The JVM's launch helper switches
         // the bindings on unless BPL_SPRING_CLOUD_BINDINGS_DISABLED=true at launch.
-        await layer.writeEnv(layerEnv().append("CLASSPATH", jar, { delim: ":", scope: "launch" }).default("BPI_SPRING_CLOUD_BINDINGS", "true", { scope: "launch" }));
+        const lib = join(ctx.appDir, m["Spring-Boot-Lib"] ?? "BOOT-INF/lib");
+        await mkdir(lib, { recursive: true });
+        await rm(join(lib, "spring-cloud-bindings-2.0.4.jar"), { force: true });
+        await symlink(jar, join(lib, "spring-cloud-bindings-2.0.4.jar"));
+        await layer.writeEnv(layerEnv().default("BPI_SPRING_CLOUD_BINDINGS", "true", { scope: "launch" }));
         log.process(`Spring Cloud Bindings 2.0.4 (${art.downloaded ? "downloaded" : "from the download cache"})`);
       }
       return { labels, slices };
