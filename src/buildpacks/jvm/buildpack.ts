@@ -5,7 +5,7 @@
 // made from the build image's CA bundle plus ca-certificates bindings. At launch an exec.d
 // helper (C, compiled here with the build image's gcc) sizes the JVM to the container.
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile, rename, lstat } from "node:fs/promises";
+import { chmod, lstat, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { type BuildContext, defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
@@ -77,7 +77,10 @@ export const jvm = (deps: JvmDeps) =>
       const v = wanted.version;
       const suite = v === 17 ? "bookworm" : undefined;
       const home = `usr/lib/jvm/java-${v}-openjdk-${ctx.target.arch}`;
-      const trust = await trustBundle(ctx);
+      const imageTrust = await trustBundle(ctx);
+      // A build-only JDK also trusts what this machine trusts (the platform's SSL_CERT_FILE: a
+      // TLS-inspecting proxy's CA, say); nothing of that reaches a launch layer.
+      const buildTrust = `${imageTrust}\n${ctx.env.SSL_CERT_FILE ? await readFile(ctx.env.SSL_CERT_FILE, "utf8").catch(() => "") : ""}`;
 
       const install = async (layer: string, pkg: string, scope: { build: boolean; launch: boolean }, tools: readonly string[]) => {
         const links = Object.fromEntries(tools.map((t) => [`usr/bin/${t}`, `../lib/jvm/java-${v}-openjdk-${ctx.target.arch}/bin/${t}`]));
@@ -90,7 +93,7 @@ export const jvm = (deps: JvmDeps) =>
           links,
           env: (env, { path }) => env.override("JAVA_HOME", join(path, home), { scope: scope.build && scope.launch ? "all" : scope.build ? "build" : "launch" }),
         });
-        await writeCacerts(ctx, join(l.path, home), trust);
+        await writeCacerts(ctx, join(l.path, home), scope.launch ? imageTrust : buildTrust);
         return l;
       };
 
@@ -121,7 +124,8 @@ async function trustBundle(ctx: BuildContext<unknown, unknown>): Promise<string>
 /**
  * The JVM's `lib/security/cacerts` (a link to /etc/ssl/certs/java/cacerts, which Debian's
  * ca-certificates-java script makes) as a file in the layer: a PKCS#12 trust store with every
- * certificate of the bundle as a trusted entry (openssl's -jdktrust, what Java reads). Kept while
+ * certificate of the bundle as a trusted entry (openssl's -jdktrust, what Java reads); its
+ * integrity is the layer's (no MAC, as the JDK's own). Kept while
  * the bundle is the same.
  */
 async function writeCacerts(ctx: BuildContext<unknown, unknown>, javaHome: string, pem: string): Promise<void> {
@@ -133,9 +137,11 @@ async function writeCacerts(ctx: BuildContext<unknown, unknown>, javaHome: strin
   const tmp = await mkdtemp(join(javaHome, "lib", "security", ".cacerts-"));
   try {
     await writeFile(join(tmp, "bundle.pem"), pem);
-    const r = await run(["openssl", "pkcs12", "-export", "-nokeys", "-in", join(tmp, "bundle.pem"), "-jdktrust", "anyExtendedKeyUsage", "-passout", "pass:changeit", "-out", join(tmp, "cacerts")], ctx.env);
+    // Certificates neither encrypted nor MACed, as the JDK's own cacerts: the JVM opens its default trust store without a password.
+    const r = await run(["openssl", "pkcs12", "-export", "-nokeys", "-in", join(tmp, "bundle.pem"), "-jdktrust", "anyExtendedKeyUsage", "-certpbe", "NONE", "-nomac", "-passout", "pass:", "-out", join(tmp, "cacerts")], ctx.env);
     if (r.code !== 0) throw new JavaError("JAVA_CACERTS", `openssl could not make the JVM's cacerts: ${r.output.trim().split("\n").slice(-3).join(" ")}`, { hint: "the build image needs OpenSSL 3.2 or later (-jdktrust)" });
     await rm(target, { force: true });
+    await chmod(join(tmp, "cacerts"), 0o644); // openssl writes 0600; the run user is not the build user
     await rename(join(tmp, "cacerts"), target);
     await writeFile(keyFile, key);
   } finally {
