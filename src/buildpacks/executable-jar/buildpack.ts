@@ -5,7 +5,9 @@
 // buildpack (maven) provides `jvm-application-package`, and reads the manifest at build time.
 import { join } from "node:path";
 import { defineBuildpack, layerEnv, pass } from "../../buildpack-api/index.js";
-import { readManifest } from "../java-common/index.js";
+import { reproducibleDate } from "../../oci/index.js";
+import { sbomFiles } from "../common/sbom.js";
+import { jarComponents, readManifest } from "../java-common/index.js";
 
 export const executableJar = () =>
   defineBuildpack({
@@ -28,6 +30,12 @@ export const executableJar = () =>
       const classPath = [ctx.appDir, ...(m["Class-Path"] ?? "").split(/\s+/).filter(Boolean).map((p) => join(ctx.appDir, p))].join(":");
       const layer = await ctx.layers.uncached("classpath", { launch: true });
       await layer.writeEnv(layerEnv().override("CLASSPATH", classPath, { scope: "launch" }));
+      let sbom: ReturnType<typeof sbomFiles> = [];
+      if (ctx.env.BP_DISABLE_SBOM !== "true") {
+        const components = await jarComponents(ctx.appDir);
+        sbom = sbomFiles({ name: "application", timestamp: reproducibleDate(ctx.env.SOURCE_DATE_EPOCH), tool: { name: ctx.buildpack.id, version: ctx.buildpack.version }, components }, ctx.buildpack.sbomFormats);
+        log.process(`SBOM: ${components.length} JAR(s) of the app`);
+      }
       log.process("Process types:");
       for (const t of ["executable-jar", "task", "web"]) log.subprocess(`${t}: java ${main}`);
       return {
@@ -36,6 +44,7 @@ export const executableJar = () =>
           { type: "task", command: ["java", main] },
           { type: "web", command: ["java", main], default: true },
         ],
+        ...(sbom.length ? { sbom: { launch: sbom } } : {}),
       };
     },
   });

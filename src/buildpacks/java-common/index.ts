@@ -3,3 +3,4 @@
 export { JavaError, type JavaErrorCode } from "./errors.js";
 export { parseManifest, readManifest, type Manifest } from "./manifest.js";
 export { javaFeature, JVM_VERSIONS, DEFAULT_JVM_VERSION } from "./version.js";
+export { jarComponents, jarPomProperties } from "./jars.js";

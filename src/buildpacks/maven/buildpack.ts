@@ -7,7 +7,10 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import { isAbsolute, join } from "node:path";
 import { defineBuildpack, fail, pass, s, type BuildContext } from "../../buildpack-api/index.js";
 import type { maven as mavenDeps } from "../../deps/index.js";
+import { reproducibleDate } from "../../oci/index.js";
+import { purl } from "../../sbom/index.js";
 import { runTool } from "../common/exec.js";
+import { sbomFiles } from "../common/sbom.js";
 import { JavaError } from "../java-common/index.js";
 import { matchArtifacts } from "./artifact.js";
 import { pomJavaVersion } from "./pom.js";
@@ -87,7 +90,8 @@ export const mavenBuild = (deps: MavenDeps) =>
         startError: (cmd, e) => new JavaError("MAVEN_BUILD", `cannot start ${cmd}: ${e.message}`),
       });
       if (r.code !== 0) {
-        const errors = r.output.split("\n").filter((l) => /^\[ERROR\]/.test(l) && !/^\[ERROR\] *(-> \[Help|To see the full|Re-run Maven|For more information|$)/.test(l));
+        // Maven's [ERROR] lines, once each, without its advice and help links.
+        const errors = [...new Set(r.output.split("\n").map((l) => l.trimEnd()).filter((l) => /^\[ERROR\]/.test(l) && !/^\[ERROR\] *(-> \[Help|\[Help \d|To see the full|Re-run Maven|For more information|COMPILATION ERROR|-+$|$)/.test(l)))];
         throw new JavaError("MAVEN_BUILD", `Maven failed (exit ${r.code ?? r.signal}):\n${(errors.length ? errors.slice(0, 12) : r.output.trim().split("\n").slice(-12)).join("\n")}`, {
           hint: "fix the build (it fails the same way with `mvn package` locally), or change BP_MAVEN_BUILD_ARGUMENTS",
         });
@@ -122,6 +126,10 @@ async function installMaven(ctx: BuildContext<unknown, unknown>, deps: MavenDeps
     });
     if (r.code !== 0) throw new JavaError("JAVA_ARCHIVE", `unpacking Maven ${version}: ${r.output.trim()}`);
     await layer.write({ version, sha256: art.sha256 });
+    if (ctx.env.BP_DISABLE_SBOM !== "true") {
+      const component = { type: "application" as const, name: "apache-maven", version, purl: purl.maven("org.apache.maven:apache-maven", version, { classifier: "bin", type: "tar.gz" }), licenses: ["Apache-2.0"], hashes: [{ alg: "SHA-256" as const, content: art.sha256 }] };
+      await layer.writeSbom(...sbomFiles({ name: "maven", timestamp: reproducibleDate(ctx.env.SOURCE_DATE_EPOCH), tool: { name: ctx.buildpack.id, version: ctx.buildpack.version }, components: [component] }, ctx.buildpack.sbomFormats));
+    }
   }
   return join(layer.path, "bin", "mvn");
 }

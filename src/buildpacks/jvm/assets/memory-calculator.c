@@ -333,13 +333,13 @@ int main(void) {
   if (!strstr(user, "OutOfMemoryError")) sadd(&flags, " -XX:+ExitOnOutOfMemoryError");
   if (truthy("BPL_DEBUG_ENABLED")) {
     sadd(&flags, " -agentlib:jdwp=transport=dt_socket,server=y,address=*:%s,suspend=%s", env_or("BPL_DEBUG_PORT", "8000"), truthy("BPL_DEBUG_SUSPEND") ? "y" : "n");
-    fprintf(stderr, "Debugging enabled on port *:%s\n", env_or("BPL_DEBUG_PORT", "8000"));
+    printf("Debugging enabled on port *:%s\n", env_or("BPL_DEBUG_PORT", "8000"));
   }
   if (truthy("BPL_JMX_ENABLED")) {
     const char *port = env_or("BPL_JMX_PORT", "5000");
     sadd(&flags, " -Djava.rmi.server.hostname=127.0.0.1 -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false"
                  " -Dcom.sun.management.jmxremote.port=%s -Dcom.sun.management.jmxremote.rmi.port=%s", port, port);
-    fprintf(stderr, "JMX enabled on port %s\n", port);
+    printf("JMX enabled on port %s\n", port);
   }
   if (truthy("BPI_SPRING_CLOUD_BINDINGS") && !truthy("BPL_SPRING_CLOUD_BINDINGS_DISABLED")) sadd(&flags, " -Dorg.springframework.cloud.bindings.boot.enable=true");
   if (truthy("BPL_JFR_ENABLED")) sadd(&flags, " -XX:StartFlightRecording=%s", env_or("BPL_JFR_ARGS", "dumponexit=true,filename=/tmp/recording.jfr"));
@@ -347,9 +347,10 @@ int main(void) {
 
   char t[32];
   show(t, sizeof t, total);
-  fprintf(stderr, "Calculated JVM Memory Configuration:%s (Total Memory: %s (%s), Thread Count: %" PRIu64 ", Loaded Class Count: %" PRIu64 ", Headroom: %" PRIu64 "%%)\n",
+  printf("Calculated JVM Memory Configuration:%s (Total Memory: %s (%s), Thread Count: %" PRIu64 ", Loaded Class Count: %" PRIu64 ", Headroom: %" PRIu64 "%%)\n",
           calc.s, t, where, threads, loaded, head_room_pct);
 
+  fflush(stdout);
   FILE *out = fdopen(3, "w");
   if (!out) out = stdout; /* run by hand: print the TOML */
   toml_string(out, "JAVA_TOOL_OPTIONS", flags.s[0] == ' ' ? flags.s + 1 : flags.s);
