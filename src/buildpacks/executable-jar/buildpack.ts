@@ -4,7 +4,7 @@
 // dir and the manifest's Class-Path on CLASSPATH. Without a manifest yet, it passes when a build
 // buildpack (maven) provides `jvm-application-package`, and reads the manifest at build time.
 import { join } from "node:path";
-import { defineBuildpack, layerEnv, pass } from "../../buildpack-api/index.js";
+import { defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
 import { reproducibleDate } from "../../oci/index.js";
 import { sbomFiles } from "../common/sbom.js";
 import { jarComponents, readManifest } from "../java-common/index.js";
@@ -28,8 +28,12 @@ export const executableJar = () =>
         return {};
       }
       const classPath = [ctx.appDir, ...(m["Class-Path"] ?? "").split(/\s+/).filter(Boolean).map((p) => join(ctx.appDir, p))].join(":");
-      const layer = await ctx.layers.uncached("classpath", { launch: true });
-      await layer.writeEnv(layerEnv().override("CLASSPATH", classPath, { scope: "launch" }));
+      // Launch only, kept from the previous image while the class path is the same (nothing to re-export).
+      const layer = await ctx.layers.cached("classpath", { launch: true, cache: false, metadata: s.object({ classpath: s.string() }), onRestored: (meta) => (meta.classpath === classPath ? "keep" : "rebuild") });
+      if (layer.state.kind !== "restored") {
+        await layer.writeEnv(layerEnv().override("CLASSPATH", classPath, { scope: "launch" }));
+        await layer.write({ classpath: classPath });
+      }
       let sbom: ReturnType<typeof sbomFiles> = [];
       if (ctx.env.BP_DISABLE_SBOM !== "true") {
         const components = await jarComponents(ctx.appDir);
