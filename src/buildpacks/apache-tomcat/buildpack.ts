@@ -6,7 +6,7 @@
 // otherwise, console logging, and the app deployed from the app dir at BP_TOMCAT_CONTEXT_PATH
 // (default: ROOT). The process runs Tomcat's Bootstrap with java, directly: no catalina.sh, no
 // shell, as the run image's non-root user.
-import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import semver from "semver";
 import { defineBuildpack, fail, layerEnv, pass, s } from "../../buildpack-api/index.js";
@@ -42,7 +42,7 @@ function serverXml(accessLog: boolean): string {
   <Listener className="org.apache.catalina.startup.VersionLoggerListener" />
   <Listener className="org.apache.catalina.core.JreMemoryLeakPreventionListener" />
   <Service name="Catalina">
-    <Connector port="\${env.PORT}" protocol="HTTP/1.1" connectionTimeout="20000" />
+    <Connector port="\${PORT}" protocol="HTTP/1.1" connectionTimeout="20000" />
     <Engine name="Catalina" defaultHost="localhost">
       <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false" deployOnStartup="true" workDir="/tmp/tomcat-work">${
         accessLog ? `\n        <Valve className="org.apache.catalina.valves.AccessLogValve" directory="/dev" prefix="stdout" suffix="" rotatable="false" buffered="false" fileDateFormat="" pattern="common" />\n      ` : ""
@@ -59,6 +59,21 @@ java.util.logging.ConsoleHandler.level = FINE
 java.util.logging.ConsoleHandler.formatter = org.apache.juli.OneLineFormatter
 java.util.logging.ConsoleHandler.encoding = UTF-8
 `;
+
+/** Everything under `dir` readable by all (Tomcat's tarball has conf/ 0600; the run user is not the build user). */
+async function readableByAll(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isSymbolicLink()) continue;
+    const mode = (await stat(p)).mode & 0o7777;
+    if (e.isDirectory()) {
+      await chmod(p, mode | 0o555);
+      await readableByAll(p);
+    } else {
+      await chmod(p, mode | 0o444);
+    }
+  }
+}
 
 async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
@@ -106,6 +121,7 @@ export const apacheTomcat = (deps: TomcatDeps) =>
         });
         if (r.code !== 0) throw new JavaError("JAVA_ARCHIVE", `unpacking Tomcat ${version}: ${r.output.trim()}`);
         for (const d of ["webapps", "logs", "temp", "work"]) await rm(join(home.path, d), { recursive: true, force: true });
+        await readableByAll(home.path);
         await home.write({ version, sha256: art.sha256 });
         if (ctx.env.BP_DISABLE_SBOM !== "true") {
           const component = { type: "application" as const, name: "tomcat", version, purl: purl.maven("org.apache.tomcat:tomcat", version, { type: "tar.gz" }), licenses: ["Apache-2.0"], hashes: [{ alg: "SHA-256" as const, content: art.sha256 }] };
@@ -125,6 +141,7 @@ export const apacheTomcat = (deps: TomcatDeps) =>
       await mkdir(join(base.path, "conf", "Catalina", "localhost"), { recursive: true });
       await writeFile(join(base.path, "conf", "Catalina", "localhost", `${contextFile}.xml`), `<Context docBase="${ctx.appDir}" reloadable="false" />\n`);
       await base.writeEnv(layerEnv().override("CATALINA_HOME", home.path, { scope: "launch" }).override("CATALINA_BASE", base.path, { scope: "launch" }).default("PORT", "8080", { scope: "launch" }));
+      await readableByAll(base.path);
       log.subprocess(`Deployed the app at /${contextPath}${accessLog ? "; access log on stdout" : ""}`);
       const entries = await readdir(join(base.path, "conf"));
       log.debug.subprocess(`catalina-base conf: ${entries.join(", ")}`);
