@@ -19,6 +19,12 @@ const names = readdirSync(src, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 rmSync(out, { recursive: true, force: true });
+/** `src/buildpacks/<name>/assets/*`: files a buildpack reads from its own directory (C sources it compiles). */
+function assets(name) {
+  const dir = join(src, name, "assets");
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(readdirSync(dir).sort().map((f) => [`assets/${f}`, readFileSync(join(dir, f), "utf8")]));
+}
 const started = Date.now();
 const npmDefault = await npm.npmBuiltInRegistry();
 if (npmDefault === undefined) console.warn("package-buildpacks: npm did not name its default registry; the bundles will need one configured by the platform");
@@ -30,6 +36,7 @@ await Promise.all(
       outDir: join(out, name),
       root,
       constants: npmDefault === undefined ? {} : { PAKETO_NPM_DEFAULT_REGISTRY: npmDefault },
+      files: assets(name),
     }),
   ),
 );

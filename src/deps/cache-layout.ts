@@ -28,6 +28,8 @@ export interface CacheLayout {
   go: string;
   /** Python index pages and verified distribution files (deps/pypi); bound into the build sandbox. */
   pypi: string;
+  /** Maven repository artifacts by SHA-256 and which artifact each is, version lists (deps/maven); bound into the build sandbox. */
+  maven: string;
   /** Stack layers made from .debs, by package set (stack/layer-cache). */
   stackLayers: string;
   /** The default stack's lock as last resolved (platform's default builder). */
@@ -97,6 +99,7 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   buildMemo: { dir: "build-memo", unit: "file", what: "build memos, one per destination" },
   go: { dir: "go", unit: "file", what: "Go toolchain zips, checksum database answers and version lists" },
   pypi: { dir: "pypi", unit: "file", what: "Python package index pages and verified wheels (pip, uv and other tools)" },
+  maven: { dir: "maven", unit: "file", what: "Maven repository artifacts (Maven, Tomcat, JARs) and version lists" },
   runImagePackages: { dir: "run-image-packages", unit: "file", what: "run images' installed Debian packages, by image digest" },
   leases: { dir: "leases", unit: "internal", what: "what running paketo processes use" },
   sizeMemo: { dir: "sizes.json", unit: "internal", what: "sizes of root filesystems and kept trees" },
@@ -132,6 +135,7 @@ export function cacheLayout(root: string): CacheLayout {
     runImagePackages: at("runImagePackages"),
     go: at("go"),
     pypi: at("pypi"),
+    maven: at("maven"),
   };
 }
 

@@ -8,6 +8,7 @@ export { pruneCache, type PruneOptions, type PruneResult, trimCache } from "./ca
 export { cacheBudget, DEFAULT_CACHE_MAX, parseDuration, parseSize } from "./cache-budget.js";
 export * as go from "./go/index.js";
 export * as pypi from "./pypi/index.js";
+export * as maven from "./maven/index.js";
 export { ContentCache } from "./content-cache.js";
 export type { Expected, Staged } from "./content-cache.js";
 export { DepsError } from "./errors.js";

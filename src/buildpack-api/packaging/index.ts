@@ -27,6 +27,8 @@ export interface PackageOptions {
    * values known when the bundle is made: `{ PAKETO_NPM_DEFAULT_REGISTRY: url }`.
    */
   constants?: Record<string, string>;
+  /** More files for the buildpack directory, relative path → content (`assets/helper.c`: sources a build compiles). */
+  files?: Record<string, string>;
 }
 
 export interface PackagedBuildpack {
@@ -103,11 +105,13 @@ export async function packageBuildpack(opts: PackageOptions): Promise<PackagedBu
     ["bin/build", SHIM, 0o755],
     ["bin/detect", SHIM, 0o755],
     ["bin/main.mjs", bundle, 0o644],
+    ...Object.entries(opts.files ?? {}).map(([rel, text]): [string, string, number] => [rel, text, 0o644]),
   ];
   try {
     await mkdir(join(dir, "bin"), { recursive: true });
     for (const [rel, text, mode] of files) {
       const path = join(dir, rel);
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(path, text);
       await chmod(path, mode);
       await utimes(path, FIXED_TIME, FIXED_TIME);

@@ -66,7 +66,7 @@ export class Podman {
     const env = Object.entries({ PORT: "8080", ...opts.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
     const entrypoint = opts.entrypoint ? ["--entrypoint", opts.entrypoint] : [];
     const volumes = (opts.volumes ?? []).flatMap((v) => ["-v", v]);
-    const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...volumes, ...entrypoint, image, ...(opts.args ?? [])]);
+    const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...volumes, ...(opts.podmanArgs ?? []), ...entrypoint, image, ...(opts.args ?? [])]);
     try {
       const url = `http://127.0.0.1:${port}`;
       const body = await httpGet(`${url}${opts.path ?? "/"}`, opts.timeoutMs ?? 60_000, () => this.logs(id), opts.accept);
@@ -91,6 +91,8 @@ export interface ServeOptions {
   entrypoint?: string;
   /** `podman run -v` values, e.g. `/host/dir:/bindings/auth:ro`. */
   volumes?: string[];
+  /** More `podman run` options, e.g. `--memory 512m`. */
+  podmanArgs?: string[];
   /** The path to wait on (default `/`) and the status that means the server is up (default: 2xx). */
   path?: string;
   accept?: number;

@@ -1,12 +1,12 @@
 // The operator env a build gives buildpacks (`<build-config>/env`, CNB-9, CNB-68): the builder's own
 // settings, plus what buildpacks need to reach verified dependency sources (src/buildpacks/README.md):
 // the shared download caches, the registry from the user's npm configuration, the module sources of
-// the host's go configuration, offline mode, and the certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.
+// the host's go configuration, the Maven repository of the host's Maven configuration, offline mode, and the certificate authorities this machine trusts. All of it is build-time only; nothing reaches the image.
 import { execFile } from "node:child_process";
 import { cp, mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exists, writeFileAtomic } from "../../fs/index.js";
-import { type CacheLayout, go, npm, pypi } from "../../deps/index.js";
+import { type CacheLayout, go, maven, npm, pypi } from "../../deps/index.js";
 
 /** Where the machine-wide npm download cache is bound in the sandbox (src/buildpacks/README.md). */
 export const SANDBOX_NPM_CACHE = "/var/cache/paketo/npm";
@@ -14,6 +14,8 @@ export const SANDBOX_NPM_CACHE = "/var/cache/paketo/npm";
 export const SANDBOX_GO_CACHE = "/var/cache/paketo/go";
 /** Where the machine-wide Python index cache is bound in the sandbox. */
 export const SANDBOX_PYPI_CACHE = "/var/cache/paketo/pypi";
+/** Where the machine-wide Maven download cache is bound in the sandbox. */
+export const SANDBOX_MAVEN_CACHE = "/var/cache/paketo/maven";
 
 type HostEnv = Readonly<Record<string, string | undefined>>;
 
@@ -36,6 +38,16 @@ export async function dependencySourcesEnv(o: { sandbox: "bwrap" | "none"; netwo
   // PIP_INDEX_URL (and extra indexes) as the host's pip configuration sets them, else pip's built-in default.
   const pipEnv = await pypi.pipSourceEnv(o.hostEnv, { defaultIndex: pipDefaultIndex(o.cache, o.hostEnv) }).catch(() => ({}));
   for (const [k, v] of Object.entries(pipEnv)) files[`${k}.default`] = v;
+  // The Maven repository the host's Maven configuration names (settings.xml mirror, else its super POM's central).
+  try {
+    const repo = await maven.repositoryFromConfig(o.hostEnv);
+    const u = new URL(repo.url);
+    if (repo.username !== undefined) u.username = encodeURIComponent(repo.username);
+    if (repo.password !== undefined) u.password = encodeURIComponent(repo.password);
+    files[`${maven.REPOSITORY_ENV}.default`] = u.toString();
+  } catch {
+    // No Maven configuration on this machine: the Java buildpacks say so when they need one.
+  }
   return files;
 }
 

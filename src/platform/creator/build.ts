@@ -56,9 +56,9 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   let workDir: string | undefined;
   const lent: Lent[] = [];
   try {
-    // Buildpacks use the npm, Go, Python and Debian downloads from inside the sandbox, where no lease
-    // reaches: all of each.
-    for (const part of [cache.npm, cache.go, cache.pypi, cache.debian]) await lease.use(part);
+    // Buildpacks use the npm, Go, Python, Maven and Debian downloads from inside the sandbox, where
+    // no lease reaches: all of each.
+    for (const part of [cache.npm, cache.go, cache.pypi, cache.maven, cache.debian]) await lease.use(part);
     const builder = await openBuilder(o, cache, lease);
     // Private, and removed by the next build if this one is killed (work-dir.ts).
     workDir = await openWorkDir(cache.work, "build");

@@ -12,7 +12,7 @@ import { extract, type Image, transport } from "../../oci/index.js";
 import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareBuilderRootfs, prepareRootfs, type Runner } from "../../sandbox/index.js";
 import { type BuilderInfo, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
-import { dependencySourcesEnv, SANDBOX_GO_CACHE, SANDBOX_NPM_CACHE, SANDBOX_PYPI_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
+import { dependencySourcesEnv, SANDBOX_GO_CACHE, SANDBOX_MAVEN_CACHE, SANDBOX_NPM_CACHE, SANDBOX_PYPI_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
 import { debianCacheBind, debianSourcesEnv, SANDBOX_DEBIAN_CACHE } from "./debian-sources.js";
 import type { BuildOptions } from "./options.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
@@ -67,7 +67,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout, lease: Ca
   });
   const info = await readBuilder(image, name);
   const home = info.build.env.HOME;
-  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), SANDBOX_GO_CACHE.slice(1), SANDBOX_PYPI_CACHE.slice(1), SANDBOX_DEBIAN_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
+  const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), SANDBOX_GO_CACHE.slice(1), SANDBOX_PYPI_CACHE.slice(1), SANDBOX_MAVEN_CACHE.slice(1), SANDBOX_DEBIAN_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
   // The build image's layers as the read-only root, shared by every builder on that build image,
   // and the builder's own layers (its /cnb) beside it. A builder whose own layers reach outside
   // /cnb is extracted whole, and then cnbRoot is the root.
@@ -172,12 +172,14 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
   await mkdir(cache.npm, { recursive: true });
   await mkdir(cache.go, { recursive: true });
   await mkdir(cache.pypi, { recursive: true });
+  await mkdir(cache.maven, { recursive: true });
   const binds: Bind[] =
     o.sandbox === "bwrap"
       ? [
           { source: cache.npm, target: SANDBOX_NPM_CACHE },
           { source: cache.go, target: SANDBOX_GO_CACHE },
           { source: cache.pypi, target: SANDBOX_PYPI_CACHE },
+          { source: cache.maven, target: SANDBOX_MAVEN_CACHE },
           await debianCacheBind(cache),
         ]
       : [];
