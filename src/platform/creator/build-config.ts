@@ -31,6 +31,10 @@ export async function dependencySourcesEnv(o: { sandbox: "bwrap" | "none"; netwo
   }
   // GOPROXY, GOSUMDB (with its key), GONOSUMDB, GOPRIVATE, GOFLAGS... as the host's go configuration sets them.
   for (const [k, v] of Object.entries(await go.goSourceEnv(o.hostEnv).catch(() => ({})))) files[`${k}.default`] = v;
+  // Where cargo takes crates from, as the host's env configures it (registries, source replacement, proxies).
+  for (const [k, v] of Object.entries(o.hostEnv)) {
+    if (v !== undefined && /^CARGO_(REGISTRIES|REGISTRY|SOURCE|NET|HTTP)_[A-Z0-9_]+$/.test(k)) files[`${k}.default`] = v;
+  }
   return files;
 }
 
