@@ -56,13 +56,13 @@ export const cargo = () =>
       // the bin layer on PATH only to spare cargo install's warning that it is not
       const env = cargoEnv(ctx.env, { CARGO_HOME: home.path, CARGO_TARGET_DIR: target.path, PATH: [join(bin.path, "bin"), ctx.env.PATH].filter(Boolean).join(":") });
 
-      const cargoRun = async (args: string[], what: string) => {
+      const cargoRun = async (args: string[], what: string, of?: string) => {
         log.subprocess(`Running '${["cargo", ...args].map(shown).join(" ")}'`);
         const started = Date.now();
         const run = await runCargo(args, { cwd: ctx.appDir, env, logger: log });
         if (run.code !== 0) {
           log.action(`Failed after ${Date.now() - started} ms`);
-          throw new RustError("RUST_BUILD", `'cargo ${what}' ${exitText(run)}; its last output:\n${lastLines(run.output, 15).join("\n")}`, {
+          throw new RustError("RUST_BUILD", `'cargo ${what}'${of ? ` of ${of}` : ""} ${exitText(run)}; its last output:\n${lastLines(run.output, 15).join("\n")}`, {
             hint: what.startsWith("fetch") ? "check Cargo.lock and the registry cargo's configuration names (CARGO_REGISTRIES_*, .cargo/config.toml)" : "fix the error above; the build runs cargo as shown",
           });
         }
@@ -86,13 +86,13 @@ export const cargo = () =>
         const members = await workspaceMembers(ctx.appDir, env, wanted);
         if (members.length === 0) throw new RustError("RUST_MANIFEST", `no workspace member${wanted.length ? " of BP_CARGO_WORKSPACE_MEMBERS" : ""} has a binary target`, { hint: "add src/main.rs or a [[bin]] to a member" });
         for (const m of members) {
-          await cargoRun(["install", "--locked", "--offline", "--root", bin.path, "--path", m.dir === "" ? "." : `./${m.dir}`, ...installArgs], `install of ${m.name}`);
+          await cargoRun(["install", "--locked", "--offline", "--root", bin.path, "--path", m.dir === "" ? "." : `./${m.dir}`, ...installArgs], "install", m.name);
           ordered.push(...m.bins);
         }
       }
       if (tools.length) {
         const toolsLayer = await ctx.layers.uncached("tools", { build: true, launch: true });
-        await cargoRun(["install", "--locked", "--root", toolsLayer.path, ...tools, ...toolArgs], `install of ${tools.join(" ")}`);
+        await cargoRun(["install", "--locked", "--root", toolsLayer.path, ...tools, ...toolArgs], "install", tools.join(" "));
         await toolsLayer.writeEnv(layerEnv().prepend("PATH", join(toolsLayer.path, "bin"), { delim: ":" }));
       }
       await recordSources(target.path, times.digests);
