@@ -1,0 +1,60 @@
+// mri: Ruby and Bundler from Debian's packages (D10) into one layer for build and launch. Debian's
+// Ruby looks for its libraries under /usr/lib/ruby; from a layer it finds them through RUBYLIB,
+// and its gems (Debian's ruby-* packages, Bundler) through GEM_PATH. Provides `mri`.
+import { readdirSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
+import type { installDebianPackages } from "../../buildpack-api/debian/index.js";
+import { rubyPackage, rubyRequest } from "./version.js";
+
+export interface MriDeps {
+  install: typeof installDebianPackages;
+}
+
+const SIGNS = ["Gemfile", ".ruby-version", "config.ru", "Rakefile"];
+
+/** `3.3.0`: Ruby's library folder name in the layer (usr/lib/ruby/<x.y.0>). */
+function libVersion(layer: string): string {
+  const dirs = readdirSync(join(layer, "usr/lib/ruby"), { withFileTypes: true }).filter((d) => d.isDirectory() && /^\d+\.\d+\.\d+$/.test(d.name));
+  return dirs[0]?.name ?? "";
+}
+
+export const mri = (deps: MriDeps) =>
+  defineBuildpack({
+    detect: async (ctx) => {
+      const files = await readdir(ctx.appDir).catch(() => [] as string[]);
+      if (!ctx.env.BP_MRI_VERSION && !files.some((f) => SIGNS.includes(f) || f.endsWith(".rb"))) return fail("no Gemfile, .ruby-version, config.ru, Rakefile or *.rb, and no BP_MRI_VERSION");
+      const req = await rubyRequest(ctx.appDir, ctx.env);
+      return pass({
+        provides: [{ name: "mri" }],
+        requires: [{ name: "mri", metadata: { build: true, launch: true, ...(req.spec ? { version: req.spec, "version-source": req.source } : {}) } }],
+      });
+    },
+
+    build: async (ctx) => {
+      const log = ctx.logger;
+      log.title(`${ctx.buildpack.name ?? ctx.buildpack.id} ${ctx.buildpack.version}`);
+      const req = await rubyRequest(ctx.appDir, ctx.env);
+      log.process("Resolving MRI version");
+      log.subprocess(req.source ? `${req.source}: ${req.written}` : "no version asked for: the Ruby of the Debian release");
+      const named = rubyPackage(req.spec);
+      const debs = await deps.install(ctx, {
+        layer: "mri",
+        build: true,
+        launch: true,
+        packages: [...(named ? [{ name: named, version: req.spec as string, ...(req.source ? { source: req.source } : {}) }] : []), "ruby", "bundler"],
+        excludePaths: ["usr/share/ri/**"],
+        env: (env, l) => {
+          const at = (p: string) => join(l.path, p);
+          const v = libVersion(l.path);
+          return env
+            .prepend("RUBYLIB", [at("usr/lib/ruby/vendor_ruby"), at(`usr/lib/ruby/${v}`), at(`usr/lib/${l.multiarch}/ruby/vendor_ruby/${v}`), at(`usr/lib/${l.multiarch}/ruby/${v}`)].join(":"), { delim: ":" })
+            .prepend("GEM_PATH", [at(`usr/lib/ruby/gems/${v}`), at("usr/share/rubygems-integration/all"), at(`usr/lib/${l.multiarch}/rubygems-integration/${v}`)].join(":"), { delim: ":" });
+        },
+      });
+      log.subprocess(`MRI ${debs.version(named ?? "ruby") ?? "?"}, Bundler ${debs.version("bundler") ?? "?"}`);
+      log.break();
+      return {};
+    },
+  });
