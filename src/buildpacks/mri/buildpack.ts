@@ -2,7 +2,7 @@
 // Ruby looks for its libraries under /usr/lib/ruby; from a layer it finds them through RUBYLIB,
 // and its gems (Debian's ruby-* packages, Bundler) through GEM_PATH. Provides `mri`.
 import { readdirSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import type { installDebianPackages } from "../../buildpack-api/debian/index.js";
@@ -43,7 +43,9 @@ export const mri = (deps: MriDeps) =>
         layer: "mri",
         build: true,
         launch: true,
-        packages: [...(named ? [{ name: named, version: req.spec as string, ...(req.source ? { source: req.source } : {}) }] : []), "ruby", "bundler"],
+        packages: [...(named ? [{ name: named, version: req.spec as string, ...(req.source ? { source: req.source } : {}) }] : []), "ruby", "bundler", "ruby-dev"],
+        // the headers native gems compile against stay; the C toolchain's are the build image's
+        exclude: ["libc6-dev", "libc-dev", "libgmp-dev", "libcrypt-dev", "linux-libc-dev", "libgcc-14-dev", "gcc", "cpp"],
         excludePaths: ["usr/share/ri/**"],
         env: (env, l) => {
           const at = (p: string) => join(l.path, p);
@@ -53,8 +55,23 @@ export const mri = (deps: MriDeps) =>
             .prepend("GEM_PATH", [at(`usr/lib/ruby/gems/${v}`), at("usr/share/rubygems-integration/all"), at(`usr/lib/${l.multiarch}/rubygems-integration/${v}`)].join(":"), { delim: ":" });
         },
       });
-      log.subprocess(`MRI ${debs.version(named ?? "ruby") ?? "?"}, Bundler ${debs.version("bundler") ?? "?"}`);
+      await envShebangs(join(debs.path, "usr/bin"));
+      const ruby = [...debs.packages, ...debs.present].find((p) => /^ruby\d+\.\d+$/.test(p.name));
+      log.subprocess(`MRI ${ruby ? `${ruby.version} (${ruby.name})` : "?"}, Bundler ${debs.version("bundler") ?? "?"}`);
       log.break();
       return {};
     },
   });
+
+/**
+ * Debian's Ruby scripts (bundle, gem, rake...) start with `#!/usr/bin/ruby`, which is not on the
+ * images: they are pointed at the ruby on PATH, the layer's. Idempotent.
+ */
+async function envShebangs(bin: string): Promise<void> {
+  for (const e of await readdir(bin, { withFileTypes: true }).catch(() => [])) {
+    if (!e.isFile()) continue;
+    const text = await readFile(join(bin, e.name), "utf8").catch(() => "");
+    const m = /^#!\/usr\/bin\/ruby[\d.]*( |\n)/.exec(text);
+    if (m) await writeFile(join(bin, e.name), `#!/usr/bin/env ruby${m[1]}${text.slice(m[0].length)}`);
+  }
+}
