@@ -61,6 +61,14 @@ describe("Ruby apps build with the default builder and serve HTTP under podman",
     assert.match(await podman.serve(b.image), /^ruby-procfile ok ruby=3\.3\.\d+ uid=1002$/m);
   });
 
+  test("a rack app under rackup, its gems (rack, rackup, webrick) Debian's packaged ones: no vendor/cache, no RubyGems", async () => {
+    const b = await build("ruby-rack", appCopy("ruby-rack", join(tmp.path, "a3")));
+    assert.match(b.stderr, /Debian's packaged gems for the Gemfile: ruby-rack, ruby-rackup, ruby-webrick/);
+    assert.match(b.stderr, /Paketo Buildpack for Rackup/);
+    assert.match(b.stderr, /web \(default\): bundle exec rackup --env production --host 0\.0\.0\.0 -p "\$\{PORT:-9292\}"/);
+    assert.match(await podman.serve(b.image), /^ruby-rack ok rack=3\.\d+\.\d+ ruby=3\.3\.\d+$/m);
+  });
+
   test("a native gem from vendor/cache: compiled with the build image's gcc and the layer's Ruby headers, --local; a rebuild keeps the gems layer; BUNDLED WITH another Bundler warns", async () => {
     const dir = appCopy("ruby-native", join(tmp.path, "a2"));
     await vendorAdder(dir);

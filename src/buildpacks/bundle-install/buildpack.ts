@@ -14,7 +14,7 @@ import { purl, type SbomDocument } from "../../sbom/index.js";
 import { exitText, lastLines, runTool, type Env } from "../common/exec.js";
 import { sbomFiles } from "../common/sbom.js";
 import { RubyError } from "../ruby-common/errors.js";
-import { bundledWith } from "../ruby-common/gemfile.js";
+import { bundledWith, DEBIAN_GEMS_ENV } from "../ruby-common/gemfile.js";
 
 const META = s.object({ key: s.string() });
 
@@ -57,6 +57,13 @@ export const bundleInstall = () =>
       const lock = await readFile(join(ctx.appDir, "Gemfile.lock"), "utf8").catch(() => undefined);
       const local = await exists(join(ctx.appDir, "vendor/cache"));
       const grouped = /^\s*group\b/m.test(gemfile);
+      // With Debian's packaged gems (mri's layer), bundler installs as into system gems (GEM_HOME),
+      // so that it sees them on GEM_PATH; with BUNDLE_PATH it would ignore them.
+      const system = (ctx.env[DEBIAN_GEMS_ENV] ?? "").trim() !== "";
+      const where = (layer: string): { env: Record<string, string>; gemDir: string } => ({
+        env: system ? { GEM_HOME: layer, GEM_PATH: [layer, ctx.env.GEM_PATH].filter(Boolean).join(":"), BUNDLE_PATH__SYSTEM: "true" } : { BUNDLE_PATH: layer },
+        gemDir: system ? layer : join(layer, "ruby", apiVersion || rubyVersion),
+      });
 
       const extra: Record<string, string> = {};
       const wanted = lock ? bundledWith(lock) : undefined;
@@ -77,11 +84,12 @@ export const bundleInstall = () =>
         const env: Record<string, string> = {
           ...base,
           ...extra,
-          BUNDLE_PATH: layer.path,
+          ...where(layer.path).env,
           BUNDLE_GEMFILE: join(ctx.appDir, "Gemfile"),
           BUNDLE_APP_CONFIG: config,
           BUNDLE_USER_HOME: config,
-          BUNDLE_CLEAN: "true",
+          // the layer starts empty; and bundler refuses to clean system gems
+          BUNDLE_CLEAN: "false",
           ...(lock ? { BUNDLE_FROZEN: "true" } : {}),
           ...(without ? { BUNDLE_WITHOUT: without } : {}),
         };
@@ -101,10 +109,12 @@ export const bundleInstall = () =>
       try {
         const launch = await ctx.layers.cached("launch-gems", { launch: true, build: !grouped, cache: true, metadata: META, onRestored: () => "keep" });
         await install(launch, grouped ? "development:test" : undefined);
-        const gemDir = join(launch.path, "ruby", apiVersion || rubyVersion);
+        const gemDir = where(launch.path).gemDir;
+        const launchEnv = system
+          ? layerEnv().override("GEM_HOME", launch.path).prepend("GEM_PATH", launch.path, { delim: ":" }).override("BUNDLE_PATH__SYSTEM", "true")
+          : layerEnv().override("BUNDLE_PATH", launch.path);
         await launch.writeEnv(
-          layerEnv()
-            .override("BUNDLE_PATH", launch.path)
+          launchEnv
             .prepend("PATH", join(gemDir, "bin"), { delim: ":" })
             .override("BUNDLE_WITHOUT", grouped ? "development:test" : "none", { scope: "launch" })
             .override("BUNDLE_USER_HOME", "/tmp/bundle", { scope: "launch" }),
@@ -112,7 +122,10 @@ export const bundleInstall = () =>
         if (grouped) {
           const build = await ctx.layers.cached("build-gems", { build: true, cache: true, metadata: META, onRestored: () => "keep" });
           await install(build, undefined);
-          await build.writeEnv(layerEnv().override("BUNDLE_PATH", build.path, { scope: "build" }).prepend("PATH", join(build.path, "ruby", apiVersion || rubyVersion, "bin"), { delim: ":", scope: "build" }));
+          const buildEnv = system
+            ? layerEnv().override("GEM_HOME", build.path, { scope: "build" }).prepend("GEM_PATH", build.path, { delim: ":", scope: "build" })
+            : layerEnv().override("BUNDLE_PATH", build.path, { scope: "build" });
+          await build.writeEnv(buildEnv.prepend("PATH", join(where(build.path).gemDir, "bin"), { delim: ":", scope: "build" }));
         }
         if (ctx.env.BP_DISABLE_SBOM !== "true" && lock) {
           const doc: SbomDocument = {

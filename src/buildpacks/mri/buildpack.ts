@@ -6,6 +6,8 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defineBuildpack, fail, pass } from "../../buildpack-api/index.js";
 import type { installDebianPackages } from "../../buildpack-api/debian/index.js";
+import { PaketoError } from "../../errors/index.js";
+import { DEBIAN_GEMS_ENV, debianGemCandidates } from "../ruby-common/gemfile.js";
 import { rubyPackage, rubyRequest } from "./version.js";
 
 export interface MriDeps {
@@ -39,11 +41,13 @@ export const mri = (deps: MriDeps) =>
       log.process("Resolving MRI version");
       log.subprocess(req.source ? `${req.source}: ${req.written}` : "no version asked for: the Ruby of the Debian release");
       const named = rubyPackage(req.spec);
-      const debs = await deps.install(ctx, {
+      // Gems the Gemfile names that vendor/cache does not have: Debian's packaged gem, where there is one
+      let gemPkgs = (await debianGemCandidates(ctx.appDir)).flat();
+      const install = () => deps.install(ctx, {
         layer: "mri",
         build: true,
         launch: true,
-        packages: [...(named ? [{ name: named, version: req.spec as string, ...(req.source ? { source: req.source } : {}) }] : []), "ruby", "bundler", "ruby-dev"],
+        packages: [...(named ? [{ name: named, version: req.spec as string, ...(req.source ? { source: req.source } : {}) }] : []), "ruby", "bundler", "ruby-dev", ...gemPkgs],
         // the headers native gems compile against stay; the C toolchain's are the build image's
         exclude: ["libc6-dev", "libc-dev", "libgmp-dev", "libcrypt-dev", "linux-libc-dev", "libgcc-14-dev", "gcc", "cpp"],
         excludePaths: ["usr/share/ri/**"],
@@ -52,9 +56,22 @@ export const mri = (deps: MriDeps) =>
           const v = libVersion(l.path);
           return env
             .prepend("RUBYLIB", [at("usr/lib/ruby/vendor_ruby"), at(`usr/lib/ruby/${v}`), at(`usr/lib/${l.multiarch}/ruby/vendor_ruby/${v}`), at(`usr/lib/${l.multiarch}/ruby/${v}`)].join(":"), { delim: ":" })
-            .prepend("GEM_PATH", [at(`usr/lib/ruby/gems/${v}`), at("usr/share/rubygems-integration/all"), at(`usr/lib/${l.multiarch}/rubygems-integration/${v}`)].join(":"), { delim: ":" });
+            .prepend("GEM_PATH", [at(`usr/lib/ruby/gems/${v}`), at("usr/share/rubygems-integration/all"), at(`usr/lib/${l.multiarch}/rubygems-integration/${v}`)].join(":"), { delim: ":" })
+            .override(DEBIAN_GEMS_ENV, gemPkgs.join(" "), { scope: "build" });
         },
       });
+      let debs: Awaited<ReturnType<typeof install>> | undefined;
+      for (let tries = 0; !debs; tries++) {
+        try {
+          debs = await install();
+        } catch (e) {
+          // a gem Debian does not package under that name: left to bundler, which says what is missing
+          const missing = e instanceof PaketoError && e.code === "BUILDPACK_DEBIAN" ? /^Debian package (\S+) is not in/.exec(e.message)?.[1] : undefined;
+          if (!missing || !gemPkgs.includes(missing) || tries > 20) throw e;
+          gemPkgs = gemPkgs.filter((p) => p !== missing);
+        }
+      }
+      if (gemPkgs.length) log.subprocess(`Debian's packaged gems for the Gemfile: ${gemPkgs.join(", ")}`);
       await envShebangs(join(debs.path, "usr/bin"));
       const ruby = [...debs.packages, ...debs.present].find((p) => /^ruby\d+\.\d+$/.test(p.name));
       log.subprocess(`MRI ${ruby ? `${ruby.version} (${ruby.name})` : "?"}, Bundler ${debs.version("bundler") ?? "?"}`);
