@@ -39,3 +39,17 @@ test("Ruby version: BP_MRI_VERSION, else the Gemfile's ruby line, else .ruby-ver
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test("Debian gem candidates: Gemfile gems vendor/cache lacks, as ruby-<name> (and <name> for servers); bundler itself never", async () => {
+  const { debianGemCandidates } = await import("../ruby-common/gemfile.js");
+  const { mkdirSync } = await import("node:fs");
+  const d = mkdtempSync(join(tmpdir(), "mri-gems-"));
+  try {
+    writeFileSync(join(d, "Gemfile"), 'gem "rack"\ngem "puma"\ngem "my_gem"\ngem "adder"\ngem "bundler"\n');
+    mkdirSync(join(d, "vendor/cache"), { recursive: true });
+    writeFileSync(join(d, "vendor/cache/adder-0.1.0.gem"), "");
+    assert.deepEqual(await debianGemCandidates(d), [["ruby-rack"], ["ruby-puma", "puma"], ["ruby-my-gem"]]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
