@@ -66,7 +66,7 @@ export const mri = (deps: MriDeps) =>
           debs = await install();
         } catch (e) {
           // a gem Debian does not package under that name: left to bundler, which says what is missing
-          const missing = e instanceof PaketoError && e.code === "BUILDPACK_DEBIAN" ? /^Debian package (\S+) is not in/.exec(e.message)?.[1] : undefined;
+          const missing = e instanceof PaketoError ? (/^Debian package (\S+) is not in/.exec(e.message) ?? /^package "([^"]+)" not found in/.exec(e.message))?.[1] : undefined;
           if (!missing || !gemPkgs.includes(missing) || tries > 20) throw e;
           gemPkgs = gemPkgs.filter((p) => p !== missing);
         }
