@@ -49,13 +49,16 @@ before(async () => {
 after(() => tmp.cleanup());
 
 describe("Rust apps build with the default builder and serve HTTP under podman", { concurrency: 3 }, () => {
-  test("a workspace with two binaries, a library crate and a registry crate: web is the default process, worker the other; SBOM from Cargo.lock; a one-line change compiles one crate and downloads nothing", async () => {
+  test("a workspace with two binaries, a library crate and a registry crate, and no Cargo.lock: web is the default process, worker the other; the lock is generated once, the SBOM comes from it; a one-line change reuses it, compiles one crate and downloads nothing", async () => {
     const dir = appCopy("rust-workspace", join(tmp.path, "a1"));
     const cache = cacheCopy("ws");
     const layout = join(tmp.path, "images", "ws");
     const first = await build("rust-workspace", dir, [], { cache, layout });
     assert.match(first.stderr, /Paketo Buildpack for Rust Distribution/);
+    assert.match(first.stderr, /Running 'cargo generate-lockfile'/);
+    assert.match(first.stderr, /No Cargo\.lock in the app: generated one with 'cargo generate-lockfile' \(committing Cargo\.lock is recommended/);
     assert.match(first.stderr, /Downloaded 1 crate\(s\)/);
+    assert.match(first.stderr, /crate\(s\) from the generated Cargo\.lock\)/);
     assert.match(first.stderr, /web \(default\): \/layers\/paketo-community_cargo\/bin\/bin\/web/);
     assert.match(first.stderr, /Removing source code \(keeping static\/hello\.txt\)/);
     assert.match(await podman.serve(first.image), /^rust-workspace web ok itoa=42 asset=static hello$/m);
@@ -68,6 +71,8 @@ describe("Rust apps build with the default builder and serve HTTP under podman",
     writeFileSync(join(dir, "web/src/main.rs"), readFileSync(join(dir, "web/src/main.rs"), "utf8").replace('"{} asset={}\\n"', '"{} asset={} changed\\n"'));
     const changed = await build("rust-workspace", dir, [], { cache, layout });
     assert.match(changed.stderr, /Reusing cached layer \/layers\/paketo-community_rust-dist\/rust\n/);
+    assert.match(changed.stderr, /No Cargo\.lock in the app: reusing the one generated at an earlier build/);
+    assert.doesNotMatch(changed.stderr, /generate-lockfile'/);
     assert.match(changed.stderr, /1 of \d+ source file\(s\) changed since the last build/);
     assert.match(changed.stderr, /Every crate was already in the cache: nothing downloaded/);
     assert.deepEqual([...changed.stderr.matchAll(/Compiling (\S+) v/g)].map((m) => m[1]), ["web"]);
@@ -105,5 +110,12 @@ describe("Rust failures name the cause and export nothing", { concurrency: 2 }, 
     const err = await fails("rust-tiny", () => {}, ["--env", "BP_RUST_TOOLCHAIN=1.40"]);
     assert.match(err, /ERROR: BP_RUST_TOOLCHAIN=1\.40: no Debian Rust package has that version/);
     assert.match(err, /available: 1\.\d+/);
+  });
+
+  test("no Cargo.lock, offline, and none generated earlier: one error saying so", async () => {
+    const err = await fails("rust-workspace", () => {}, ["--network", "off"]);
+    assert.match(err, /ERROR: the app has no Cargo\.lock and the build is offline \(--network off\)/);
+    assert.doesNotMatch(err, /Running 'cargo generate-lockfile'/);
+    assert.equal(err.match(/^paketo: error:/gm)?.length, 1, "one failure");
   });
 });

@@ -3,7 +3,9 @@
 // cargo's configuration names (CARGO_REGISTRIES_*, the app's .cargo/config.toml); CARGO_HOME and
 // the target directory are cache layers, and source times follow content (freshness.ts), so a
 // one-line change recompiles one crate and downloads nothing. The source is removed from the
-// image afterwards, except BP_INCLUDE_FILES minus BP_EXCLUDE_FILES. SBOM from Cargo.lock.
+// image afterwards, except BP_INCLUDE_FILES minus BP_EXCLUDE_FILES. An app without Cargo.lock gets
+// one from `cargo generate-lockfile`, kept in a cache layer while its manifests and the toolchain
+// are unchanged (lockfile.ts). SBOM from Cargo.lock.
 import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { defineBuildpack, fail, layerEnv, pass, s, type Process } from "../../buildpack-api/index.js";
@@ -13,6 +15,7 @@ import { globList, removeSource } from "../common/source-removal.js";
 import { cargoEnv, exitText, lastLines, runCargo, words } from "../rust-common/cargo.js";
 import { RustError } from "../rust-common/errors.js";
 import { recordSources, settleSourceTimes } from "./freshness.js";
+import { keepLock, lockKey, restoreLock } from "./lockfile.js";
 import { cargoSbom } from "./sbom.js";
 import { workspaceMembers } from "./workspace.js";
 
@@ -36,7 +39,6 @@ export const cargo = () =>
   defineBuildpack({
     detect: async (ctx) => {
       if (!(await isFile(join(ctx.appDir, "Cargo.toml")))) return fail("no Cargo.toml");
-      if (!(await isFile(join(ctx.appDir, "Cargo.lock")))) return fail("no Cargo.lock (cargo install --locked needs one: run 'cargo generate-lockfile' and commit it)");
       return pass({ requires: [{ name: "rust", metadata: { build: true } }] });
     },
 
@@ -63,7 +65,8 @@ export const cargo = () =>
         if (run.code !== 0) {
           log.action(`Failed after ${Date.now() - started} ms`);
           throw new RustError("RUST_BUILD", `'cargo ${what}'${of ? ` of ${of}` : ""} ${exitText(run)}; its last output:\n${lastLines(run.output, 15).join("\n")}`, {
-            hint: what.startsWith("fetch") ? "check Cargo.lock and the registry cargo's configuration names (CARGO_REGISTRIES_*, .cargo/config.toml)" : "fix the error above; the build runs cargo as shown",
+            hint: what.startsWith("fetch") ? "check Cargo.lock and the registry cargo's configuration names (CARGO_REGISTRIES_*, .cargo/config.toml)" :
+              what === "generate-lockfile" ? "check the dependencies in Cargo.toml and the registry cargo's configuration names (CARGO_REGISTRIES_*, .cargo/config.toml)" : "fix the error above; the build runs cargo as shown",
           });
         }
         log.action(`Completed in ${Date.now() - started} ms`);
@@ -71,6 +74,31 @@ export const cargo = () =>
       };
 
       log.process("Executing build process");
+      const generated = !(await isFile(join(ctx.appDir, "Cargo.lock")));
+      if (generated) {
+        const version = await runCargo(["--version"], { cwd: ctx.appDir, env });
+        if (version.code !== 0) throw new RustError("RUST_TOOL", `'cargo --version' ${exitText(version)}: ${lastLines(version.output, 3).join(" / ")}`);
+        const key = await lockKey(ctx.appDir, version.output);
+        const lock = await ctx.layers.cached("cargo-lock", {
+          cache: true,
+          metadata: s.object({ key: s.string() }),
+          onRestored: (m) => (m.key === key ? "keep" : { rebuild: "Cargo.toml or the toolchain changed" }),
+        });
+        if (lock.state.kind === "restored") {
+          await restoreLock(lock.path, ctx.appDir);
+          log.subprocess("No Cargo.lock in the app: reusing the one generated at an earlier build from the same Cargo.toml files and toolchain (committing Cargo.lock is recommended)");
+        } else {
+          if (ctx.env.PAKETO_OFFLINE === "true") {
+            throw new RustError("RUST_MANIFEST", "the app has no Cargo.lock and the build is offline (--network off): cargo cannot resolve the dependencies without the registry, and no lock generated from these Cargo.toml files is cached", {
+              hint: "run 'cargo generate-lockfile' and commit Cargo.lock, or build once with the network on",
+            });
+          }
+          await cargoRun(["generate-lockfile"], "generate-lockfile");
+          await keepLock(ctx.appDir, lock.path);
+          await lock.write({ key });
+          log.subprocess("No Cargo.lock in the app: generated one with 'cargo generate-lockfile' (committing Cargo.lock is recommended: builds then use the versions you tested)");
+        }
+      }
       const times = await settleSourceTimes(ctx.appDir, target.path, oldTime(ctx.env.SOURCE_DATE_EPOCH));
       log.subprocess(times.changed.length === times.total ? `${times.total} source file(s), none built before` : `${times.changed.length} of ${times.total} source file(s) changed since the last build`);
       // Every crate the lock names, downloaded (or found in CARGO_HOME) first: the installs then run offline.
@@ -108,7 +136,7 @@ export const cargo = () =>
         const lock = await readFile(join(ctx.appDir, "Cargo.lock"), "utf8");
         const doc = cargoSbom(lock, { name: "bin", timestamp: reproducibleDate(ctx.env.SOURCE_DATE_EPOCH), tool: { name: ctx.buildpack.id, version: ctx.buildpack.version } });
         await bin.writeSbom(...sbomFiles(doc, ctx.buildpack.sbomFormats));
-        log.process(`Generating SBOM for ${bin.path} (${doc.components.length} crate(s) from Cargo.lock)`);
+        log.process(`Generating SBOM for ${bin.path} (${doc.components.length} crate(s) from ${generated ? "the generated " : ""}Cargo.lock)`);
       }
 
       const kept = await removeSource(ctx.appDir, globList(ctx.env.BP_INCLUDE_FILES ?? DEFAULT_INCLUDE), globList(ctx.env.BP_EXCLUDE_FILES));

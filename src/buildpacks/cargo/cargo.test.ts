@@ -12,21 +12,66 @@ import { toCycloneDx } from "../../sbom/index.js";
 import { removeSource } from "../common/source-removal.js";
 import { cargo } from "./buildpack.js";
 import { recordSources, settleSourceTimes } from "./freshness.js";
+import { lockKey } from "./lockfile.js";
 import { cargoSbom } from "./sbom.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const buildpackToml = readFileSync(join(here, "../../../src/buildpacks/cargo/buildpack.toml"), "utf8");
 
-test("detect: Cargo.toml and Cargo.lock; requires rust at build; each missing file is the reason", async () => {
+test("detect: Cargo.toml, with or without Cargo.lock; requires rust at build; no Cargo.toml is the reason", async () => {
   const ok = await runDetect(cargo(), { buildpackToml, app: { "Cargo.toml": "[package]\nname='a'\n", "Cargo.lock": "version = 4\n" } });
   assert.ok(ok.outcome === "pass");
   assert.deepEqual(ok.plan.requires, [{ name: "rust", metadata: { build: true } }]);
+  const noLock = await runDetect(cargo(), { buildpackToml, app: { "Cargo.toml": "[package]\nname='a'\n" } });
+  assert.ok(noLock.outcome === "pass");
+  assert.deepEqual(noLock.plan.requires, [{ name: "rust", metadata: { build: true } }]);
   const noToml = await runDetect(cargo(), { buildpackToml, app: { "main.rs": "" } });
   assert.equal(noToml.outcome, "fail");
   assert.match(noToml.stdout, /no Cargo\.toml/);
-  const noLock = await runDetect(cargo(), { buildpackToml, app: { "Cargo.toml": "" } });
-  assert.equal(noLock.outcome, "fail");
-  assert.match(noLock.stdout, /no Cargo\.lock/);
+});
+
+test("a generated lock's key: a Cargo.toml changed or added, the app's cargo config, or another toolchain, regenerates; a .rs, asset or target/ change reuses", async () => {
+  const app = mkdtempSync(join(tmpdir(), "cargo-lockkey-"));
+  try {
+    const files: Record<string, string> = {
+      "Cargo.toml": '[workspace]\nmembers = ["web", "lib"]\n',
+      "web/Cargo.toml": '[package]\nname = "web"\n[dependencies]\nlib = { path = "../lib" }\n',
+      "web/src/main.rs": "fn main() {}\n",
+      "lib/Cargo.toml": '[package]\nname = "lib"\n[dependencies]\nitoa = "1"\n',
+      "lib/src/lib.rs": "\n",
+      "static/a.txt": "a\n",
+    };
+    for (const [f, c] of Object.entries(files)) {
+      mkdirSync(dirname(join(app, f)), { recursive: true });
+      writeFileSync(join(app, f), c);
+    }
+    const cargo1 = "cargo 1.96.0 (Debian 1.96.0+dfsg1-1)\n";
+    const first = await lockKey(app, cargo1);
+    assert.match(first, /^[0-9a-f]{64}$/);
+    // reuse: sources, assets, build output
+    writeFileSync(join(app, "web/src/main.rs"), 'fn main() { println!("changed"); }\n');
+    writeFileSync(join(app, "lib/src/extra.rs"), "\n");
+    writeFileSync(join(app, "static/a.txt"), "b\n");
+    mkdirSync(join(app, "target/debug"), { recursive: true });
+    writeFileSync(join(app, "target/debug/Cargo.toml"), "not the app's\n");
+    assert.equal(await lockKey(app, cargo1), first);
+    // regenerate: another toolchain
+    assert.notEqual(await lockKey(app, "cargo 1.85.0 (Debian 1.85.0+dfsg1-1)\n"), first);
+    // regenerate: a member's dependencies changed
+    writeFileSync(join(app, "lib/Cargo.toml"), '[package]\nname = "lib"\n[dependencies]\nitoa = "1"\nryu = "1"\n');
+    const second = await lockKey(app, cargo1);
+    assert.notEqual(second, first);
+    // regenerate: a new member manifest, and the app's cargo configuration
+    mkdirSync(join(app, "tool"));
+    writeFileSync(join(app, "tool/Cargo.toml"), '[package]\nname = "tool"\n');
+    const third = await lockKey(app, cargo1);
+    assert.notEqual(third, second);
+    mkdirSync(join(app, ".cargo"));
+    writeFileSync(join(app, ".cargo/config.toml"), "[net]\nretry = 3\n");
+    assert.notEqual(await lockKey(app, cargo1), third);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
 
 const LOCK = `version = 4
