@@ -233,6 +233,16 @@ export const purl = {
     return formatPurl({ type: "composer", namespace: name.slice(0, slash).toLowerCase(), name: name.slice(slash + 1).toLowerCase(), version, qualifiers: defined(opts.qualifiers) });
   },
 
+  /** `pkg:cargo/serde@1.0.200` (a crate of a Rust registry). */
+  cargo(name: string, version?: string, opts: { qualifiers?: Qualifiers } = {}): string {
+    return formatPurl({ type: "cargo", name, version, qualifiers: defined(opts.qualifiers) });
+  },
+
+  /** `pkg:gem/rack@3.1.20` (a Ruby gem). */
+  gem(name: string, version?: string, opts: { platform?: string; qualifiers?: Qualifiers } = {}): string {
+    return formatPurl({ type: "gem", name, version, qualifiers: defined({ ...opts.qualifiers, platform: opts.platform }) });
+  },
+
   /** `pkg:pypi/django-allauth@0.61.1` (the name is folded as PEP 503 says). */
   pypi(name: string, version?: string, opts: { fileName?: string; qualifiers?: Qualifiers } = {}): string {
     return formatPurl({

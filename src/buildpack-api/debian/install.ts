@@ -11,7 +11,7 @@ import { BuildpackError } from "../errors.js";
 import { type LayerEnv, layerEnv } from "../layer-env.js";
 import type { LayerRef } from "../layers.js";
 import { s, type Infer } from "../schema.js";
-import { runImagePackages } from "./installed.js";
+import { buildImagePackages, runImagePackages, type InstalledSet } from "./installed.js";
 import { digestOf, parseRequest, pickVersion, suitesToLoad, type PackageRequest } from "./request.js";
 import { addLinks, DEFAULT_EXCLUDE_PATHS, DEFAULT_KEEP_PATHS, fixLinks, nonEmptyDirs, removePaths, unpackDebs } from "./unpack.js";
 
@@ -122,7 +122,9 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     ...(deps.decompressors ? { decompressors: deps.decompressors } : {}),
   });
 
-  const installed = await runImagePackages(ctx.env, log, deps.root ?? "/");
+  // A build-only layer never reaches the run image: what the build image has is enough.
+  const installed: InstalledSet =
+    opts.launch === false ? { packages: await buildImagePackages(deps.root ?? "/"), source: "the build image" } : await runImagePackages(ctx.env, log, deps.root ?? "/");
   const releases = await debian.fetchReleases(await archive());
   const request = {
     format: FORMAT,

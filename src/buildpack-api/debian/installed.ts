@@ -32,6 +32,18 @@ export async function runImagePackages(env: Readonly<Record<string, string | und
     }
     return { packages: debian.parseStatus(text), source: "the run image" };
   }
+  const packages = await buildImagePackages(root);
+  logger.warning(
+    `${RUN_IMAGE_STATUS_ENV} is not set (the platform does not say what the run image has): assuming it has the build image's ${packages.length} Debian packages`,
+  );
+  return { packages, source: "the build image (assumed for the run image)" };
+}
+
+/**
+ * The build image's own packages (`root`, default `/`): what a build-only layer resolves against,
+ * since its programs run only here (a compiler finds gcc and the C headers of the build image).
+ */
+export async function buildImagePackages(root = "/"): Promise<debian.InstalledPackage[]> {
   const texts: string[] = [];
   const status = join(root, "var/lib/dpkg/status");
   texts.push(await readFile(status, "utf8").catch(() => ""));
@@ -39,9 +51,5 @@ export async function runImagePackages(env: Readonly<Record<string, string | und
   for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
     if (!name.includes(".")) texts.push(await readFile(join(dir, name), "utf8").catch(() => ""));
   }
-  const packages = debian.parseStatus(texts.join("\n\n"));
-  logger.warning(
-    `${RUN_IMAGE_STATUS_ENV} is not set (the platform does not say what the run image has): assuming it has the build image's ${packages.length} Debian packages`,
-  );
-  return { packages, source: "the build image (assumed for the run image)" };
+  return debian.parseStatus(texts.join("\n\n"));
 }

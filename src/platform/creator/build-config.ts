@@ -48,6 +48,10 @@ export async function dependencySourcesEnv(o: { sandbox: "bwrap" | "none"; netwo
   } catch {
     // No Maven configuration on this machine: the Java buildpacks say so when they need one.
   }
+  // Where cargo takes crates from, as the host's env configures it (registries, source replacement, proxies).
+  for (const [k, v] of Object.entries(o.hostEnv)) {
+    if (v !== undefined && /^CARGO_(REGISTRIES|REGISTRY|SOURCE|NET|HTTP)_[A-Z0-9_]+$/.test(k)) files[`${k}.default`] = v;
+  }
   return files;
 }
 

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", greeting::greeting("rust-workspace worker", 7));
+}
