@@ -33,8 +33,8 @@ runtime_pkgs=(bubblewrap slirp4netns gpgv debian-archive-keyring ca-certificates
 # Running the images: podman with runc (crun refuses some hosts' cgroup layouts) and the id maps.
 run_pkgs=(podman runc uidmap)
 # Tests: a real registry, the tools that prove our images are accepted, a container runtime.
-# redis-server: the PHP session handler test keeps sessions in a Redis on 127.0.0.1.
-test_pkgs=(docker-registry apache2-utils skopeo umoci "${run_pkgs[@]}" buildah python3 python3-venv redis-server)
+# redis-server, memcached: the PHP session handler tests keep sessions in a Redis and a memcached on 127.0.0.1.
+test_pkgs=(docker-registry apache2-utils skopeo umoci "${run_pkgs[@]}" buildah python3 python3-venv redis-server memcached)
 case "${1:-}" in
   --test) apt_install "${runtime_pkgs[@]}" "${test_pkgs[@]}" ;;
   --demo) apt_install "${runtime_pkgs[@]}" "${run_pkgs[@]}" ;;

@@ -1,11 +1,13 @@
 // PHP apps with the default builder: PHP from Debian's php8.4 packages, the built-in server,
 // PHP-FPM behind nginx and behind httpd, an extension through .php.ini.d, Composer with a path
-// repository, and the failures a user meets first. Images run by podman with PORT=8080.
+// repository, sessions in Redis and memcached through bindings, and the failures a user meets
+// first. Images run by podman with PORT=8080.
 // The builds share one default builder (made in `before`) and run three at a time.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -136,48 +138,87 @@ describe("PHP apps build with the default builder and serve HTTP under podman", 
   });
 });
 
-const hasRedis = (() => {
+/** Whether `cmd` is installed (Debian's redis-server, memcached: `scripts/setup.sh --test`). */
+function installed(cmd: string): boolean {
   try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    execFileSync(cmd, ["--version"], { stdio: "ignore" });
     return true;
   } catch {
     return false;
   }
-})();
+}
 
-describe("PHP sessions in Redis through a php-redis-session binding", () => {
-  test("Debian's redis-server on 127.0.0.1 keeps the session across requests", { skip: hasRedis ? false : "redis-server is not installed (scripts/setup.sh --test)" }, async () => {
-    const redisPort = await freePort();
-    const redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    try {
-      const binding = join(tmp.path, "binding-redis");
-      mkdirSync(binding, { recursive: true });
-      writeFileSync(join(binding, "type"), "php-redis-session\n");
-      writeFileSync(join(binding, "host"), "127.0.0.1\n");
-      writeFileSync(join(binding, "port"), `${redisPort}\n`);
-      const b = await build("php-redis-session", appCopy("php-redis-session", join(tmp.path, "a5")), ["--env", "BP_PHP_WEB_DIR=htdocs", "--binding", `sessions=${binding}`]);
-      assert.match(b.stderr, /Paketo Buildpack for PHP Redis Session Handler/);
-      assert.match(b.stderr, /PHP 8\.4\.\d+\S* with php8\.4-redis/);
-      // The host's network, so the container reaches the Redis on the host's loopback.
-      const port = await freePort();
-      const id = podman.run(["run", "-d", "--network", "host", "-e", `PORT=${port}`, b.image]);
+/** Resolves once 127.0.0.1:`port` accepts a connection; fails after `timeoutMs`. */
+async function listening(port: number, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const up = await new Promise<boolean>((done) => {
+      const s = connect(port, "127.0.0.1", () => (s.end(), done(true))).on("error", () => done(false));
+    });
+    if (up) return;
+  }
+  assert.fail(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+const sessionStores = [
+  {
+    kind: "redis",
+    title: "Redis",
+    command: "redis-server",
+    args: (port: number) => ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    entries: (port: number) => ({ host: "127.0.0.1", port: String(port) }),
+  },
+  {
+    kind: "memcached",
+    title: "Memcached",
+    command: "memcached",
+    // -u: memcached refuses to run as root without it (and ignores it otherwise); -U 0: no UDP.
+    args: (port: number) => ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "16", "-u", "nobody"],
+    entries: (port: number) => ({ servers: `127.0.0.1:${port}` }),
+  },
+] as const;
+
+describe("PHP sessions in Debian's redis-server and memcached on 127.0.0.1 through bindings", { concurrency: 2 }, () => {
+  for (const store of sessionStores) {
+    const skip = installed(store.command) ? false : `${store.command} is not installed (scripts/setup.sh --test)`;
+    test(`a php-${store.kind}-session binding keeps the session across requests`, { skip }, async () => {
+      const storePort = await freePort();
+      // Bounded: node kills it after 10 minutes if the test never gets to stop it.
+      const server = spawn(store.command, store.args(storePort), { stdio: "ignore", timeout: 600_000 });
       try {
-        const url = `http://127.0.0.1:${port}/`;
-        let first: Response | undefined;
-        for (let t = Date.now(); !first && Date.now() - t < 30_000; ) first = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 300)));
-        assert.ok(first, `no answer: ${podman.logs(id)}`);
-        assert.match(await first.text(), /^php-redis-session hits=1 handler=redis$/m);
-        const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-        assert.match(cookie, /^PHPSESSID=/);
-        const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(5_000) });
-        assert.match(await second.text(), /^php-redis-session hits=2 handler=redis$/m);
+        await listening(storePort);
+        const binding = join(tmp.path, `binding-${store.kind}`);
+        mkdirSync(binding, { recursive: true });
+        writeFileSync(join(binding, "type"), `php-${store.kind}-session\n`);
+        for (const [k, v] of Object.entries(store.entries(storePort))) writeFileSync(join(binding, k), `${v}\n`);
+        const app = appCopy("php-session", join(tmp.path, `session-${store.kind}`));
+        const b = await build(`php-${store.kind}-session`, app, ["--env", "BP_PHP_WEB_DIR=htdocs", "--binding", `sessions=${binding}`]);
+        assert.match(b.stderr, new RegExp(`Paketo Buildpack for PHP ${store.title} Session Handler`));
+        assert.match(b.stderr, new RegExp(`PHP 8\\.4\\.\\d+\\S* with .*php8\\.4-${store.kind}`));
+        // The host's network, so the container reaches the server on the host's loopback.
+        const port = await freePort();
+        const id = podman.run(["run", "-d", "--network", "host", "-e", `PORT=${port}`, b.image]);
+        try {
+          const url = `http://127.0.0.1:${port}/`;
+          let first: Response | undefined;
+          for (let t = Date.now(); !first && Date.now() - t < 30_000; ) first = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 300)));
+          assert.ok(first, `no answer: ${podman.logs(id)}`);
+          assert.match(await first.text(), new RegExp(`^php-session hits=1 handler=${store.kind}$`, "m"));
+          const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+          assert.match(cookie, /^PHPSESSID=/);
+          for (const hits of [2, 3]) {
+            const next = await get(url, { headers: { cookie } });
+            assert.match(next.body, new RegExp(`^php-session hits=${hits} handler=${store.kind}$`, "m"), podman.logs(id));
+          }
+          // A request without the cookie starts a new session: the count lives in the session, not in PHP.
+          assert.match((await get(url)).body, new RegExp(`^php-session hits=1 handler=${store.kind}$`, "m"));
+        } finally {
+          podman.run(["rm", "-f", "-t", "0", id]);
+        }
       } finally {
-        podman.run(["rm", "-f", "-t", "0", id]);
+        server.kill("SIGTERM");
       }
-    } finally {
-      redis.kill("SIGTERM");
-    }
-  });
+    });
+  }
 });
 
 describe("PHP failures name the file and the cause, and export nothing", { concurrency: 3 }, () => {
