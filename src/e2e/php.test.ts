@@ -5,7 +5,7 @@
 // The builds share one default builder (made in `before`) and run three at a time.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -81,9 +81,11 @@ describe("PHP apps build with the default builder and serve HTTP under podman", 
     assert.doesNotMatch(again.stderr, /downloaded \d+/);
     assert.match(again.stderr, /\(0 layers created/);
 
-    // One line changed (as an editor saves: a new file renamed over the old one).
+    // One line changed (as an editor saves: a new file renamed over the old one). The new text is
+    // new to this machine too: the layer content cache is machine-wide, so a text an earlier run
+    // built would rightly be reused from it ("Reusing layer 'app'") instead of made again.
     const page = join(dir, "htdocs/index.php");
-    writeFileSync(`${page}.new`, readFileSync(page, "utf8").replace('"php-builtin ok', '"php-builtin changed'));
+    writeFileSync(`${page}.new`, readFileSync(page, "utf8").replace('"php-builtin ok', `"php-builtin changed ${randomUUID()}`));
     renameSync(`${page}.new`, page);
     const changed = await build("php-builtin", dir, ["--env", "BP_PHP_WEB_DIR=htdocs"], { layout, cache });
     assert.notEqual(changed.digest, first.digest);
