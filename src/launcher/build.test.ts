@@ -60,7 +60,12 @@ describe("buildLauncher", () => {
   it("runs the compiler through a command prefix (here bubblewrap, as the platform does with the build image)", async () => {
     const out = join(dir, "g");
     const src = launcherSource();
-    const cc = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", src.dir, src.dir, "--bind", dir, dir, "gcc"];
+    // Only /usr (and the merged-/usr links): binding the whole host root would also bind whatever
+    // other processes mount and unmount meanwhile (podman's overlays), which bwrap cannot remount.
+    const cc = [
+      "bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+      "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--ro-bind", src.dir, src.dir, "--bind", dir, dir, "gcc",
+    ];
     const built = await buildLauncher({ cc, outDir: out });
     const plain = await buildLauncher({ cc: ["gcc"], outDir: join(dir, "h") });
     assert.equal(built.sha256, plain.sha256);
