@@ -25,7 +25,7 @@ RUN --mount=type=secret,id=ca,target=/etc/ssl/certs/ca-certificates.crt set -eu;
     rm "/tmp/$PIP_WHEEL_NAME"
 # CPython for the run image: the interpreter, its standard library, and the shared libraries it and
 # its extension modules load that the run image does not have (glibc, libstdc++, OpenSSL and zlib
-# are there: stacks/trixie.toml).
+# are there: stacks/trixie.toml), under /usr (/lib is a link to usr/lib in both images).
 RUN set -eu; \
     py=$(readlink -f /usr/bin/python3); \
     mkdir -p /runtime; \
@@ -33,7 +33,10 @@ RUN set -eu; \
     for f in "$py" /usr/lib/"$(basename "$py")"/lib-dynload/*.so; do ldd "$f"; done \
       | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u \
       | grep -Ev '/(libc|libm|libpthread|libdl|librt|libutil|ld-linux[^/]*|libz|libssl|libcrypto|libstdc\+\+|libgcc_s|libatomic)\.so' \
-      | while read -r lib; do cp -a --parents "$lib" "$(readlink -f "$lib")" /runtime/; done
+      | while read -r lib; do \
+          case "$lib" in /lib/*) lib="/usr$lib" ;; esac; \
+          cp -a --parents "$lib" "$(readlink -f "$lib")" /runtime/; \
+        done
 ENV PATH=/opt/venv/bin:$PATH
 
 FROM python AS build
