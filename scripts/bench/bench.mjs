@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: paketo side by side with a Dockerfile built by buildah (docs/benchmarks.md).
 //
-//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app|none] [--runs 3]
+//   node scripts/bench/bench.mjs [--apps node-app,express-app,typescript-app,go-app,python-app|none] [--runs 3]
 //                                [--dir DIR] [--out FILE] [--keep] [--peer-build-time] [--peer-gocache]
 //   node scripts/bench/bench.mjs --report FILE     (the tables again, from a results file)
 //
@@ -48,6 +48,7 @@ const ALL_APPS = [
   { name: "express-app", title: "Express, package-lock.json", entry: "server.js", npm: true, kind: "node" },
   { name: "typescript-app", title: "TypeScript, build script", entry: "src/server.ts", npm: true, kind: "node" },
   { name: "go-app", title: "Go, one module dependency", entry: "main.go", npm: false, kind: "go" },
+  { name: "python-app", title: "Python, Flask and gunicorn from requirements.txt", entry: "app.py", npm: false, kind: "python" },
 ];
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
@@ -165,6 +166,7 @@ async function makeVariants(app) {
 
 function edit(dir, app, r) {
   if (app.kind === "go") appendFileSync(join(dir, app.entry), `\nfunc init() { revision = "${r}" }\n`);
+  else if (app.kind === "python") appendFileSync(join(dir, app.entry), `\nrevision = "${r}"\n`);
   else appendFileSync(join(dir, app.entry), `console.log("bench revision ${r}");\n`);
 }
 
@@ -253,6 +255,28 @@ async function main() {
     say(`Go ${goVersion} for both tools${PEER_GOCACHE ? " (peer with a compile cache mount)" : ""}`);
   }
 
+  // Python: which CPython and pip paketo picks (warm-up build of python-app); the peer gets that pip
+  // wheel (URL and sha256 from the index pip on the machine is configured with, read as the
+  // platform reads it for buildpacks) and the build image's Debian python3.
+  const pyArgs = {};
+  if (APPS.some((a) => a.kind === "python")) {
+    say("setup: warm-up build of python-app (CPython, pip)");
+    const pw = copyApp(join(ROOT, "examples/python-app"), join(BENCH, "warmup-python"));
+    const p = await paketo.paketo(["build", "bench/warmup-python", "--path", pw, "--json"], { log: join(P.logs, "warmup-python.log") });
+    const python = /Selected CPython (\S+)/.exec(p.stderr)?.[1];
+    const pip = /Selected pip (\S+)/.exec(p.stderr)?.[1];
+    if (!python || !pip) throw new Error(`could not read the CPython and pip versions from the warm-up build:\n${p.stderr.slice(-3000)}`);
+    rmSync(pw, { recursive: true, force: true });
+    const pypi = await import(join(PRODUCT, "dist/deps/pypi/index.js"));
+    const index = await pypi.pipSourceEnv(process.env);
+    const src = await pypi.PypiSource.open({ env: { ...process.env, ...index } });
+    const wheel = await src.findFile("pip", { spec: pip });
+    Object.assign(pyArgs, { PIP_WHEEL_URL: wheel.url, PIP_WHEEL_SHA256: wheel.sha256, PIP_WHEEL_NAME: wheel.filename, PIP_INDEX_URL: index.PIP_INDEX_URL });
+    results.versions.python = python;
+    results.versions.pip = pip;
+    say(`CPython ${python} (paketo) and pip ${pip} for both tools`);
+  }
+
   // The peer's base images: the same stack images, from the store into containers-storage.
   /** Image IDs the peer's cold cleanup keeps: the stack images and the updated run images. */
   const keepIds = [];
@@ -273,6 +297,7 @@ async function main() {
       NPM_SHA512: npm.sha512,
       NPM_REGISTRY: registryUrl,
       ...goArgs,
+      ...pyArgs,
     },
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
@@ -320,7 +345,7 @@ async function main() {
   results.definitions = {
     cold: "paketo: fresh PAKETO_CACHE holding only links to the Debian, stack, builder root filesystem and launcher caches (builder and stack present), new app folder, new destination. peer: only the stack images in containers-storage, no intermediate images, empty cache mount dir. Both download Node.js, npm and the packages from the registry.",
     warm: "the same source again, right after the previous build",
-    oneLine: `one line appended to the entry file (console.log; Go: an init func setting the revision the app prints), cumulative over runs`,
+    oneLine: `one line appended to the entry file (console.log; Go: an init func setting the revision the app prints; Python: a module-level assignment of that revision), cumulative over runs`,
     addDependency: `one dependency added to package.json and package-lock.json (${ADDED.slice(0, RUNS).join(", ")}, cumulative)`,
     inside: "paketo: sum of the buildpacks' bin/build times (--json timings 'build: <id>'); peer: RUN steps, each from its STEP line to the line ending it (includes committing that step's layer)",
     push: "fresh docker-registry per round, through a counting proxy; first push of the cold image, then the image after the first one-line change",
@@ -343,6 +368,12 @@ async function main() {
         if (t === paketo && app.kind === "go" && m.versions.go !== results.versions.go) {
           throw new Error(`${app.name}: paketo used Go ${m.versions.go}, the peer gets ${results.versions.go}`);
         }
+        if (app.kind === "python") {
+          // Both use Debian trixie's CPython: paketo's cpython layer and the build image's python3.
+          if (t === peer) results.versions.pythonPeer = m.versions.python;
+          const line = (v) => v?.split(".").slice(0, 2).join(".");
+          if (line(m.versions.python) !== line(results.versions.python)) throw new Error(`${app.name}: ${t.name} used CPython ${m.versions.python}, paketo picks ${results.versions.python}`);
+        }
         if (t === paketo && app.kind === "node" && (m.versions.node !== nodeVersion || (app.npm && m.versions.npm !== npmVersion))) {
           throw new Error(`${app.name}: paketo used Node.js ${m.versions.node} / npm ${m.versions.npm}, the peer gets ${nodeVersion} / ${npmVersion}`);
         }
@@ -364,7 +395,9 @@ async function main() {
       for (const t of order(r)) {
         say(`${app.name}: rebuild after a one-line change ${r}/${RUNS} (${t.name})`);
         edit(t.src(app), app, r);
-        recordBuild(appRes, "rebuild, one-line change", t.name, await t.build(app, `edit-${r}`));
+        const m = await t.build(app, `edit-${r}`);
+        recordBuild(appRes, "rebuild, one-line change", t.name, m);
+        if (t === paketo && app.kind === "python") (appRes.nothingInstalled ??= []).push(m.nothingInstalled);
         if (r === 1) await t.tag(app, "v1");
       }
     }
@@ -483,6 +516,13 @@ function targets(results) {
     const v = ratio(g.measures["rebuild, one-line change"].paketo, g.measures["rebuild, one-line change"].peer).median;
     out.push({ target: `go-app: one-line change rebuild ≤ 0.5 × peer${results.peerGocache ? " (peer with a compile cache mount)" : ""}`, value: v, met: v <= 0.5 });
   }
+  const py = results.apps["python-app"];
+  if (py) {
+    const v = ratio(py.measures["rebuild, one-line change"].paketo, py.measures["rebuild, one-line change"].peer).median;
+    out.push({ target: "python-app: one-line change rebuild ≤ 0.5 × peer", value: v, met: v <= 0.5 });
+    const n = py.nothingInstalled ?? [];
+    out.push({ target: "python-app: after a one-line change paketo runs no pip, downloads and installs nothing", value: `${n.filter(Boolean).length} of ${n.length} rebuilds`, met: n.length > 0 && n.every(Boolean) });
+  }
   const lb = results.largeBuilder?.apps?.node;
   if (lb) {
     const fresh = summary(lb.fresh).median;
@@ -523,7 +563,7 @@ function report(results) {
   out.push(`# paketo vs Dockerfile + buildah (median of ${results.runs} runs, min–max)\n`);
   out.push(
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.disk.filesystem} on ${m.disk.device} (${m.disk.sizeGiB} GiB), ${m.os}, 1-minute load average during the run: median ${m.loadDuringRun?.median ?? "?"}, max ${m.loadDuringRun?.max?.toFixed(1) ?? "?"}. ` +
-      `Node.js ${results.versions.node} and npm ${results.versions.npm}${results.versions.go ? `, Go ${results.versions.go}` : ""} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
+      `Node.js ${results.versions.node} and npm ${results.versions.npm}${results.versions.go ? `, Go ${results.versions.go}` : ""}${results.versions.python ? `, CPython ${results.versions.python} (peer: the build image's ${results.versions.pythonPeer ?? "?"}) and pip ${results.versions.pip}` : ""} for both; ${m.buildah}${results.peerTimestamp ? " with --timestamp 0" : ""}; paketo ${results.product?.commit ?? m.paketoCommit}. Total ${(results.seconds / 60).toFixed(1)} min.\n`,
   );
   if (results.product?.uncommitted) out.push(`paketo ran from dist/ as built at ${results.product.commit} plus ${results.product.uncommitted} uncommitted change(s) under src/ (or builders/, stacks/, launcher/).\n`);
   for (const [name, a] of Object.entries(results.apps)) {
@@ -574,7 +614,7 @@ function report(results) {
 async function cleanup() {
   const { logs: _, ...heavy } = P;
   await wipe(heavy);
-  for (const d of ["warmup", "warmup-go", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
+  for (const d of ["warmup", "warmup-go", "warmup-python", "run-update", "ca-certificates.crt"]) rmSync(join(BENCH, d), { recursive: true, force: true });
   say(`logs in ${P.logs}`);
 }
 

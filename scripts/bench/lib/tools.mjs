@@ -79,7 +79,10 @@ export class Paketo {
     const node = /Selected Node Engine version[^:]*: (\S+)/.exec(res.stderr)?.[1];
     const npm = /Installing npm (\S+)/.exec(res.stderr)?.[1];
     const go = /Selected Go version[^:]*: (\S+)/.exec(res.stderr)?.[1];
-    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: doc.digest, timings: doc.timings, layers: doc.layers, versions: { node, npm, go } };
+    const python = /Selected CPython (\S+)/.exec(res.stderr)?.[1];
+    // Python: pip-install kept its layer (pip not run), nothing downloaded, no Debian package or pip installed.
+    const nothingInstalled = /pip is not run/.test(res.stderr) && !/Running '|Installing pip |Installing \d+ Debian package|downloaded/.test(res.stderr);
+    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: doc.digest, timings: doc.timings, layers: doc.layers, versions: { node, npm, go, python }, nothingInstalled };
   }
 
   async tag(app, tag) {
@@ -120,6 +123,13 @@ export class Paketo {
     if (s) rmSync(s.cache, { recursive: true, force: true });
   }
 }
+
+/** The peers' build args by app kind (BUILD_IMAGE and RUN_IMAGE go to every one). */
+const KIND_ARGS = {
+  node: ["NODE_URL", "NODE_SHA512", "NPM_URL", "NPM_SHA512", "NPM_REGISTRY"],
+  go: ["GO_ZIP_URL", "GO_ZIP_SHA256", "GO_MODULE_VERSION", "GOPROXY", "GO_BUILD_CACHE"],
+  python: ["PIP_WHEEL_URL", "PIP_WHEEL_SHA256", "PIP_WHEEL_NAME", "PIP_INDEX_URL"],
+};
 
 export class Peer {
   name = "peer";
@@ -172,8 +182,8 @@ export class Peer {
     if (this.o.timestamp) args.push("--timestamp", "0");
     args.push("-f", join(this.o.dockerfiles, `${app.name}.Dockerfile`), "--secret", `id=ca,src=${this.o.caFile}`);
     const buildArgs = { ...this.o.buildArgs, RUN_IMAGE: runImage };
-    const unused = app.kind === "go" ? ["NODE_URL", "NODE_SHA512", "NPM_URL", "NPM_SHA512", "NPM_REGISTRY"] : ["GO_ZIP_URL", "GO_ZIP_SHA256", "GO_MODULE_VERSION", "GOPROXY", "GO_BUILD_CACHE", ...(app.npm ? [] : ["NPM_URL", "NPM_SHA512", "NPM_REGISTRY"])];
-    for (const k of unused) delete buildArgs[k];
+    for (const [kind, keys] of Object.entries(KIND_ARGS)) if (kind !== app.kind) for (const k of keys) delete buildArgs[k];
+    if (app.kind === "node" && !app.npm) for (const k of ["NPM_URL", "NPM_SHA512", "NPM_REGISTRY"]) delete buildArgs[k];
     for (const [k, v] of Object.entries(buildArgs)) args.push("--build-arg", `${k}=${v}`);
     args.push("-t", s.image, s.dir);
     const res = await this.buildah(args, { log: join(this.o.logs, `${app.name}-peer-${label}.log`) });
@@ -186,7 +196,9 @@ export class Peer {
       if (end) inside += end.t - res.lines[i].t;
     }
     const id = res.stdout.trim().split("\n").pop().trim();
-    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: `sha256:${id}` };
+    // The interpreter's version, printed by a RUN step that ran (not taken from the layer cache).
+    const python = res.lines.map((l) => /^Python (3\.\S+)$/.exec(l.line.trim())?.[1]).find(Boolean);
+    return { seconds: res.seconds, inside, platform: res.seconds - inside, digest: `sha256:${id}`, versions: { python } };
   }
 
   async tag(app, tag) {
