@@ -2,14 +2,14 @@
 // Debian's packages, Maven and the apps' dependencies from the configured Maven repository, the
 // image run by podman with PORT=8080 published, and an HTTP GET. Cases: a Spring Boot app built
 // with its mvnw, the same app as a prebuilt (exploded) JAR, a plain Maven app on Java 17 whose
-// heap under `podman run --memory 512m` is what the memory calculator printed, and the failures a
-// user meets first (a compile error, no artifact matching BP_MAVEN_BUILT_ARTIFACT).
+// heap under `podman run --memory 512m` is what the memory calculator printed, a WAR on Tomcat 10.1
+// at a context path, and the failures a user meets first (a compile error, no artifact matching BP_MAVEN_BUILT_ARTIFACT).
 //
 // One build (before) fills a build cache with the JDK 21, the wrapper's Maven and the Spring Boot
 // app's dependencies and plugins; every case starts from a hard-linked copy of it, so they run
 // concurrently. The plain app takes its plugin versions from the same Boot parent (it has no
-// Spring dependency), and the failure cases build on Java 21, so only the Java 17 case installs
-// a JDK and nothing else downloads.
+// Spring dependency), and the WAR and failure cases build on Java 21, so only the Java 17 case
+// installs a JDK; besides it, only the WAR case downloads (the servlet API, the WAR plugin, Tomcat).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -99,6 +99,29 @@ describe("Java apps build with the default builder and serve HTTP under podman",
       assert.equal(bytes, 148 * 1024 * 1024);
       assert.match(ctr.body, new RegExp(`^plain ok java=17 MaxHeapSize=${bytes}$`, "m"));
     });
+  });
+
+  test("a Maven WAR on BP_TOMCAT_VERSION=10.1 at BP_TOMCAT_CONTEXT_PATH: its jakarta servlet answers; Tomcat is PID 1, no shell, non-root; the SBOM lists Tomcat", async () => {
+    const b = await build("war", appCopy("java-maven-war", join(tmp.path, "war")), ["--env", "BP_TOMCAT_VERSION=10.1", "--env", "BP_TOMCAT_CONTEXT_PATH=shop"]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stderr, /Restoring application artifact target\/webapp-1\.0\.0\.war/);
+    const version = /Apache Tomcat (10\.1\.\d+) \(BP_TOMCAT_VERSION 10\.1\)/.exec(b.stderr)?.[1];
+    assert.ok(version, b.stderr);
+    assert.match(b.stderr, /Deployed the app at \/shop$/m);
+    await podman.with(b.image, { path: "/shop/" }, async (ctr) => {
+      assert.match(ctr.body, new RegExp(`^war ok context=/shop server=Apache Tomcat/${version.replace(/\./g, "\\.")} java=21$`, "m"));
+      assert.equal((await fetch(`${ctr.url}/`, { signal: AbortSignal.timeout(10_000) })).status, 404, "nothing at ROOT");
+      const status = podman.run(["exec", ctr.id, "cat", "/proc/1/status"]);
+      assert.match(status, /^Name:\s+java$/m); // exec'd by the launcher: no catalina.sh, no shell in between
+      assert.doesNotMatch(status, /^Uid:\s+0\s/m);
+      const cmdline = podman.run(["exec", ctr.id, "cat", "/proc/1/cmdline"]).split("\0").filter((a) => a !== "");
+      assert.equal(cmdline[0], "java"); // found on PATH by the launcher
+      assert.deepEqual(cmdline.slice(-2), ["org.apache.catalina.startup.Bootstrap", "start"]);
+    });
+    const sbomDir = join(tmp.path, "sbom-war");
+    await c.ok(["sbom", "download", b.image, "--output-dir", sbomDir]);
+    const sbom = readFileSync(join(sbomDir, "layers/sbom/launch/paketo-buildpacks_apache-tomcat/tomcat/sbom.cdx.json"), "utf8");
+    assert.match(sbom, new RegExp(`"purl": "pkg:maven/org\\.apache\\.tomcat/tomcat@${version.replace(/\./g, "\\.")}\\?type=tar\\.gz"`));
   });
 
   test("a compile error: one clear Maven error naming the file, nothing exported", async () => {
