@@ -2,13 +2,13 @@
 // recently used first, until the cache is within a size (the budget, or --max-size), or those not
 // used for a while (--older-than), or all (--all). Nothing a live process uses is removed
 // (cache-lease.ts says why that holds even while the prune runs).
-import { lstat, mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
+import { lstat, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { tempName, tempPath } from "../fs/index.js";
+import { tempPath } from "../fs/index.js";
 import { layout as ociLayout } from "../oci/index.js";
 import type { CacheLayout } from "./cache-layout.js";
 import { covers, readLeases, withCacheLock } from "./cache-lease.js";
-import { type CacheEntry, type CacheScan, cacheSize, scanCache, staleWorkFolder } from "./cache-usage.js";
+import { type CacheEntry, type CacheScan, cacheSize, scanCache } from "./cache-usage.js";
 
 export interface PruneOptions {
   /** Remove least recently used entries until the cache holds at most this many bytes. */

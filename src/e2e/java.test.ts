@@ -18,12 +18,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman } from "./testing/harness.js";
+import { appCopy, Podman, removeTree } from "./testing/harness.js";
 
 const tmp = (() => {
   const path = join(tmpdir(), `paketo-e2e-java-${randomBytes(4).toString("hex")}`);
   mkdirSync(path);
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, cleanup: () => removeTree(path) };
 })();
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);

@@ -14,13 +14,13 @@ import { npm } from "../deps/index.js";
 import { transport } from "../oci/index.js";
 import { DEFAULT_BUILDER } from "../platform/creator/default-builder.js";
 import { tarEntries } from "../platform/distribution/testing/helpers.js";
-import { APPS, appCopy, FIXTURES, Podman } from "./testing/harness.js";
+import { appCopy, APPS, FIXTURES, Podman, removeTree } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
 const tmp = (() => {
   const path = join(tmpdir(), `paketo-e2e-node-${randomBytes(4).toString("hex")}`);
   mkdirSync(path);
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, cleanup: () => removeTree(path) };
 })();
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);

@@ -8,17 +8,17 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman } from "./testing/harness.js";
+import { appCopy, Podman, removeTree } from "./testing/harness.js";
 
 const tmp = (() => {
   const path = join(tmpdir(), `paketo-e2e-rust-${randomBytes(4).toString("hex")}`);
   mkdirSync(path);
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, cleanup: () => removeTree(path) };
 })();
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);

@@ -5,18 +5,18 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, readOciLayout, tarNames } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman } from "./testing/harness.js";
+import { appCopy, Podman, removeTree } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
 const tmp = (() => {
   const path = join(tmpdir(), `paketo-e2e-web-${randomBytes(4).toString("hex")}`);
   mkdirSync(path);
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, cleanup: () => removeTree(path) };
 })();
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
@@ -38,8 +38,17 @@ function uidOf(id: string): string {
 }
 
 async function get(url: string, init: RequestInit = {}): Promise<{ status: number; body: string; headers: Headers }> {
-  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
-  return { status: res.status, body: await res.text(), headers: res.headers };
+  // A connection the server closed before answering (a loaded machine, a worker starting) is
+  // tried again; any HTTP answer counts as it is.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000), ...init });
+      return { status: res.status, body: await res.text(), headers: res.headers };
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** The htpasswd binding the generated configurations read at launch: user `paketo`, password `s3cret` (apr1-MD5, as `htpasswd -m` writes). */

@@ -3,7 +3,7 @@
 // only, every wait is bounded, and containers are removed by their id.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,26 @@ export const APPS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../s
 
 /** Files the fixture apps are made from (src/e2e/fixtures): a dependency's source, other lockfiles. */
 export const FIXTURES = resolve(APPS, "../fixtures");
+
+/**
+ * Removes a test's temp tree. Podman may still hold an overlay mounted under its storage there
+ * for a moment after `rm -f` (EBUSY): those mounts are detached first, then the tree is removed.
+ */
+export function removeTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EBUSY") throw e;
+  }
+  const mounts = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1] ?? "")
+    .filter((m) => m.startsWith(`${path}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync("umount", ["-l", m], { stdio: "ignore" });
+  rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
 
 /** A copy of fixture app `name` in `dir` (builds must not write into the source tree). */
 export function appCopy(name: string, dir: string): string {
@@ -69,7 +89,7 @@ export class Podman {
     const id = this.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, ...env, ...volumes, ...(opts.podmanArgs ?? []), ...entrypoint, image, ...(opts.args ?? [])]);
     try {
       const url = `http://127.0.0.1:${port}`;
-      const body = await httpGet(`${url}${opts.path ?? "/"}`, opts.timeoutMs ?? 60_000, () => this.logs(id), opts.accept);
+      const body = await httpGet(`${url}${opts.path ?? "/"}`, opts.timeoutMs ?? 180_000, () => this.logs(id), opts.accept);
       return await fn({ url, body, id });
     } finally {
       this.run(["rm", "-f", "-t", "0", id]);

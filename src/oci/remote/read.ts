@@ -9,7 +9,7 @@ import { chain, toImage, toImageIndex } from "../partial/index.js";
 import { formatPlatform, ociArchitecture, type Platform, platformMatches } from "../platform.js";
 import { parseReference, type Reference, type Repository } from "../ref/index.js";
 import { discard, header, type Res, RegistryClient } from "./client.js";
-import { destroyBody, isRetryableNetworkError, networkCode, RegistryError, shortDigest, unreachable } from "./errors.js";
+import { destroyBody, isRetryableNetworkError, networkCode, RegistryError, shortDigest } from "./errors.js";
 import { type RemoteOptions, resolveOptions } from "./options.js";
 import { ProgressStream } from "./progress.js";
 import { backoffDelay, sleep } from "./retry.js";

@@ -3,7 +3,7 @@
 // sandbox; each phase's result is passed to the next. Inputs are explicit (app dir, builder, run
 // image, caches, destination), so the same call runs unchanged as a Kubernetes Job (D9).
 // Preparing the builder and the work folder is prepare.ts.
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exists } from "../../fs/index.js";
@@ -30,7 +30,6 @@ import {
   saveCache,
   saveImage,
 } from "../../lifecycle/index.js";
-import type { PullPolicy } from "../distribution/index.js";
 import { writeRunImageStatus } from "./debian-sources.js";
 import { buildMemoKey, cacheDigest, lookupBuildMemo, saveBuildMemo } from "./build-memo.js";
 import { openDetectMemo, treeDigest } from "./detect-memo.js";

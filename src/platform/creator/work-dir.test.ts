@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST_TAG } from "../../fs/index.js";
 import { tempDir } from "../../testing/index.js";
-import { openWorkDir, removeTree, sweepWorkDirs } from "./work-dir.js";
+import { openWorkDir, sweepWorkDirs } from "./work-dir.js";
 
 /** The pid of a process that has ended. */
 function deadPid(): number {
