@@ -5,18 +5,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, FIXTURES, Podman, removeTree } from "./testing/harness.js";
+import { appCopy, e2eTemp, FIXTURES, Podman } from "./testing/harness.js";
 
-const tmp = (() => {
-  const path = join(tmpdir(), `paketo-e2e-dotnet-${randomBytes(4).toString("hex")}`);
-  mkdirSync(path);
-  return { path, cleanup: () => removeTree(path) };
-})();
+const tmp = e2eTemp("dotnet");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));

@@ -6,18 +6,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, readOciLayout, tarNames } from "../platform/creator/testing/e2e.js";
-import { appCopy, APPS, Podman, removeTree } from "./testing/harness.js";
+import { appCopy, APPS, e2eTemp, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
-const tmp = (() => {
-  const path = join(tmpdir(), `paketo-e2e-frameworks-${randomBytes(4).toString("hex")}`);
-  mkdirSync(path);
-  return { path, cleanup: () => removeTree(path) };
-})();
+const tmp = e2eTemp("frameworks");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));

@@ -3,7 +3,6 @@
 // in the image, and the failures a user meets first.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,14 +13,10 @@ import { npm } from "../deps/index.js";
 import { transport } from "../oci/index.js";
 import { DEFAULT_BUILDER } from "../platform/creator/default-builder.js";
 import { tarEntries } from "../platform/distribution/testing/helpers.js";
-import { appCopy, APPS, FIXTURES, Podman, removeTree } from "./testing/harness.js";
+import { appCopy, APPS, e2eTemp, FIXTURES, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
-const tmp = (() => {
-  const path = join(tmpdir(), `paketo-e2e-node-${randomBytes(4).toString("hex")}`);
-  mkdirSync(path);
-  return { path, cleanup: () => removeTree(path) };
-})();
+const tmp = e2eTemp("node");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));

@@ -8,18 +8,13 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, freePort, Podman, removeTree } from "./testing/harness.js";
+import { appCopy, e2eTemp, freePort, Podman } from "./testing/harness.js";
 
 // Lowercase only: podman names an image from its oci: path, and references must be lowercase.
-const tmp = (() => {
-  const path = join(tmpdir(), `paketo-e2e-php-${randomBytes(4).toString("hex")}`);
-  mkdirSync(path);
-  return { path, cleanup: () => removeTree(path) };
-})();
+const tmp = e2eTemp("php");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));

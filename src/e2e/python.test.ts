@@ -7,20 +7,15 @@
 // packages; cases start from a hard-linked copy of it (`--cache-dir`) and run concurrently.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pypi } from "../deps/index.js";
 import { cli } from "../platform/creator/testing/e2e.js";
-import { appCopy, Podman, removeTree } from "./testing/harness.js";
+import { appCopy, e2eTemp, Podman } from "./testing/harness.js";
 
-const tmp = (() => {
-  const path = join(tmpdir(), `paketo-e2e-python-${randomBytes(4).toString("hex")}`);
-  mkdirSync(path);
-  return { path, cleanup: () => removeTree(path) };
-})();
+const tmp = e2eTemp("python");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
 const c = cli(env);
 const podman = new Podman(join(tmp.path, "podman"));

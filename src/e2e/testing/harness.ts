@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,6 +15,13 @@ export const APPS = resolve(dirname(fileURLToPath(import.meta.url)), "../../../s
 
 /** Files the fixture apps are made from (src/e2e/fixtures): a dependency's source, other lockfiles. */
 export const FIXTURES = resolve(APPS, "../fixtures");
+
+/** A test file's temp tree `paketo-e2e-<name>-<random>` (lowercase: podman names images from oci: paths), removed by `cleanup`. */
+export function e2eTemp(name: string): { path: string; cleanup: () => void } {
+  const path = join(tmpdir(), `paketo-e2e-${name}-${randomBytes(4).toString("hex")}`);
+  mkdirSync(path);
+  return { path, cleanup: () => removeTree(path) };
+}
 
 /**
  * Removes a test's temp tree. Podman may still hold an overlay mounted under its storage there
