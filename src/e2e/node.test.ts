@@ -121,16 +121,12 @@ describe("Node.js apps build with the default builder and serve HTTP under podma
   test("npm rebuilds: no change reuses detection and every layer; a one-line change runs no install", async () => {
     const dir = appCopy("npm-lock", join(tmp.path, "rebuild"));
     const first = await build("npm-lock", dir);
+    // The first build was settled (a rebuild from its image and cache reproduced both), so the
+    // build memo answers the first rebuild with no change.
     const again = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
     assert.equal(again.code, 0, again.stderr);
-    // Every detect is reused (nothing it read changed); this build reproduces the first one's
-    // image, so the next one with no change is answered by the build memo.
-    assert.match(again.stderr, /Reused \d+ detect result\(s\) of the previous build \(nothing they read changed\); ran 0\n/);
+    assert.match(again.stderr, /Nothing changed since the previous build/);
     assert.match(again.stderr, /0 layers created/);
-    const third = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);
-    assert.equal(third.code, 0, third.stderr);
-    assert.match(third.stderr, /Nothing changed since the previous build/);
-    assert.equal(third.stdout.trim(), again.stdout.trim(), "the same image");
     const before = layerSizes(first.layout).map((l) => l.digest);
     writeFileSync(join(dir, "server.js"), `${readFileSync(join(dir, "server.js"), "utf8")}// one more line\n`);
     const changed = await c.paketo(["build", `oci:${first.layout}`, "--path", dir]);

@@ -24,6 +24,8 @@ export interface SaveCacheInputs {
   layers: LayerFactory;
   /** The export of this build: its buildpack layers are not built twice. */
   exported?: { buildpackLayers: readonly BuiltBuildpackLayer[] };
+  /** Only say what the cache would hold: nothing is committed and no folder is kept. */
+  dryRun?: boolean;
 }
 
 export interface SaveCacheResult {
@@ -84,6 +86,8 @@ async function saveCachePhase(inputs: SaveCacheInputs, deps: SaveCacheDeps): Pro
   const sbom = ready.get("sbom");
   if (sbom) metadata.sbom = { sha: sbom.diffId };
 
+  const builtNow = built.filter((f) => f.from === "built").length;
+  if (inputs.dryRun) return { metadata, stats: { built: builtNow, reused: ready.size - builtNow, kept: 0 } };
   const layers: oci.Layer[] = [...ready.values()].map((f) => f.layer);
   const r = await inputs.cache.commit(metadata, layers);
   log.info(`Saved ${inputs.cache.name}: ${r.layers} layer(s), ${r.kept} unchanged`);
@@ -95,6 +99,5 @@ async function saveCachePhase(inputs: SaveCacheInputs, deps: SaveCacheDeps): Pro
       if (l.types.cache && fl && (await lstat(l.path)).isDirectory()) await keepTree(join(factory.dir, "trees"), fl.diffId, l.path);
     }
   }
-  const builtNow = built.filter((f) => f.from === "built").length;
   return { metadata, stats: { built: builtNow, reused: ready.size - builtNow, kept: r.kept } };
 }

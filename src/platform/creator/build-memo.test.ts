@@ -62,7 +62,7 @@ async function build(app: string, extra: string[] = []): Promise<{ hit: boolean;
 
 /**
  * After a change: the next build runs the buildpacks, and the memo answers again once a build has
- * reproduced its previous image and cache (at most one more build).
+ * reproduced its previous image and cache (at most one more build; a first build is settled at once).
  */
 async function buildsAgain(app: string, extra: string[], what: string): Promise<void> {
   assert.equal(await memoised(app, extra), false, `${what}: builds again`);
@@ -74,9 +74,8 @@ test("no change returns the previous image; each input changed in turn builds ag
   const app = writeTree(join(tmp.path, "app"), { "package.json": "{}", "server.js": "// v1\n" });
   const first = await build(app);
   assert.equal(first.hit, false, "first build");
-  const second = await build(app);
-  assert.equal(second.hit, false, "the second build runs too: it is kept once it reproduces the first's image and cache");
-  assert.equal(second.digest, first.digest, "and it does");
+  // The first build was settled (it reproduced itself from its own image and cache), so the memo
+  // answers from the second build on.
   const again = await build(app);
   assert.equal(again.hit, true, "no change");
   assert.equal(again.digest, first.digest, "the same image");
@@ -96,4 +95,26 @@ test("no change returns the previous image; each input changed in turn builds ag
   assert.equal(await memoised(app, [...extra, "--clear-cache"]), false, "--clear-cache");
   assert.equal(await memoised(app, [...extra, "--env", "MEMO_SPAWN=1"]), false, "a build that starts a process...");
   assert.equal(await memoised(app, [...extra, "--env", "MEMO_SPAWN=1"]), false, "...is never memoised");
+});
+
+test("a first build that a rebuild would not reproduce is not answered from the memo", async () => {
+  // MEMO_LATE: the second build's layer says "restored" where the first's said "empty", so the
+  // second build gives another image; only from then on is the image stable.
+  const dest = `build-memo-late-${process.pid}-${Date.now()}:1`;
+  const app = writeTree(join(tmp.path, "late"), { "package.json": "{}" });
+  const run = async () => {
+    const r = await c.paketo(["build", dest, "--builder", "bm:1", "--path", app, "--env", "MEMO_LATE=1"]);
+    assert.equal(r.code, 0, r.stderr);
+    return { hit: /Nothing changed since the previous build/.test(r.stderr), digest: r.stdout.trim() };
+  };
+  const first = await run();
+  const second = await run();
+  assert.equal(second.hit, false, "the second build runs its buildpacks");
+  assert.notEqual(second.digest, first.digest, "and gives the image a full build gives");
+  const third = await run();
+  assert.equal(third.hit, false, "the third runs too: the second build changed the image");
+  assert.equal(third.digest, second.digest);
+  const fourth = await run();
+  assert.equal(fourth.hit, true, "then the memo answers");
+  assert.equal(fourth.digest, second.digest);
 });

@@ -62,7 +62,9 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     // Private, and removed by the next build if this one is killed (work-dir.ts).
     workDir = await openWorkDir(cache.work, "build");
     const ws = await prepareWorkspace(o, builder, workDir, cache);
-    return await runPhases(o, builder, ws, cache, lent, lease);
+    const { outcome, settle } = await runPhases(o, builder, ws, cache, lent, lease);
+    if (settle) await o.log.time("settle", () => settleFirstBuild(o, builder, cache, lease, settle));
+    return outcome;
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (lifecycle/layer-cache/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
@@ -87,8 +89,61 @@ async function trim(cache: CacheLayout, budget: number, log: BuildLog): Promise<
   }
 }
 
-/** analyze → detect → restore → build → export → cache, each taking the one before's result. */
-async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace, cache: CacheLayout, lent: Lent[], lease: CacheLease): Promise<BuildOutcome> {
+/**
+ * A first build (no previous image at the destination) is not known to reproduce itself, so the
+ * build memo could only answer from the third build (build-memo.ts). Settling runs the next build
+ * at once, exactly as `paketo build` would run it (same options, a fresh copy of the app, the
+ * image and cache just written as its previous state), but writes neither image nor cache: when
+ * it ends with the image and cache it started from and every buildpack's record is memoisable,
+ * the memo is kept and the next build with no change is answered from it. It costs one rebuild
+ * with every layer reused; a failure here only means no memo, never a failed build.
+ */
+async function settleFirstBuild(o: BuildOptions, builder: OpenedBuilder, cache: CacheLayout, lease: CacheLease, exported: string): Promise<void> {
+  let dir: string | undefined;
+  const lent: Lent[] = [];
+  try {
+    dir = await openWorkDir(cache.work, "build");
+    const q = { ...o, log: silent(o.log) };
+    delete q.onProgress;
+    const ws = await prepareWorkspace(q, builder, dir, cache);
+    await runPhases(q, builder, ws, cache, lent, lease, { exported });
+  } catch (e) {
+    o.log.debug(`The next build with no change runs the buildpacks again: settling this first build failed: ${(e as Error).message}`);
+  } finally {
+    if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
+    if (dir) await removeTree(dir);
+  }
+}
+
+/** A build log that shows nothing but debug lines (in verbose mode) and times nothing. */
+function silent(log: BuildLog): BuildLog {
+  return {
+    verbose: false,
+    phase: () => {},
+    info: () => {},
+    warn: (m) => log.debug(m),
+    debug: (m) => log.debug(m),
+    buildpack: () => () => {},
+    time: (_label, fn) => fn(),
+    timings: () => [],
+    summary: () => [],
+  };
+}
+
+/**
+ * analyze → detect → restore → build → export → cache, each taking the one before's result.
+ * `settling` (settleFirstBuild): the image the first build exported (its digest); nothing is
+ * written but the build memo. `settle` in the result: this first build is worth settling.
+ */
+async function runPhases(
+  o: BuildOptions,
+  builder: OpenedBuilder,
+  ws: Workspace,
+  cache: CacheLayout,
+  lent: Lent[],
+  lease: CacheLease,
+  settling?: { exported: string },
+): Promise<{ outcome: BuildOutcome; settle?: string }> {
   const log = o.log;
   const { paths, exec, runner, store } = ws;
   const { info } = builder;
@@ -133,7 +188,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const buildCache = openBuildCache(o, cache);
   const previousDigest = previous ? ((await previous.digest()) as string) : undefined;
   const cacheBefore = memoKey !== undefined ? cacheDigest(await buildCache.metadata()) : "";
-  if (memoKey !== undefined && previous !== undefined) {
+  if (memoKey !== undefined && previous !== undefined && !settling) {
     const hit = await log.time("memo", async () =>
       lookupBuildMemo({
         path: memoPath,
@@ -146,7 +201,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     if (hit) {
       log.phase("reusing");
       log.info("Nothing changed since the previous build (app, settings, builder, run image, dependency metadata): its image stands");
-      return { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } };
+      return { outcome: { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } } };
     }
   }
 
@@ -220,6 +275,29 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
       { log },
     ),
   );
+  const outcome = {
+    image: exported.image,
+    stats: exported.stats,
+    restored: { metadata: restored.metadata.length, contents: restored.contents.length },
+  };
+  const records = built.buildpacks.map((b) => b.record);
+  const layerCount = exported.stats.created + exported.stats.reused;
+  if (settling) {
+    // The image this build would write is the one at the destination when it exported the same
+    // image; the cache it would save, when its metadata is the same.
+    const same = (await exported.image.digest()) === settling.exported;
+    const wouldSave = await saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported, dryRun: true });
+    const why = await saveBuildMemo({
+      path: memoPath,
+      key: memoKey as string,
+      before: { image: previousDigest, cache: cacheBefore },
+      after: { image: same ? (previousDigest as string) : `not written: ${await exported.image.digest()}`, cache: cacheDigest(wouldSave.metadata) },
+      layers: layerCount,
+      records,
+    });
+    o.log.debug(why === undefined ? "Settled: the next build with no change is answered from the build memo" : `The next build with no change runs the buildpacks again: ${why}`);
+    return { outcome: { ...outcome, digest: previousDigest as string } };
+  }
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
   const saved = await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
@@ -229,17 +307,14 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
       key: memoKey,
       before: { image: previousDigest, cache: cacheBefore },
       after: { image: report.image.digest as string, cache: cacheDigest(saved.metadata) },
-      layers: exported.stats.created + exported.stats.reused,
-      records: built.buildpacks.map((b) => b.record),
+      layers: layerCount,
+      records,
     });
     if (why !== undefined) log.debug(`The next build with no change runs the buildpacks again: ${why}`);
   }
-  return {
-    digest: report.image.digest as string,
-    image: exported.image,
-    stats: exported.stats,
-    restored: { metadata: restored.metadata.length, contents: restored.contents.length },
-  };
+  // A first build whose buildpacks all keep records (ours) is settled (settleFirstBuild).
+  const settle = memoKey !== undefined && previous === undefined && records.every((r) => r !== undefined) ? await exported.image.digest() : undefined;
+  return { outcome: { ...outcome, digest: report.image.digest as string }, ...(settle !== undefined ? { settle } : {}) };
 }
 
 /** Analyze's own lines ("Previous image ... found") are detail: shown with --verbose. */
