@@ -177,7 +177,12 @@ test("a package the run image already has is not installed again; offline with a
   t.after(cache.cleanup);
   const status = join(cache.path, "status-with-common");
   writeFileSync(status, `${RUN_IMAGE}\nPackage: srv-common\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0-1\n`);
+  // First the run image without srv-common (resolved, cached), then with it: the list is part of
+  // the resolution's key, so the cached resolution is not used for the other list.
+  const before = await build(cache.path);
+  assert.deepEqual(before.result?.packages, ["libsrv1=1.2-1", "srv=1.0-1", "srv-common=1.0-1"]);
   const r = await build(cache.path, {}, { env: { PAKETO_RUN_IMAGE_STATUS: status } });
+  assert.match(r.b.stdout, /Resolving/);
   assert.deepEqual(r.result?.packages, ["libsrv1=1.2-1", "srv=1.0-1"]);
   assert.equal(r.result?.conf, "/etc/srv/srv.conf", "locate() points at the run image for what the layer lacks");
   const empty = tempDir();

@@ -11,7 +11,7 @@ import { BuildpackError } from "../errors.js";
 import { type LayerEnv, layerEnv } from "../layer-env.js";
 import type { LayerRef } from "../layers.js";
 import { s, type Infer } from "../schema.js";
-import { buildImagePackages, runImagePackages, type InstalledSet } from "./installed.js";
+import { buildImageList, type InstalledList, runImageList } from "./installed.js";
 import { digestOf, parseRequest, pickVersion, suitesToLoad, type PackageRequest } from "./request.js";
 import { addLinks, DEFAULT_EXCLUDE_PATHS, DEFAULT_KEEP_PATHS, fixLinks, nonEmptyDirs, removePaths, unpackDebs } from "./unpack.js";
 
@@ -123,8 +123,9 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
   });
 
   // A build-only layer never reaches the run image: what the build image has is enough.
-  const installed: InstalledSet =
-    opts.launch === false ? { packages: await buildImagePackages(deps.root ?? "/"), source: "the build image" } : await runImagePackages(ctx.env, log, deps.root ?? "/");
+  // The list stands in the resolution's key by its text's digest: it is parsed only when the
+  // resolution is not cached (or a version is asked for that only it has).
+  const installed: InstalledList = opts.launch === false ? await buildImageList(deps.root ?? "/") : await runImageList(ctx.env, log, deps.root ?? "/");
   const releases = await debian.fetchReleases(await archive());
   const request = {
     format: FORMAT,
@@ -132,7 +133,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     suites: suites.map((s) => ({ s, p: priority(s) })),
     requests,
     exclude: [...(opts.exclude ?? [])].sort(),
-    installed: installed.packages.map((p) => `${p.name}=${p.version}:${p.architecture}:${p.provides ?? ""}`).sort(),
+    installed: installed.digest,
     releases: releases.map((r) => r.id),
   };
   const resolutionFile = join(cacheDir, "resolution", `${digestOf(request)}.json`);
@@ -141,7 +142,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     log.subprocess(`Resolving ${requests.map(show).join(", ")} against ${suites.join(", ")} (${arch})`);
     const index = await debian.loadPackageIndex(await archive(), releases);
     const wanted = requests.map((r) => (r.version !== undefined || r.suite ? `${r.name}=${pickVersion(index, r, priority).version}` : r.name));
-    const r = debian.resolve(index, wanted, { installed: withProvides(installed.packages, index), priority, exclude: opts.exclude ?? [], onExcluded: "skip" });
+    const r = debian.resolve(index, wanted, { installed: withProvides(installed.packages(), index), priority, exclude: opts.exclude ?? [], onExcluded: "skip" });
     resolved = { packages: debian.lockPackages(r.packages), present: r.present, skipped: r.skipped, shadowed: r.shadowed };
     await writeJson(resolutionFile, resolved);
   }
@@ -208,7 +209,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
   if (ctx.env.BP_DISABLE_SBOM !== "true") await writeSbom(ctx, layer, resolved.packages, distro ? `debian-${distro.version}` : codename);
 
   const inLayer = new Map(resolved.packages.map((p) => [p.name, p]));
-  const present = new Map(installed.packages.map((p) => [p.name, p]));
+  let present: Map<string, debian.InstalledPackage> | undefined;
   return {
     layer,
     path: layer.path,
@@ -216,7 +217,7 @@ export async function installDebianPackages(ctx: BuildContext<unknown, unknown>,
     packages: resolved.packages,
     present: resolved.present,
     reused,
-    version: (name) => inLayer.get(name)?.version ?? present.get(name)?.version,
+    version: (name) => inLayer.get(name)?.version ?? (present ??= new Map(installed.packages().map((p) => [p.name, p]))).get(name)?.version,
     locate: async (p) => {
       const rel = p.replace(/^\/+/, "");
       return (await entryKind(join(layer.path, rel))) === "missing" ? `/${rel}` : join(layer.path, rel);

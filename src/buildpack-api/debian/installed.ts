@@ -6,6 +6,7 @@
 // PAKETO_RUN_IMAGE_STATUS (docs/build.md). Under another platform the variable is absent and the
 // build image's own database stands in, with a warning: the build image is usually a superset of
 // the run image, so a package only the build image has would then be missing at launch.
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { debian } from "../../deps/index.js";
@@ -20,8 +21,29 @@ export interface InstalledSet {
   source: string;
 }
 
+/**
+ * A package list as read, not yet parsed: `digest` (SHA-256 of the text) stands for it in keys,
+ * and `packages()` parses it once, when something needs the packages themselves.
+ */
+export interface InstalledList {
+  digest: string;
+  source: string;
+  packages(): debian.InstalledPackage[];
+}
+
+function listOf(text: string, source: string): InstalledList {
+  let parsed: debian.InstalledPackage[] | undefined;
+  return { digest: createHash("sha256").update(text).digest("hex"), source, packages: () => (parsed ??= debian.parseStatus(text)) };
+}
+
 /** The run image's packages: the platform's status file, else the build image's database (`root`, default `/`). */
 export async function runImagePackages(env: Readonly<Record<string, string | undefined>>, logger: Logger, root = "/"): Promise<InstalledSet> {
+  const l = await runImageList(env, logger, root);
+  return { packages: l.packages(), source: l.source };
+}
+
+/** runImagePackages, unparsed. */
+export async function runImageList(env: Readonly<Record<string, string | undefined>>, logger: Logger, root = "/"): Promise<InstalledList> {
   const file = env[RUN_IMAGE_STATUS_ENV];
   if (file) {
     let text: string;
@@ -30,13 +52,13 @@ export async function runImagePackages(env: Readonly<Record<string, string | und
     } catch (e) {
       throw new BuildpackError("BUILDPACK_DEBIAN", `${RUN_IMAGE_STATUS_ENV}=${file}: cannot read the run image's package list: ${(e as Error).message}`, { cause: e });
     }
-    return { packages: debian.parseStatus(text), source: "the run image" };
+    return listOf(text, "the run image");
   }
-  const packages = await buildImagePackages(root);
+  const l = await buildImageList(root);
   logger.warning(
-    `${RUN_IMAGE_STATUS_ENV} is not set (the platform does not say what the run image has): assuming it has the build image's ${packages.length} Debian packages`,
+    `${RUN_IMAGE_STATUS_ENV} is not set (the platform does not say what the run image has): assuming it has the build image's ${l.packages().length} Debian packages`,
   );
-  return { packages, source: "the build image (assumed for the run image)" };
+  return { ...l, source: "the build image (assumed for the run image)" };
 }
 
 /**
@@ -44,6 +66,11 @@ export async function runImagePackages(env: Readonly<Record<string, string | und
  * since its programs run only here (a compiler finds gcc and the C headers of the build image).
  */
 export async function buildImagePackages(root = "/"): Promise<debian.InstalledPackage[]> {
+  return (await buildImageList(root)).packages();
+}
+
+/** buildImagePackages, unparsed. */
+export async function buildImageList(root = "/"): Promise<InstalledList> {
   const texts: string[] = [];
   const status = join(root, "var/lib/dpkg/status");
   texts.push(await readFile(status, "utf8").catch(() => ""));
@@ -51,5 +78,5 @@ export async function buildImagePackages(root = "/"): Promise<debian.InstalledPa
   for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
     if (!name.includes(".")) texts.push(await readFile(join(dir, name), "utf8").catch(() => ""));
   }
-  return debian.parseStatus(texts.join("\n\n"));
+  return listOf(texts.join("\n\n"), "the build image");
 }

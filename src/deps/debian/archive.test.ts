@@ -1,7 +1,7 @@
 // The index loader and downloader against a small archive served on 127.0.0.1, signed with a key
 // made by gpg for the test and checked by the real gpgv.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { ProgressEvent } from "../../oci/index.js";
@@ -222,6 +222,37 @@ test("a lock with every .deb cached needs no network at all; a missing one is na
   assert.equal((await (await openDeb(got[0]!.path)).readControl()).fields.get("Package"), "app");
   const extra = { ...lock[0]!, name: "ghost", version: "9", sha256: "c".repeat(64) };
   await assert.rejects(fetchPackages([...lock, extra], { cacheDir: c.path, offline: true }), (e: Error & { code?: string }) => e.code === "DEBIAN_OFFLINE" && /1 package\(s\) not in the cache .*: ghost=9/.test(e.message));
+});
+
+test("the release cache keeps the verifier's verdict on the same bytes while fresh, for a verifier of the same identity", async (t) => {
+  const c = tempDir();
+  t.after(c.cleanup);
+  let checks = 0;
+  const counting: SignatureVerifier = {
+    clearsigned: (doc, what) => (checks++, verifier.clearsigned(doc, what)),
+    detached: (data, sig, what) => (checks++, verifier.detached(data, sig, what)),
+    identity: () => (verifier.identity as () => Promise<string>)(),
+  };
+  const opts = options(c.path, { suites: ["stable13", "stable13-security"], releaseMaxAgeMs: 60_000, verifier: counting });
+  const first = await fetchReleases(opts);
+  assert.equal(checks, 2, "fetched and verified");
+  const again = await fetchReleases(opts);
+  assert.equal(checks, 2, "fresh, same bytes, same keyring: the verdict stands");
+  assert.deepEqual(again.map((r) => [r.id, r.verified]), first.map((r) => [r.id, true]), "the same signed text");
+  // Another keyring (its time changed): verified again, and that verdict is kept in turn.
+  const when = new Date(Date.now() + 5000);
+  utimesSync(key.keyring, when, when);
+  await fetchReleases(opts);
+  assert.equal(checks, 4, "the keyring changed");
+  await fetchReleases(opts);
+  assert.equal(checks, 4);
+  // A verifier without an identity: every use is verified.
+  const plain: SignatureVerifier = { clearsigned: counting.clearsigned, detached: counting.detached };
+  await fetchReleases({ ...opts, verifier: plain });
+  assert.equal(checks, 6);
+  // Stale: the mirror is asked and the bytes verified again.
+  await fetchReleases({ ...opts, releaseMaxAgeMs: 0 });
+  assert.equal(checks, 8);
 });
 
 test("the release cache: no request while fresh, a 304 once stale, cached bytes verified on use, offline from the cache", async (t) => {

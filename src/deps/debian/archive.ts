@@ -44,7 +44,8 @@ export interface ArchiveOptions {
    * Keep each suite's signed InRelease in the cache and use it without asking the mirror while it
    * was checked less than this long ago; after that ask again with If-None-Match /
    * If-Modified-Since, so an unchanged suite costs one 304. The cached bytes are verified again
-   * every time they are used. Default: no reuse, always fetch.
+   * when used, unless a verifier of the same identity (gpgv: the same keyrings) accepted these
+   * same bytes when they were last checked (so within this max age). Default: no reuse, always fetch.
    */
   releaseMaxAgeMs?: number;
   /** No network: each suite's last cached InRelease, whatever its age (Valid-Until only warns). */
@@ -68,6 +69,11 @@ interface CachedRelease {
   lastModified?: string;
   /** The InRelease bytes, base64. */
   inRelease: string;
+  /**
+   * A verifier of this identity (gpgv: its keyrings) accepted these bytes when they were last
+   * checked, and the signed text it gave has this SHA-256.
+   */
+  verified?: { bytes: string; verifier: string; text: string };
 }
 
 /** Fetches, verifies and parses dists/<suite>/InRelease (or Release + Release.gpg). */
@@ -145,10 +151,39 @@ async function cachedRelease(suite: string, baseUrl: string, opts: ArchiveOption
     if (got) bytes = got.body;
     // Verified before it is kept, so a bad signature never replaces a good cached copy.
     const r = await verifyInRelease(suite, baseUrl, bytes as Buffer, url, opts);
-    await writeFileAtomic(file, JSON.stringify(record));
+    const verdict = await verdictOf(r, bytes as Buffer, opts);
+    await writeFileAtomic(file, JSON.stringify({ ...record, ...(verdict ? { verified: verdict } : {}) }));
     return r;
   }
-  return verifyInRelease(suite, baseUrl, bytes, url, opts);
+  // Used again without asking the mirror: the verdict on these very bytes, given when they were
+  // last checked (so never older than releaseMaxAgeMs) by a verifier of the same identity (gpgv:
+  // the same keyrings), stands; the text is the one the verifier gave (same SHA-256).
+  if (!opts.offline && cached?.verified && cached.verified.bytes === sha256(bytes) && cached.verified.verifier === (await verifierIdentity(opts))) {
+    const text = clearsignedTextUnverified(bytes.toString("utf8"));
+    if (sha256(text) === cached.verified.text) return parsed(suite, baseUrl, text, url, true, opts);
+  }
+  const r = await verifyInRelease(suite, baseUrl, bytes, url, opts);
+  const verdict = opts.offline || !cached ? undefined : await verdictOf(r, bytes, opts);
+  if (verdict && cached) await writeFileAtomic(file, JSON.stringify({ ...cached, verified: verdict }));
+  return r;
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The verifier's identity, when it has one (SignatureVerifier.identity). */
+async function verifierIdentity(opts: ArchiveOptions): Promise<string | undefined> {
+  const v = opts.verifier ?? (await defaultVerifier());
+  if ("unavailable" in v || !v.identity) return undefined;
+  return v.identity().catch(() => undefined);
+}
+
+/** What the release cache records of a signature check (nothing for an unverified text or a verifier without identity). */
+async function verdictOf(r: SuiteRelease, bytes: Buffer, opts: ArchiveOptions): Promise<CachedRelease["verified"]> {
+  if (!r.verified) return undefined;
+  const verifier = await verifierIdentity(opts);
+  return verifier === undefined ? undefined : { bytes: sha256(bytes), verifier, text: r.id };
 }
 
 async function verifyInRelease(suite: string, baseUrl: string, bytes: Buffer, url: string, opts: ArchiveOptions): Promise<SuiteRelease> {

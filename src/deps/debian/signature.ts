@@ -1,6 +1,6 @@
 // OpenPGP checks of InRelease / Release.gpg with gpgv, the verifier apt itself uses.
 import { spawn } from "node:child_process";
-import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DepsError } from "../errors.js";
@@ -12,6 +12,11 @@ export interface SignatureVerifier {
   clearsigned(doc: Uint8Array, what: string): Promise<string>;
   /** Verifies a detached signature over `data`. */
   detached(data: Uint8Array, signature: Uint8Array, what: string): Promise<void>;
+  /**
+   * What the verdicts depend on besides the document (gpgv: its keyrings' paths, sizes and times),
+   * so a cache may keep a verdict on the same bytes while this is unchanged; without it, none is kept.
+   */
+  identity?(): Promise<string>;
 }
 
 /**
@@ -37,6 +42,14 @@ export async function gpgvVerifier(
   if (!ok) return { unavailable: `${command} is not installed (install gpgv)` };
   const base = ["--status-fd", "3", ...keyrings.flatMap((k) => ["--keyring", k])];
   return {
+    async identity() {
+      const parts = [command];
+      for (const k of keyrings) {
+        const st = await stat(k);
+        parts.push(`${k}:${st.size}:${st.mtimeMs}`);
+      }
+      return parts.join("\n");
+    },
     async clearsigned(doc, what) {
       const r = await runGpgv(command, [...base, "--output", "-"], doc);
       check(r, what);
