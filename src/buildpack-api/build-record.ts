@@ -23,5 +23,5 @@ class BuildRecorder implements Observer {
 export async function recordBuild<T>(build: () => Promise<T>): Promise<{ value: T; record: BuildRecord }> {
   const r = new BuildRecorder();
   const value = await observe(r, build);
-  return { value, record: r.reason !== undefined ? { memoisable: false, reason: r.reason } : { memoisable: true, metadata: r.metadata } };
+  return { value, record: r.reason !== undefined ? { memoisable: false, reason: r.reason, metadata: r.metadata } : { memoisable: true, metadata: r.metadata } };
 }

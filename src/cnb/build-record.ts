@@ -19,7 +19,7 @@ export interface MetadataUse {
  * Either the build depended on nothing the platform cannot check again (only its inputs and the
  * listed metadata), or why not (it started a process, say).
  */
-export type BuildRecord = { memoisable: true; metadata: MetadataUse[] } | { memoisable: false; reason: string };
+export type BuildRecord = { memoisable: true; metadata: MetadataUse[] } | { memoisable: false; reason: string; metadata?: MetadataUse[] };
 
 const FORMAT = 1;
 
@@ -38,7 +38,10 @@ export function parseBuildRecord(text: string, where: string): BuildRecord {
   }
   const o = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
   if (o.format !== FORMAT) throw new CnbError("CNB_UNSUPPORTED_SCHEMA", `${where}: format ${JSON.stringify(o.format)} (expected ${FORMAT})`);
-  if (o.memoisable === false) return { memoisable: false, reason: typeof o.reason === "string" ? o.reason : "not memoisable" };
+  if (o.memoisable === false) {
+    const metadata = Array.isArray(o.metadata) ? o.metadata.filter((m): m is MetadataUse => typeof m === "object" && m !== null && typeof (m as MetadataUse).source === "string") : [];
+    return { memoisable: false, reason: typeof o.reason === "string" ? o.reason : "not memoisable", metadata };
+  }
   if (o.memoisable !== true || !Array.isArray(o.metadata)) throw new CnbError("CNB_INVALID_FIELD", `${where}: memoisable/metadata missing`);
   const metadata = o.metadata.map((m, i) => {
     if (typeof m !== "object" || m === null || typeof (m as MetadataUse).source !== "string") throw new CnbError("CNB_INVALID_FIELD", `${where}: metadata[${i}] has no source`);

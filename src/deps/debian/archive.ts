@@ -1,6 +1,7 @@
 // Loading the archive index: signed Release per suite, then the Packages index of each component,
 // checked against the Release hashes, cached by hash, parsed streaming into one PackageIndex.
 import { createHash } from "node:crypto";
+import diagnostics from "node:diagnostics_channel";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -76,8 +77,20 @@ interface CachedRelease {
   verified?: { bytes: string; verifier: string; text: string };
 }
 
-/** Fetches, verifies and parses dists/<suite>/InRelease (or Release + Release.gpg). */
+const metadataChannel = diagnostics.channel("paketo:dependency-metadata");
+
+/**
+ * Fetches, verifies and parses dists/<suite>/InRelease (or Release + Release.gpg). Publishes
+ * `{ source: "debian", url, id }` on the dependency-metadata channel (as deps/npm does), so a
+ * build record says it depended on the suite's state.
+ */
 export async function fetchRelease(suite: string, opts: ArchiveOptions): Promise<SuiteRelease> {
+  const r = await fetchReleaseOnce(suite, opts);
+  if (metadataChannel.hasSubscribers) metadataChannel.publish({ source: "debian", url: redact(`${r.baseUrl}/dists/${suite}`), id: r.id });
+  return r;
+}
+
+async function fetchReleaseOnce(suite: string, opts: ArchiveOptions): Promise<SuiteRelease> {
   const baseUrl = baseUrlFor(opts.mirrors, suite);
   const dists = `${baseUrl}/dists/${suite}`;
   if (opts.releaseMaxAgeMs !== undefined || opts.offline) return cachedRelease(suite, baseUrl, opts);

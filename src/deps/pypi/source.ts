@@ -2,6 +2,7 @@
 // revalidated after maxAgeMs), files chosen by version and platform, downloaded into the shared
 // content-addressed cache only when their SHA-256 matches the index's; offline, the cache alone.
 import { createHash } from "node:crypto";
+import diagnostics from "node:diagnostics_channel";
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -59,6 +60,7 @@ interface CachedPage {
 }
 
 const DEFAULT_MAX_AGE_MS = 5 * 60_000;
+const metadataChannel = diagnostics.channel("paketo:dependency-metadata");
 
 class IndexHttpError extends PypiError {
   constructor(
@@ -129,7 +131,14 @@ export class PypiSource {
     return { name: n, files };
   }
 
+  /** pageFromCache, published on the dependency-metadata channel as `{ source: "pypi", url, digest }` (as deps/npm does). */
   private async pageFrom(base: string, name: string): Promise<ProjectPage> {
+    const page = await this.pageFromCache(base, name);
+    if (metadataChannel.hasSubscribers) metadataChannel.publish({ source: "pypi", url: redact(`${base}${name}/`), digest: createHash("sha256").update(JSON.stringify(page)).digest("hex") });
+    return page;
+  }
+
+  private async pageFromCache(base: string, name: string): Promise<ProjectPage> {
     const url = `${base}${name}/`;
     const file = join(this.cacheDir, "pages", `${createHash("sha256").update(url).digest("hex")}.json`);
     const cached = await readJson<CachedPage>(file);

@@ -3,12 +3,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mutate, transport } from "../../oci/index.js";
 import { tempDir, writeTree } from "../../testing/index.js";
 import { cli, makeStack } from "./testing/e2e.js";
 import { makeMemoBuilder } from "./testing/memo.js";
+import { saveBuildMemo } from "./build-memo.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let env: NodeJS.ProcessEnv;
@@ -117,4 +118,15 @@ test("a first build that a rebuild would not reproduce is not answered from the 
   const fourth = await run();
   assert.equal(fourth.hit, true, "then the memo answers");
   assert.equal(fourth.digest, second.digest);
+});
+
+test("a build that used metadata the platform cannot ask for again is not kept", async () => {
+  const path = join(tmp.path, "memo-unit.json");
+  const o = { path, key: "k", before: { image: "sha256:a", cache: "c" }, after: { image: "sha256:a", cache: "c" }, layers: 1, canRecheck: (m: { source: string }) => m.source === "npm" };
+  const npmUse = { source: "npm", name: "x", digest: "d" };
+  assert.equal(await saveBuildMemo({ ...o, records: [{ memoisable: true, metadata: [npmUse] }] }), undefined, "npm metadata: kept");
+  assert.ok(existsSync(path));
+  const why = await saveBuildMemo({ ...o, records: [{ memoisable: true, metadata: [npmUse, { source: "debian", url: "u", id: "i" }] }] });
+  assert.match(why ?? "", /debian metadata, which the platform cannot ask for again/);
+  assert.ok(!existsSync(path), "and the memo is removed");
 });

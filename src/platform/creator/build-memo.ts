@@ -114,8 +114,12 @@ export async function saveBuildMemo(o: {
   after: { image: string; cache: string };
   layers: number;
   records: readonly (BuildRecord | undefined)[];
+  /** Whether the platform can ask again for this piece of metadata (recheck at lookup). */
+  canRecheck: (m: MetadataUse) => boolean;
 }): Promise<string | undefined> {
   const reasons = o.records.map((r) => (r === undefined ? "a buildpack kept no record" : r.memoisable ? undefined : r.reason));
+  const unchecked = o.records.flatMap((r) => r?.metadata ?? []).find((m) => !o.canRecheck(m));
+  if (unchecked) reasons.unshift(`a buildpack used ${unchecked.source} metadata, which the platform cannot ask for again`);
   if (o.before.image !== o.after.image || o.before.cache !== o.after.cache) {
     reasons.unshift("this build changed the image or the build cache (a build is kept once it reproduces them)");
   }

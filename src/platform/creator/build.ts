@@ -294,6 +294,7 @@ async function runPhases(
       after: { image: same ? (previousDigest as string) : `not written: ${await exported.image.digest()}`, cache: cacheDigest(wouldSave.metadata) },
       layers: layerCount,
       records,
+      canRecheck,
     });
     o.log.debug(why === undefined ? "Settled: the next build with no change is answered from the build memo" : `The next build with no change runs the buildpacks again: ${why}`);
     return { outcome: { ...outcome, digest: previousDigest as string } };
@@ -309,11 +310,14 @@ async function runPhases(
       after: { image: report.image.digest as string, cache: cacheDigest(saved.metadata) },
       layers: layerCount,
       records,
+      canRecheck,
     });
     if (why !== undefined) log.debug(`The next build with no change runs the buildpacks again: ${why}`);
   }
-  // A first build whose buildpacks all keep records (ours) is settled (settleFirstBuild).
-  const settle = memoKey !== undefined && previous === undefined && records.every((r) => r !== undefined) ? await exported.image.digest() : undefined;
+  // A first build whose buildpacks all keep records (ours) and used only metadata the platform can
+  // ask for again is settled (settleFirstBuild).
+  const settleable = records.every((r) => r !== undefined && (r.metadata ?? []).every(canRecheck));
+  const settle = memoKey !== undefined && previous === undefined && settleable ? await exported.image.digest() : undefined;
   return { outcome: { ...outcome, digest: report.image.digest as string }, ...(settle !== undefined ? { settle } : {}) };
 }
 
@@ -326,6 +330,11 @@ function quiet(log: BuildLog): BuildLog {
 async function buildpackHost(): Promise<HostFactory | undefined> {
   const script = fileURLToPath(new URL("../../buildpack-host/host.mjs", import.meta.url));
   return (await exists(script)) ? hostFactory(script) : undefined;
+}
+
+/** The dependency metadata recheckMetadata can ask for again. */
+function canRecheck(m: MetadataUse): boolean {
+  return m.source === "npm";
 }
 
 /** Asks a dependency source again for metadata a build used (deps/npm: a packument). */
