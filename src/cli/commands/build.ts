@@ -5,7 +5,7 @@ export const command: Command = {
   summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
-    "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
+    "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] [--settle] " +
     "[--network on|off|host] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
@@ -25,6 +25,7 @@ export const command: Command = {
     "cache-dir": { type: "string" },
     "cache-image": { type: "string" },
     "clear-cache": { type: "boolean" },
+    settle: { type: "boolean" },
     verbose: { type: "boolean" },
     "buildpack-host": { type: "string" },
   },

@@ -63,7 +63,7 @@ async function build(app: string, extra: string[] = []): Promise<{ hit: boolean;
 
 /**
  * After a change: the next build runs the buildpacks, and the memo answers again once a build has
- * reproduced its previous image and cache (at most one more build; a first build is settled at once).
+ * reproduced its previous image and cache (at most one more build; a first build built with --settle is settled at once).
  */
 async function buildsAgain(app: string, extra: string[], what: string): Promise<void> {
   assert.equal(await memoised(app, extra), false, `${what}: builds again`);
@@ -73,10 +73,10 @@ async function buildsAgain(app: string, extra: string[], what: string): Promise<
 
 test("no change returns the previous image; each input changed in turn builds again", async () => {
   const app = writeTree(join(tmp.path, "app"), { "package.json": "{}", "server.js": "// v1\n" });
-  const first = await build(app);
+  const first = await build(app, ["--settle"]);
   assert.equal(first.hit, false, "first build");
-  // The first build was settled (it reproduced itself from its own image and cache), so the memo
-  // answers from the second build on.
+  // The first build was settled (--settle: it reproduced itself from its own image and cache), so
+  // the memo answers from the second build on.
   const again = await build(app);
   assert.equal(again.hit, true, "no change");
   assert.equal(again.digest, first.digest, "the same image");
@@ -104,7 +104,7 @@ test("a first build that a rebuild would not reproduce is not answered from the 
   const dest = `build-memo-late-${process.pid}-${Date.now()}:1`;
   const app = writeTree(join(tmp.path, "late"), { "package.json": "{}" });
   const run = async () => {
-    const r = await c.paketo(["build", dest, "--builder", "bm:1", "--path", app, "--env", "MEMO_LATE=1"]);
+    const r = await c.paketo(["build", dest, "--builder", "bm:1", "--path", app, "--env", "MEMO_LATE=1", "--settle"]);
     assert.equal(r.code, 0, r.stderr);
     return { hit: /Nothing changed since the previous build/.test(r.stderr), digest: r.stdout.trim() };
   };

@@ -63,7 +63,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     workDir = await openWorkDir(cache.work, "build");
     const ws = await prepareWorkspace(o, builder, workDir, cache);
     const { outcome, settle } = await runPhases(o, builder, ws, cache, lent, lease);
-    if (settle) await o.log.time("settle", () => settleFirstBuild(o, builder, cache, lease, settle));
+    if (settle && o.settle === true) await o.log.time("settle", () => settleFirstBuild(o, builder, cache, lease, settle));
     return outcome;
   } finally {
     // Layers lent from kept copies go back if the build left them as they were (lifecycle/layer-cache/trees.ts).

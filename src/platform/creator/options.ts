@@ -59,6 +59,11 @@ export interface BuildOptions {
   /** Do not restore from the cache (it is still written afterwards). */
   clearCache?: boolean;
   /**
+   * Settle a first build (`--settle`): run the next build at once, writing nothing, so the build
+   * memo can answer the first rebuild with no change (docs/build.md). Costs one rebuild; default off.
+   */
+  settle?: boolean;
+  /**
    * Run buildpacks on our buildpack API in one host process per phase (default true); false runs
    * every bin/detect and bin/build as its own process (docs/build.md, "Buildpack processes").
    */

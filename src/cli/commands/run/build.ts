@@ -81,6 +81,7 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     ...(typeof v["cache-dir"] === "string" ? { cacheDir: resolve(ctx.cwd, v["cache-dir"]) } : {}),
     ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
     clearCache: v["clear-cache"] === true,
+    settle: v.settle === true,
     buildpackHost: host === "on",
   });
   if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
