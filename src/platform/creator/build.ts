@@ -107,6 +107,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const previousMetadata = analyzed.analyzed.metadata;
   const bindingsDigest = await treeDigest(join(paths.host.platform, "bindings"));
   const builderDigest = await builder.image.digest();
+  const inputs = { builder: `${builder.name}@${builderDigest}`, appDigest: ws.appContentDigest, envNames: Object.keys(builder.env).sort() };
 
   // No change since this destination's last build: its image is the answer (build-memo.ts).
   const memoPath = cache.buildMemo(o.dest);
@@ -146,7 +147,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     if (hit) {
       log.phase("reusing");
       log.info("Nothing changed since the previous build (app, settings, builder, run image, dependency metadata): its image stands");
-      return { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } };
+      return { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 }, inputs };
     }
   }
 
@@ -239,6 +240,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     image: exported.image,
     stats: exported.stats,
     restored: { metadata: restored.metadata.length, contents: restored.contents.length },
+    inputs,
   };
 }
 
