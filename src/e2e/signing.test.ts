@@ -62,7 +62,10 @@ before(async () => {
   );
   await c.ok(["builder", "create", "builder:1", "--config", join(tmp.path, "builder.toml"), ...insecure()]);
   await c.ok(["copy", "builder:1", `docker://${reg}/builder:signed`, ...insecure()]);
-  await c.ok(["copy", "builder:1", `docker://${reg}/builder:unsigned`, ...insecure()]);
+  // Another builder (another digest: a signature covers every tag of its digest).
+  writeFileSync(join(tmp.path, "builder2.toml"), `description = "unsigned"\n${readFileSync(join(tmp.path, "builder.toml"), "utf8")}`);
+  await c.ok(["builder", "create", "builder:2", "--config", join(tmp.path, "builder2.toml"), ...insecure()]);
+  await c.ok(["copy", "builder:2", `docker://${reg}/builder:unsigned`, ...insecure()]);
   await c.ok(["sign", `docker://${reg}/builder:signed`, "--key", key(), ...insecure()]);
   await c.ok(["sign", `docker://${reg}/stack/run:1`, "--key", key(), ...insecure()]);
   writeTree(join(tmp.path, "app"), { "hello.txt": "hello, signed world\n" });
@@ -76,7 +79,7 @@ after(async () => {
 describe("signed builds", { concurrency: true }, () => {
   test("build --sign: cosign verifies the signature and the CycloneDX, SPDX and SLSA attestations; a second build gives the same digest and provenance", async () => {
     const build = (name: string) =>
-      c.paketo(["build", `docker://${reg}/app/${name}:1`, "--builder", `${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--env", "GREETING_SECRET=hunter2", "--sign", "--require-signed-builder", "--key", key(), ...insecure()]);
+      c.paketo(["build", `docker://${reg}/app/${name}:1`, "--builder", `docker://${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--env", "GREETING_SECRET=hunter2", "--sign", "--require-signed-builder", "--key", key(), ...insecure()]);
     const [a, b] = await Promise.all([build("one"), build("two")]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
@@ -132,10 +135,10 @@ describe("signed builds", { concurrency: true }, () => {
   });
 
   test("--require-signed-builder refuses an unsigned builder and a builder signed by another key, before building", async () => {
-    const unsigned = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `${reg}/builder:unsigned`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", pub(), ...insecure()]);
+    const unsigned = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `docker://${reg}/builder:unsigned`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", pub(), ...insecure()]);
     assert.equal(unsigned.code, 1);
     assert.match(unsigned.stderr, /builder:unsigned \(sha256:[0-9a-f]{64}\) is not signed/);
-    const other = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", join(tmp.path, "other.pub"), ...insecure()]);
+    const other = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `docker://${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", join(tmp.path, "other.pub"), ...insecure()]);
     assert.equal(other.code, 1);
     assert.match(other.stderr, /its signature does not verify with the key/);
     assert.doesNotMatch(unsigned.stderr + other.stderr, /Detecting|DETECTING|===> /);

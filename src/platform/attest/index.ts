@@ -28,21 +28,25 @@ export async function signAndAttest(name: transport.ImageName, key: SigningKey, 
 
 /**
  * `paketo build --require-signed-builder`: the builder and the run image the build will use (the
- * one named, else the builder's first) must carry a signature that verifies with `key`. Both are
- * named as a CNB platform names them (a registry reference, or a transport-prefixed name).
+ * one named, else the builder's first) must carry a signature that verifies with `key`. Names are
+ * read as the build reads them (creator/prepare.ts, runImageChoice): `builder` and `runImage` in
+ * the CLI's syntax, the builder's own run images as CNB names (bare names meaning the local store
+ * for a builder there, where nothing can be signed).
  */
 export async function requireSignedBuilder(builder: string, runImage: string | undefined, key: VerifyingKey, o: transport.TransportOptions): Promise<string[]> {
-  const builderName = transport.parseCnbImageName(builder);
+  const builderName = transport.parseImageName(builder);
   await verifyImage(builderName, key, o);
-  let run = runImage;
-  if (run === undefined) {
+  let run: transport.ImageName;
+  if (runImage !== undefined) run = transport.parseImageName(runImage);
+  else {
     const a = await transport.read(builderName, o);
     const img = a.kind === "image" ? a.image : await remote.selectPlatform(a.index, remote.defaultPlatform(), builder);
     const label = img ? (await img.configFile()).config.Labels?.[BUILDER_METADATA_LABEL] : undefined;
     const md = label ? parseBuilderMetadataLabel(label) : undefined;
-    run = md?.images[0]?.image || md?.stack.runImage.image || undefined;
-    if (!run) throw new SignError("SIGN_UNSIGNED", `${builder} names no run image, so none can be checked`, { hint: "name it with --run-image" });
+    const first = md?.images[0]?.image || md?.stack.runImage.image;
+    if (!first) throw new SignError("SIGN_UNSIGNED", `${builder} names no run image, so none can be checked`, { hint: "name it with --run-image" });
+    run = transport.parseCnbImageName(first);
   }
-  await verifyImage(transport.parseCnbImageName(run), key, o);
-  return [builder, run];
+  await verifyImage(run, key, o);
+  return [builder, transport.formatImageName(run)];
 }

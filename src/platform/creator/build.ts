@@ -10,7 +10,7 @@ import { exists } from "../../fs/index.js";
 import prettyBytes from "pretty-bytes";
 import { type CacheLayout, type CacheLease, cacheLayout, npm, openLease, trimCache } from "../../deps/index.js";
 import type { MetadataUse } from "../../cnb/index.js";
-import type { Image, OnProgress, transport } from "../../oci/index.js";
+import { type Image, type OnProgress, transport } from "../../oci/index.js";
 import {
   analyze,
   build as runBuild,
@@ -107,7 +107,9 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const previousMetadata = analyzed.analyzed.metadata;
   const bindingsDigest = await treeDigest(join(paths.host.platform, "bindings"));
   const builderDigest = await builder.image.digest();
-  const inputs = { builder: `${builder.name}@${builderDigest}`, appDigest: ws.appContentDigest, envNames: Object.keys(builder.env).sort() };
+  // The builder as a CNB name (a registry reference, or `store:NAME`), pinned to its digest.
+  const builderRef = transport.formatCnbImageName(transport.parseImageName(builder.name)).replace(/@sha256:[0-9a-f]{64}$/, "");
+  const inputs = { builder: `${builderRef}@${builderDigest}`, appDigest: ws.appContentDigest, envNames: Object.keys(builder.env).sort() };
 
   // No change since this destination's last build: its image is the answer (build-memo.ts).
   const memoPath = cache.buildMemo(o.dest);
