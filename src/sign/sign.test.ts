@@ -166,11 +166,12 @@ describe("signatures", { concurrency: true }, () => {
     assert.notEqual((await cosignVerify(image, join(tmp.path, "other.pub"))).code, 0);
   });
 
-  test("cosign verify accepts an Ed25519 signature by paketo", async () => {
+  test("cosign verify accepts an Ed25519 signature by paketo, with its signed annotations", async () => {
     await pushImage("team/ed", "ed25519");
     const image = `${registry.host}/team/ed:1`;
-    ok(await paketo(["sign", `docker://${image}`, "--key", join(tmp.path, "ed.key"), "--insecure-registry", registry.host]), "paketo sign ed25519");
-    ok(await cosignVerify(image, join(tmp.path, "ed.pub")), "cosign verify ed25519");
+    ok(await paketo(["sign", `docker://${image}`, "--key", join(tmp.path, "ed.key"), "-a", "team=web", "--insecure-registry", registry.host]), "paketo sign ed25519");
+    ok(await cosignVerify(image, join(tmp.path, "ed.pub"), ["-a", "team=web"]), "cosign verify ed25519");
+    assert.notEqual((await cosignVerify(image, join(tmp.path, "ed.pub"), ["-a", "team=db"])).code, 0, "cosign checks the signed annotations");
     ok(await paketo(["verify", `docker://${image}`, "--key", join(tmp.path, "ed.pub"), "--insecure-registry", registry.host]), "paketo verify ed25519");
   });
 
