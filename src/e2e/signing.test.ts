@@ -134,14 +134,21 @@ describe("signed builds", { concurrency: true }, () => {
     assert.deepEqual(JSON.parse(again.stdout).attestations.sort(), ["https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1", "https://slsa.dev/provenance/v1", "https://spdx.dev/Document"]);
   });
 
-  test("--require-signed-builder refuses an unsigned builder and a builder signed by another key, before building", async () => {
+  test("--require-signed-builder refuses an unsigned builder and one signed by another key, and --sign a store destination or a wrong password, before building", async () => {
     const unsigned = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `docker://${reg}/builder:unsigned`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", pub(), ...insecure()]);
     assert.equal(unsigned.code, 1);
     assert.match(unsigned.stderr, /builder:unsigned \(sha256:[0-9a-f]{64}\) is not signed/);
     const other = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `docker://${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--require-signed-builder", "--key", join(tmp.path, "other.pub"), ...insecure()]);
     assert.equal(other.code, 1);
     assert.match(other.stderr, /its signature does not verify with the key/);
-    assert.doesNotMatch(unsigned.stderr + other.stderr, /Detecting|DETECTING|===> /);
+    // --sign fails before building too: a destination that cannot hold a signature, a wrong password.
+    const store = await c.paketo(["build", "app:1", "--builder", `docker://${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--sign", "--key", key(), ...insecure()]);
+    assert.equal(store.code, 1);
+    assert.match(store.stderr, /--sign: app:1 is in the local store/);
+    const password = await c.paketo(["build", `docker://${reg}/app/never:1`, "--builder", `docker://${reg}/builder:signed`, "--path", join(tmp.path, "app"), "--sign", "--key", key(), ...insecure()], { COSIGN_PASSWORD: "wrong" });
+    assert.equal(password.code, 1);
+    assert.match(password.stderr, /cannot decrypt .*k\.key: wrong password\nhint: set COSIGN_PASSWORD/);
+    assert.doesNotMatch(unsigned.stderr + other.stderr + store.stderr + password.stderr, /Detecting|DETECTING|===> /);
   });
 
   test("attest on an image without an SBOM attests its provenance; cosign verify-attestation accepts it", async () => {

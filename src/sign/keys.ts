@@ -100,8 +100,9 @@ export async function decryptPrivateKey(body: Uint8Array, password: string, wher
   const key = await deriveKey(password, Buffer.from(doc.kdf.salt, "base64"), { N: params.N as number, r: 8, p: 1 });
   try {
     return Buffer.from(secretbox(key, nonce).open(Buffer.from(doc.ciphertext, "base64")));
-  } catch (e) {
-    throw new SignError("SIGN_KEY", `cannot decrypt ${where}: wrong password`, { hint: "set COSIGN_PASSWORD to the key's password", cause: e });
+  } catch {
+    // The secretbox did not authenticate: a wrong password, or a damaged ciphertext.
+    throw new SignError("SIGN_KEY", `cannot decrypt ${where}: wrong password`, { hint: "set COSIGN_PASSWORD to the key's password (a damaged key file fails the same way)" });
   }
 }
 
