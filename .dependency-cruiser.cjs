@@ -1,6 +1,6 @@
 // Module direction (see docs/architecture.md):
 //   cli -> platform -> lifecycle/buildpack-api/stack/deps -> oci -> errors, fs;  buildpack-api -> cnb -> errors
-//   buildpack-api/debian (second entry point) -> deps, sbom
+//   buildpack-api/debian (second entry point) -> deps, sbom;  platform -> sign -> oci
 // A module is a top-level folder of src/. Other modules are reached only through their index.ts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -97,12 +97,19 @@ module.exports = {
       to: { path: "^src/(?!launcher/|errors/|fs/)" },
     },
     {
+      name: "sign-stands-on-oci",
+      severity: "error",
+      comment: "sign (cosign-format keys, signatures and attestations stored beside images) may import errors, fs and oci only",
+      from: { path: "^src/sign/" },
+      to: { path: "^src/(?!sign/|errors/|fs/|oci/)" },
+    },
+    {
       name: "platform-stands-below-cli",
       severity: "error",
       comment:
-        "platform (pack's role: distribution, builds, rebase) may import errors, oci, cnb, sandbox, launcher, sbom, lifecycle, stack, deps and buildpack-api; never cli",
+        "platform (pack's role: distribution, builds, rebase) may import errors, oci, cnb, sandbox, launcher, sbom, sign, lifecycle, stack, deps and buildpack-api; never cli",
       from: { path: "^src/platform/" },
-      to: { path: "^src/(?!platform/|errors/|fs/|oci/|cnb/|sandbox/|launcher/|sbom/|lifecycle/|stack/|deps/|buildpack-api/)" },
+      to: { path: "^src/(?!platform/|errors/|fs/|oci/|cnb/|sandbox/|launcher/|sbom/|sign/|lifecycle/|stack/|deps/|buildpack-api/)" },
     },
     {
       name: "lifecycle-stands-on-cnb",

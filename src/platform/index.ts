@@ -6,3 +6,4 @@ export { parseBindingArg } from "./creator/bindings.js";
 export { sweepWorkDirs } from "./creator/work-dir.js";
 export * from "./inspect/index.js";
 export * from "./sbom/index.js";
+export * from "./attest/index.js";

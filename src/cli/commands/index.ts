@@ -14,6 +14,10 @@ const table: Record<string, () => Promise<{ command: Command }>> = {
   builder: () => import("./builder.js"),
   rebase: () => import("./rebase.js"),
   sbom: () => import("./sbom.js"),
+  key: () => import("./key.js"),
+  sign: () => import("./sign.js"),
+  verify: () => import("./verify.js"),
+  attest: () => import("./attest.js"),
 };
 
 export const commandNames = Object.keys(table);

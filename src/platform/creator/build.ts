@@ -10,7 +10,7 @@ import { exists } from "../../fs/index.js";
 import prettyBytes from "pretty-bytes";
 import { type CacheLayout, type CacheLease, cacheLayout, npm, openLease, trimCache } from "../../deps/index.js";
 import type { MetadataUse } from "../../cnb/index.js";
-import type { Image, OnProgress, transport } from "../../oci/index.js";
+import { type Image, type OnProgress, transport } from "../../oci/index.js";
 import {
   analyze,
   build as runBuild,
@@ -162,6 +162,9 @@ async function runPhases(
   const previousMetadata = analyzed.analyzed.metadata;
   const bindingsDigest = await treeDigest(join(paths.host.platform, "bindings"));
   const builderDigest = await builder.image.digest();
+  // The builder as a CNB name (a registry reference, or `store:NAME`), pinned to its digest.
+  const builderRef = transport.formatCnbImageName(transport.parseImageName(builder.name)).replace(/@sha256:[0-9a-f]{64}$/, "");
+  const inputs = { builder: `${builderRef}@${builderDigest}`, appDigest: ws.appContentDigest, envNames: Object.keys(builder.env).sort() };
 
   // No change since this destination's last build: its image is the answer (build-memo.ts).
   const memoPath = cache.buildMemo(o.dest);
@@ -201,7 +204,7 @@ async function runPhases(
     if (hit) {
       log.phase("reusing");
       log.info("Nothing changed since the previous build (app, settings, builder, run image, dependency metadata): its image stands");
-      return { outcome: { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 } } };
+      return { outcome: { digest: hit.image, image: previous, stats: { created: 0, reused: hit.layers }, restored: { metadata: 0, contents: 0 }, inputs } };
     }
   }
 
@@ -279,6 +282,7 @@ async function runPhases(
     image: exported.image,
     stats: exported.stats,
     restored: { metadata: restored.metadata.length, contents: restored.contents.length },
+    inputs,
   };
   const records = built.buildpacks.map((b) => b.record);
   const layerCount = exported.stats.created + exported.stats.reused;

@@ -75,5 +75,14 @@ export interface BuildOutcome {
   image: Image;
   stats: { created: number; reused: number };
   restored: { metadata: number; contents: number };
+  /** What the provenance of a signed build records beyond the image (docs/signing.md). */
+  inputs: {
+    /** The builder, `NAME@DIGEST`. */
+    builder: string;
+    /** Hex SHA-256 of the app files as copied into the build (names, types, modes, bytes). */
+    appDigest: string;
+    /** Names of the user env (project.toml's and `--env`). */
+    envNames: string[];
+  };
 }
 

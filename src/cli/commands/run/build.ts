@@ -4,8 +4,11 @@ import { resolve } from "node:path";
 import { cacheBudget, paketoCacheRoot } from "../../../deps/index.js";
 import { PaketoError } from "../../../errors/index.js";
 import { createBuildLog } from "../../../lifecycle/index.js";
-import { buildImage, parseBindingArg, parsePullPolicy } from "../../../platform/index.js";
+import { transport } from "../../../oci/index.js";
+import { buildImage, gitCommit, parseBindingArg, parsePullPolicy, requireSignedBuilder, signAndAttest } from "../../../platform/index.js";
+import { SignError, type SigningKey } from "../../../sign/index.js";
 import { transportOptions } from "../../context.js";
+import { signingKey, verifyingKey } from "../../keys.js";
 import type { CliContext, Values } from "../../command.js";
 
 /**
@@ -56,6 +59,28 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     Object.assign(env, parseEnv(lines, f, ctx.env));
   }
   Object.assign(env, parseEnv((v.env as string[] | undefined) ?? [], "--env", ctx.env));
+  // Keys are read (and the password checked) before anything is built.
+  let key: SigningKey | undefined;
+  const destName = transport.parseImageName(dest as string);
+  if (v.sign === true) {
+    if (destName.transport !== "docker" && destName.transport !== "oci") {
+      throw new SignError("SIGN_TRANSPORT", `--sign: ${dest} is in the local store; signatures are stored beside images in a registry or an OCI layout`, {
+        hint: "build to docker://HOST/REPO:TAG or oci:DIR:TAG",
+      });
+    }
+    key = await signingKey(ctx, v, "--sign");
+  } else if (typeof v.key === "string" && v["require-signed-builder"] !== true) {
+    throw new PaketoError("CLI_USAGE", "--key is for --sign or --require-signed-builder");
+  }
+  if (v["require-signed-builder"] === true) {
+    if (typeof v.builder !== "string") {
+      throw new SignError("SIGN_UNSIGNED", "--require-signed-builder needs --builder naming a signed builder in a registry or an OCI layout", {
+        hint: "the default builder is assembled on this machine and carries no signature",
+      });
+    }
+    const checked = await requireSignedBuilder(v.builder, typeof v["run-image"] === "string" ? v["run-image"] : undefined, await verifyingKey(ctx, v, "--require-signed-builder"), transportOptions(ctx, v));
+    ctx.reporter.info(`Signatures verified: ${checked.join(", ")}`);
+  }
   const budget = cacheBudget(ctx.env);
   const log = createBuildLog({ sink: (s) => ctx.reporter.write(s), verbose: v.verbose === true });
   const started = Date.now();
@@ -84,6 +109,17 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     settle: v.settle === true,
     buildpackHost: host === "on",
   });
+  if (key) {
+    const appDir = resolve(ctx.cwd, (v.path as string | undefined) ?? ".");
+    const commit = await gitCommit(appDir);
+    const signed = await signAndAttest(destName, key, transportOptions(ctx, v), {
+      builder: out.inputs.builder,
+      source: { sha256: out.inputs.appDigest, ...(commit ? { gitCommit: commit } : {}) },
+      envNames: out.inputs.envNames,
+    });
+    if (signed.noSbom) ctx.reporter.info(`warning: no SBOM attested: ${signed.noSbom}`);
+    ctx.reporter.info(`Signed ${dest} (${signed.signature.tag}) and attested its ${signed.attestations.length === 3 ? "SBOM and provenance" : "provenance"}`);
+  }
   if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
   const seconds = (Date.now() - started) / 1000;
   ctx.reporter.info(`Built ${dest} in ${seconds.toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
