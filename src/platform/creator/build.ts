@@ -36,6 +36,7 @@ import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
 import { openWorkDir, removeTree } from "./work-dir.js";
+import { lendWorkspace, returnWorkspace, syncWorkspace } from "./workspace.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -54,6 +55,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const lease = await openLease(cache, `build ${o.dest}`);
   let workDir: string | undefined;
   const lent: Lent[] = [];
+  // The workspace, once lent from the destination's kept copy: given back after the build.
+  const kept: { workspace?: string } = {};
   try {
     // Buildpacks use the npm, Go, Python, Maven and Debian downloads from inside the sandbox, where
     // no lease reaches: all of each.
@@ -62,8 +65,9 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     // Private, and removed by the next build if this one is killed (work-dir.ts).
     workDir = await openWorkDir(cache.work, "build");
     const ws = await prepareWorkspace(o, builder, workDir, cache);
-    return await runPhases(o, builder, ws, cache, lent, lease);
+    return await runPhases(o, builder, ws, cache, lent, lease, kept);
   } finally {
+    if (kept.workspace && !o.keepWorkDir) await returnWorkspace(cache.appTree(o.dest), kept.workspace).catch(() => false);
     // Layers lent from kept copies go back if the build left them as they were (lifecycle/layer-cache/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
     if (workDir && !o.keepWorkDir) await removeTree(workDir);
@@ -88,7 +92,7 @@ async function trim(cache: CacheLayout, budget: number, log: BuildLog): Promise<
 }
 
 /** analyze → detect → restore → build → export → cache, each taking the one before's result. */
-async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace, cache: CacheLayout, lent: Lent[], lease: CacheLease): Promise<BuildOutcome> {
+async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace, cache: CacheLayout, lent: Lent[], lease: CacheLease, kept: { workspace?: string }): Promise<BuildOutcome> {
   const log = o.log;
   const { paths, exec, runner, store } = ws;
   const { info } = builder;
@@ -114,7 +118,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     ws.buildpacksFromOutside || o.clearCache || o.cacheImage
       ? undefined
       : await buildMemoKey({
-          app: ws.appContentDigest,
+          app: ws.app.digest,
           env: ws.env,
           bindings: bindingsDigest,
           buildConfig: await treeDigest(ws.buildConfigDir),
@@ -150,15 +154,26 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     }
   }
 
+  // The workspace: the destination's kept copy of the app, brought to the app's state (workspace.ts).
+  const keptDir = cache.appTree(o.dest);
+  await lease.use(keptDir);
+  const synced = await log.time("workspace", async () => {
+    const l = await lendWorkspace(keptDir, paths.host.workspace);
+    kept.workspace = paths.host.workspace;
+    return syncWorkspace({ src: o.appDir, scan: ws.app, workspace: paths.host.workspace, keptDir, state: l.state, lent: l.lent });
+  });
+  log.debug(`Workspace: ${synced.lent ? "kept copy" : "new copy"}, ${synced.copied} file(s) copied, ${synced.kept} kept, ${synced.removed} removed`);
+  if (!synced.steady) log.warn("The app changed while the build started: this build is not remembered for the next one");
+
   // detect and build time themselves (with a line per buildpack in the summary). Each detect whose
   // inputs are unchanged since this destination's last build is reused (detect-memo.ts).
   const memo =
-    ws.buildpacksFromOutside || o.clearCache
+    ws.buildpacksFromOutside || o.clearCache || !synced.steady
       ? undefined
       : await openDetectMemo({
           path: cache.detectMemo(o.dest),
           appDir: paths.host.workspace,
-          appFingerprint: ws.appFingerprint,
+          appFingerprint: ws.app.digest,
           inputs: {
             builder: await builder.image.digest(),
             order: ws.order,
@@ -223,7 +238,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
   const saved = await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
-  if (memoKey !== undefined) {
+  if (memoKey !== undefined && synced.steady) {
     const why = await saveBuildMemo({
       path: memoPath,
       key: memoKey,
