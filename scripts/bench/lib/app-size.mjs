@@ -37,7 +37,7 @@ async function timed(cmd, args, opts) {
 
 /**
  * @param {{ paketo: import("./tools.mjs").Paketo, peer: import("./tools.mjs").Peer, sizes: number[], runs: number,
- *           dir: string, runImage: string, say: (m: string) => void, logs: string }} o
+ *           dir: string, oci: string, say: (m: string) => void, logs: string }} o
  */
 export async function benchAppSize(o) {
   const out = { sizes: {}, definitions: {} };
@@ -47,6 +47,9 @@ export async function benchAppSize(o) {
     peer: "buildah bud --layers --timestamp 0 of `FROM <run image>` + `COPY . /workspace`",
     oneFile: "one line appended to assets/d0/f0.txt, cumulative",
   };
+  // The peer's base: paketo's run image, copied into buildah's storage.
+  await o.paketo.paketo(["copy", "paketo/trixie:run", `oci:${join(o.oci, "app-size-run")}:latest`]);
+  const runImage = (await o.peer.buildah(["pull", "-q", `oci:${join(o.oci, "app-size-run")}:latest`])).stdout.trim().split("\n").pop();
   const dockerfile = join(o.dir, "app-size.Dockerfile");
   mkdirSync(o.dir, { recursive: true });
   writeFileSync(dockerfile, "ARG RUN_IMAGE\nFROM ${RUN_IMAGE}\nCOPY . /workspace\n");
@@ -72,7 +75,7 @@ export async function benchAppSize(o) {
     // peer
     const psrc = makeSizedApp(join(o.dir, `${name}-peer`), n);
     const bud = async (label) => {
-      const args = ["bud", "--isolation", "chroot", "--runtime", "runc", "--layers", "--pull=never", "--timestamp", "0", "-f", dockerfile, "--build-arg", `RUN_IMAGE=${o.runImage}`, "-t", `localhost/bench/${name}`, psrc];
+      const args = ["bud", "--isolation", "chroot", "--runtime", "runc", "--layers", "--pull=never", "--timestamp", "0", "-f", dockerfile, "--build-arg", `RUN_IMAGE=${runImage}`, "-t", `localhost/bench/${name}`, psrc];
       const load = os.loadavg()[0];
       const r = await o.peer.buildah(args, { log: join(o.logs, `${name}-peer-${label}.log`) });
       m.peer.load.push(load);
