@@ -162,6 +162,8 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
     kept.workspace = paths.host.workspace;
     return syncWorkspace({ src: o.appDir, scan: ws.app, workspace: paths.host.workspace, keptDir, state: l.state, lent: l.lent });
   });
+  // The app's entries are not needed any more (two hundred thousand of them are tens of MB); its digest is.
+  ws.app.entries = [];
   log.debug(`Workspace: ${synced.lent ? "kept copy" : "new copy"}, ${synced.copied} file(s) copied, ${synced.kept} kept, ${synced.removed} removed`);
   if (!synced.steady) log.warn("The app changed while the build started: this build is not remembered for the next one");
 
@@ -231,6 +233,7 @@ async function runPhases(o: BuildOptions, builder: OpenedBuilder, ws: Workspace,
         layers,
         ...(previous ? { previousImage: previous } : {}),
         previousMetadata,
+        appFileHash: synced.hashOf,
       },
       { log },
     ),

@@ -46,6 +46,8 @@ type Kept = [ino: string, size: string, mtimeNs: string, ctimeNs: string, mode: 
 
 interface KeptState {
   format: 1;
+  /** The kept folder's own inode: a state is only ever paired with the copy it describes. */
+  root: string;
   files: Record<string, Kept>;
 }
 
@@ -75,6 +77,8 @@ export interface SyncStats {
    * the build's start, so the workspace may differ from the scan's digest (memos are then not kept).
    */
   steady: boolean;
+  /** A workspace file's SHA-256 while it is still exactly as this sync left it (same inode state), else undefined. */
+  hashOf: (rel: string, st: BigIntStats) => string | undefined;
 }
 
 /**
@@ -83,20 +87,18 @@ export interface SyncStats {
  * destination holds it). Returns what the copy's files were when last made equal to an app.
  */
 export async function lendWorkspace(keptDir: string, workspace: string): Promise<{ lent: boolean; state: KeptState["files"] }> {
-  const state = await readFile(join(keptDir, STATE), "utf8").then(
-    (t) => {
-      const s = JSON.parse(t) as KeptState;
-      return s.format === 1 ? s.files : {};
-    },
-    () => ({}),
+  const saved = await readFile(join(keptDir, STATE), "utf8").then(
+    (t) => JSON.parse(t) as KeptState,
+    () => undefined,
   );
   try {
     await rename(join(keptDir, TREE), workspace);
-    return { lent: true, state };
   } catch {
     await mkdir(workspace, { recursive: true });
     return { lent: false, state: {} };
   }
+  const root = String((await lstat(workspace, { bigint: true })).ino);
+  return { lent: true, state: saved?.format === 1 && saved.root === root ? saved.files : {} };
 }
 
 /**
@@ -108,7 +110,7 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   const state = o.state ?? {};
   const want = new Map<string, TreeEntry>();
   for (const e of o.scan.entries) want.set(e.rel, e);
-  const stats: SyncStats = { lent: o.lent ?? false, copied: 0, kept: 0, removed: 0, steady: true };
+  const stats: SyncStats = { lent: o.lent ?? false, copied: 0, kept: 0, removed: 0, steady: true, hashOf: () => undefined };
   const files: KeptState["files"] = {};
   // Whatever the workspace holds that the app does not (or holds as another kind) goes first.
   const have = new Map<string, BigIntStats>();
@@ -176,7 +178,12 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   }
   // Deepest first, so a read-only folder is made so after what is in it.
   for (const d of dirs.reverse()) chmodSync(join(o.workspace, d.rel), d.mode & 0o7777);
-  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 1, files } satisfies KeptState));
+  const root = String(lstatSync(o.workspace, { bigint: true }).ino);
+  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 1, root, files } satisfies KeptState));
+  stats.hashOf = (rel, st) => {
+    const k = files[rel];
+    return k && sameKept(k, st, k[5]) ? k[5] : undefined;
+  };
   // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
   const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
   if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
