@@ -41,11 +41,15 @@ export async function scanApp(src: string, filter: WorkspaceFilter = {}, indexPa
   return scanTree(src, { ...(indexPath ? { indexPath } : {}), ...(keep ? { keep } : {}) });
 }
 
-/** A kept file of the workspace: its inode state right after it was made equal to the app's. */
-type Kept = [ino: string, size: string, mtimeNs: string, ctimeNs: string, mode: number, hash: string];
+/**
+ * A kept file of the workspace: `inode:size:mtimeNs:ctimeNs:mode/sha256`, its inode state right
+ * after it was made equal to the app's and the bytes it then held. One string per file: two
+ * hundred thousand of them stay small.
+ */
+type Kept = string;
 
 interface KeptState {
-  format: 1;
+  format: 2;
   /** The kept folder's own inode: a state is only ever paired with the copy it describes. */
   root: string;
   files: Record<string, Kept>;
@@ -57,13 +61,19 @@ const TREE = "tree";
 /** How long after our last write the workspace is lent out: later writes then show in ctime. */
 const WINDOW_MS = 100;
 
-function keptOf(s: BigIntStats, hash: string): Kept {
-  return [String(s.ino), String(s.size), String(s.mtimeNs), String(s.ctimeNs), Number(s.mode), hash];
+function stateOf(s: BigIntStats): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.mode}`;
 }
 
-function sameKept(k: Kept | undefined, s: BigIntStats, hash: string): boolean {
-  return k !== undefined && k[5] === hash && k[0] === String(s.ino) && k[1] === String(s.size) && k[2] === String(s.mtimeNs) && k[3] === String(s.ctimeNs) && k[4] === Number(s.mode);
+function keptOf(s: BigIntStats | string, hash: string): Kept {
+  return `${typeof s === "string" ? s : stateOf(s)}/${hash}`;
 }
+
+function sameKept(k: Kept | undefined, state: string, hash: string): boolean {
+  return k !== undefined && k.length === state.length + 65 && k.endsWith(hash) && k.startsWith(state) && k[state.length] === "/";
+}
+
+const modeOf = (state: string): number => Number(state.slice(state.lastIndexOf(":") + 1));
 
 /** What a sync did. */
 export interface SyncStats {
@@ -98,7 +108,7 @@ export async function lendWorkspace(keptDir: string, workspace: string): Promise
     return { lent: false, state: {} };
   }
   const root = String((await lstat(workspace, { bigint: true })).ino);
-  return { lent: true, state: saved?.format === 1 && saved.root === root ? saved.files : {} };
+  return { lent: true, state: saved?.format === 2 && saved.root === root ? saved.files : {} };
 }
 
 /**
@@ -113,7 +123,7 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   const stats: SyncStats = { lent: o.lent ?? false, copied: 0, kept: 0, removed: 0, steady: true, hashOf: () => undefined };
   const files: KeptState["files"] = {};
   // Whatever the workspace holds that the app does not (or holds as another kind) goes first.
-  const have = new Map<string, BigIntStats>();
+  const have = new Map<string, string>();
   const sweep = (rel: string): void => {
     const abs = rel ? join(o.workspace, rel) : o.workspace;
     for (const name of readdirSync(abs)) {
@@ -127,7 +137,7 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
         stats.removed++;
         continue;
       }
-      have.set(r, s);
+      have.set(r, stateOf(s));
       if (kind === "d") {
         // A folder a buildpack (or the app) left read-only still takes our writes; its mode is set last.
         if ((s.mode & 0o700n) !== 0o700n) chmodSync(join(o.workspace, r), 0o700);
@@ -152,7 +162,7 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
       if (s && sameKept(state[e.rel], s, e.hash)) {
         stats.kept++;
         // Same bytes; only the app's mode changed.
-        if ((Number(s.mode) & 0o777) !== (e.mode & 0o777)) {
+        if ((modeOf(s) & 0o777) !== (e.mode & 0o777)) {
           chmodSync(out, e.mode & 0o777);
           const after = lstatSync(out, { bigint: true });
           files[e.rel] = keptOf(after, e.hash);
@@ -179,10 +189,12 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   // Deepest first, so a read-only folder is made so after what is in it.
   for (const d of dirs.reverse()) chmodSync(join(o.workspace, d.rel), d.mode & 0o7777);
   const root = String(lstatSync(o.workspace, { bigint: true }).ino);
-  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 1, root, files } satisfies KeptState));
+  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 2, root, files } satisfies KeptState));
   stats.hashOf = (rel, st) => {
     const k = files[rel];
-    return k && sameKept(k, st, k[5]) ? k[5] : undefined;
+    if (k === undefined) return undefined;
+    const hash = k.slice(-64);
+    return sameKept(k, stateOf(st), hash) ? hash : undefined;
   };
   // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
   const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
