@@ -23,6 +23,7 @@ import { run } from "./lib/run.mjs";
 import { cell, fmt, ratio, ratioCell, summary, table } from "./lib/stats.mjs";
 import { copyApp, Paketo, Peer, PRESENT } from "./lib/tools.mjs";
 import { benchDefaultBuilderDetection } from "./default-builder.mjs";
+import { appSizeReport, appSizeTargets, benchAppSize } from "./lib/app-size.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const started = performance.now();
@@ -51,6 +52,8 @@ const ALL_APPS = [
   { name: "python-app", title: "Python, Flask and gunicorn from requirements.txt", entry: "app.py", npm: false, kind: "python" },
 ];
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
+/** App-size scaling (lib/app-size.mjs): file counts, or none; `--only app-size` runs nothing else. */
+const SIZES = opt("app-sizes", "1000,10000,50000").split(",").filter((x) => x !== "none").map(Number);
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
 const APPS = ALL_APPS.filter((a) => wanted.includes(a.name)).map((a) => ({ ...a, source: join(ROOT, "examples", a.name) }));
 if ((APPS.length === 0 && !wanted.includes("none")) || RUNS < 1) {
@@ -302,6 +305,8 @@ async function main() {
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
   };
+  if (SIZES.length) results.appSize = await benchAppSize({ paketo, peer: new Peer(peerOpts), sizes: SIZES, runs: RUNS, dir: join(BENCH, "app-size"), oci: P.oci, say, logs: P.logs });
+  if (opt("only", "") === "app-size") return finish();
   // Detection with the real default builder (default-builder.mjs) and the CLI's start-up: paketo alone.
   say("default builder detection (default-builder.mjs)");
   results.largeBuilder = await benchDefaultBuilderDetection({ root: ROOT, paketo, dir: join(BENCH, "detect"), runs: RUNS, say, logs: P.logs });
@@ -524,6 +529,7 @@ function targets(results) {
     const med = summary(xs).median;
     out.push({ target: `${label} ≤ 0.1 s`, value: `${med.toFixed(2)} s`, met: med <= 0.1 });
   }
+  out.push(...appSizeTargets(results.appSize));
   const a = results.apps["express-app"];
   if (!a) return out;
   const r = (k) => ratio(a.measures[k].paketo, a.measures[k].peer).median;
@@ -590,6 +596,7 @@ function report(results) {
     out.push(table(["command", "wall time"], Object.entries(results.cli).map(([k, xs]) => [k, cell("s", xs)])));
     out.push("");
   }
+  out.push(...appSizeReport(results.appSize));
   const goals = targets(results);
   if (goals.length) {
     out.push("## Targets\n");

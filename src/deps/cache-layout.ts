@@ -57,6 +57,10 @@ export interface CacheLayout {
   sizeMemo: string;
   /** The build memo of a destination: its last build's inputs and image. */
   buildMemo(dest: string): string;
+  /** The stat-keyed index of a destination's app tree (fs/tree-index.ts). */
+  appIndex(dest: string): string;
+  /** A destination's kept workspace: the app as last built, lent to the next build by rename. */
+  appTree(dest: string): string;
 }
 
 /**
@@ -97,6 +101,8 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   buildCache: { dir: "build-cache", unit: "child", what: "build caches, one per destination" },
   detectMemo: { dir: "detect", unit: "file", what: "detection memos, one per destination" },
   buildMemo: { dir: "build-memo", unit: "file", what: "build memos, one per destination" },
+  appIndex: { dir: "app-index", unit: "file", what: "app tree indexes (path, inode state, content hash), one per destination" },
+  appTree: { dir: "app-trees", unit: "child", what: "kept workspaces (the app as last built), one per destination" },
   go: { dir: "go", unit: "file", what: "Go toolchain zips, checksum database answers and version lists" },
   pypi: { dir: "pypi", unit: "file", what: "Python package index pages and verified wheels (pip, uv and other tools)" },
   maven: { dir: "maven", unit: "file", what: "Maven repository artifacts (Maven, Tomcat, JARs) and version lists" },
@@ -132,6 +138,8 @@ export function cacheLayout(root: string): CacheLayout {
     leases: at("leases"),
     sizeMemo: at("sizeMemo"),
     buildMemo: (dest) => join(at("buildMemo"), `${destKey(dest)}.json`),
+    appIndex: (dest) => join(at("appIndex"), destKey(dest)),
+    appTree: (dest) => join(at("appTree"), destKey(dest)),
     runImagePackages: at("runImagePackages"),
     go: at("go"),
     pypi: at("pypi"),

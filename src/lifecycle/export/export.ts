@@ -5,6 +5,7 @@
 // push mounts or skips them.
 import { join, posix } from "node:path";
 import { readFile, stat } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
 import { type BuildMetadata, type BuildMetadataLabel, buildMetadataLabel, escapeId, LIFECYCLE_METADATA_LABEL, type LifecycleMetadata, parseApiVersion, platformFeatures, PROJECT_METADATA_LABEL, type ProjectMetadata, stringifyBuildMetadataLabel, stringifyLifecycleMetadataLabel, stringifyProjectMetadataLabel, BUILD_METADATA_LABEL, type BuildpackLayersMetadata } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { encodeLauncherConfig, type LauncherConfig, launcherEntrypoint, LAUNCHER_PATH, planLaunch, PROCESS_DIR } from "../../launcher/index.js";
@@ -48,6 +49,11 @@ export interface ExportInputs {
   execEnv?: string;
   /** Builds the layers and remembers them across builds (owner uid/gid and time stamp are its settings). */
   layers: LayerFactory;
+  /**
+   * The SHA-256 of an app file (path relative to the app dir) when the platform knows it for that
+   * inode state: the app layer's content key then need not read it.
+   */
+  appFileHash?: (rel: string, st: BigIntStats) => string | undefined;
 }
 
 /** One appended layer and where its bytes came from. */
@@ -137,7 +143,7 @@ async function exportImagePhase(inputs: ExportInputs, deps: ExportDeps): Promise
 
   // Everything to build, in plan order (reused layers need no input).
   const toBuild: Array<{ p: PlannedLayer; input: LayerInput }> = [];
-  const appInputs = await appLayerInputs(factory, inputs.appDir, imageAppDir, buildMd);
+  const appInputs = await appLayerInputs(factory, inputs.appDir, imageAppDir, buildMd, inputs.appFileHash);
   for (const p of plan) {
     if (p.action !== "build") continue;
     const r = p.role;
@@ -279,7 +285,7 @@ function bpMetadata(bp: ScannedBuildpack, plan: PlannedLayer[], shas: Map<string
 }
 
 /** The app dir as `slices + 1` layers (CNB-20): files owned by the CNB user, the app dir's parents by root. */
-async function appLayerInputs(factory: LayerFactory, appDir: string, imageAppDir: string, md: BuildMetadata): Promise<LayerInput[]> {
+async function appLayerInputs(factory: LayerFactory, appDir: string, imageAppDir: string, md: BuildMetadata, hashOf?: ExportInputs["appFileHash"]): Promise<LayerInput[]> {
   const kind = await kindOf(appDir);
   if (kind !== "dir") throw new ExportError("EXPORT_LAYERS_DIR", `the app dir ${appDir} is not a directory`);
   const at = imageAppDir.slice(1);
@@ -291,7 +297,11 @@ async function appLayerInputs(factory: LayerFactory, appDir: string, imageAppDir
   return parts.map((indices, i) => ({
     id: md.slices.length === 0 ? "app" : `slice ${i + 1}`,
     settings,
-    entries: indices.map((j) => ({ walked: walked[j] as (typeof walked)[number] })),
+    entries: indices.map((j) => {
+      const w = walked[j] as (typeof walked)[number];
+      const rel = (paths[j] as (typeof paths)[number]).rel;
+      return hashOf ? { walked: w, hash: (st: BigIntStats) => hashOf(rel, st) } : { walked: w };
+    }),
     byContent: true,
   }));
 }

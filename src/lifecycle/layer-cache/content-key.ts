@@ -95,7 +95,7 @@ export function restat(walked: readonly Walked[]): Walked[] {
 
 /** A literal entry (no disk source) or a walked one, possibly with an explicit mode and owner. */
 export type KeyedEntry =
-  | { walked: Walked; mode?: number; uid?: number; gid?: number }
+  | { walked: Walked; mode?: number; uid?: number; gid?: number; hash?: (s: BigIntStats) => string | undefined }
   | { literal: oci.layer.LayerEntry };
 
 /**
@@ -171,7 +171,8 @@ export function contentKey(settings: LayerSettings, entries: readonly KeyedEntry
         if (first === undefined) firstOfInode.set(id, path);
         else link = first;
       }
-      lines.push(`${path}\0F\0${mode}\0${s.size}\0${link ? `=${link}` : hashFile(source, buf)}\0${owner}`);
+      // A hash the caller vouches for at this inode state (a platform's record of the file) saves the read.
+      lines.push(`${path}\0F\0${mode}\0${s.size}\0${link ? `=${link}` : (e.hash?.(s) ?? hashFile(source, buf))}\0${owner}`);
     } else lines.push(`${path}\0X\0${Number(s.mode)}`);
   }
   for (const e of entries) if ("literal" in e) lines.push(`${e.literal.path}\0L\0${literalIdentity(e.literal)}`);

@@ -2,7 +2,7 @@
 // bash buildpack written here, the build in the bubblewrap sandbox, and the image run by podman.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { join } from "node:path";
 import { tempDir, writeTree } from "../../testing/index.js";
@@ -31,6 +31,8 @@ else
   printf '#!/bin/sh\\necho "hello from $GREETING as $(id -u)"\\ncat /workspace/hello.txt\\n' > "$layers/greeting/bin/greet"
   chmod +x "$layers/greeting/bin/greet"
 fi
+# An app with scribble.txt gets written to, as buildpacks that compile in place do.
+if [ -f scribble.txt ]; then echo "buildpack was here" >> scribble.txt; echo new > added-by-buildpack; fi
 printf '[types]\\nlaunch = true\\ncache = true\\n[metadata]\\nversion = "1"\\n' > "$layers/greeting.toml"
 printf '[[processes]]\\ntype = "web"\\ncommand = ["greet"]\\ndefault = true\\n' > "$layers/launch.toml"
 `;
@@ -92,6 +94,38 @@ test("two builds of the same app in different folders give the same digest; unch
   assert.equal(doc.layers.created, 0);
   assert.ok(typeof doc.timings.export === "number" && typeof doc.timings.restore === "number", json.stdout);
   assert.match(json.stderr, /Reusing the greeting layer/);
+});
+
+test("a rebuild after a change brings the kept workspace to the app's state and gives a from-scratch build's digest; buildpacks' writes never reach the app folder", async () => {
+  const tree: Record<string, string> = { "hello.txt": "one\n", "scribble.txt": "app's\n" };
+  for (let i = 0; i < 200; i++) tree[`assets/d${i % 7}/f${i}.txt`] = `asset ${i}\n`;
+  const app = writeTree(join(tmp.path, "inc/app"), tree);
+  const host = () => {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+      for (const name of readdirSync(join(app, rel)).sort()) {
+        const r = rel ? `${rel}/${name}` : name;
+        const st = lstatSync(join(app, r), { bigint: true });
+        out.push(`${r} ${st.ino} ${st.mode} ${st.mtimeNs} ${st.ctimeNs} ${st.isFile() ? readFileSync(join(app, r), "utf8") : ""}`);
+        if (st.isDirectory()) walk(r);
+      }
+    };
+    walk("");
+    return out;
+  };
+  const before = host();
+  await ok(["build", "inc:1", "--builder", "builder:1", "--path", app]);
+  assert.deepEqual(host(), before);
+  writeFileSync(join(app, "hello.txt"), "two\n");
+  const edited = host();
+  const r = await paketo(["build", "inc:1", "--builder", "builder:1", "--path", app, "--verbose"]);
+  assert.equal(r.code, 0, r.stderr);
+  // hello.txt (the app changed it) and scribble.txt (the last build wrote it) copied; the file the build added removed.
+  assert.match(r.stderr, /Workspace: kept copy, 2 file\(s\) copied, 200 kept, 1 removed/);
+  assert.deepEqual(host(), edited);
+  const scratch = writeTree(join(tmp.path, "inc/scratch"), { ...tree, "hello.txt": "two\n" });
+  const fresh = await ok(["build", "inc-scratch:1", "--builder", "builder:1", "--path", scratch]);
+  assert.equal(r.stdout.trim(), fresh);
 });
 
 test("a buildpack's download progress: live on a terminal, then gone, its own log line kept; off a terminal only the log", async () => {

@@ -36,6 +36,7 @@ import { openDetectMemo, treeDigest } from "./detect-memo.js";
 import { type OpenedBuilder, openBuilder, prepareWorkspace, runImageChoice, type Workspace } from "./prepare.js";
 import { publishStoreRunImage } from "./run-image.js";
 import { openWorkDir, removeTree } from "./work-dir.js";
+import { lendWorkspace, returnWorkspace, syncWorkspace } from "./workspace.js";
 import { type BuildOptions, type BuildOutcome, PLATFORM_API, platformApi } from "./options.js";
 
 export { SANDBOX_NPM_CACHE } from "./build-config.js";
@@ -54,6 +55,8 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
   const lease = await openLease(cache, `build ${o.dest}`);
   let workDir: string | undefined;
   const lent: Lent[] = [];
+  // The workspace, once lent from the destination's kept copy: given back after the build.
+  const kept: { workspace?: string } = {};
   try {
     // Buildpacks use the npm, Go, Python, Maven and Debian downloads from inside the sandbox, where
     // no lease reaches: all of each.
@@ -62,10 +65,11 @@ export async function buildImage(o: BuildOptions): Promise<BuildOutcome> {
     // Private, and removed by the next build if this one is killed (work-dir.ts).
     workDir = await openWorkDir(cache.work, "build");
     const ws = await prepareWorkspace(o, builder, workDir, cache);
-    const { outcome, settle } = await runPhases(o, builder, ws, cache, lent, lease);
+    const { outcome, settle } = await runPhases(o, builder, ws, cache, lent, lease, kept);
     if (settle && o.settle === true) await o.log.time("settle", () => settleFirstBuild(o, builder, cache, lease, settle));
     return outcome;
   } finally {
+    if (kept.workspace && !o.keepWorkDir) await returnWorkspace(cache.appTree(o.dest), kept.workspace).catch(() => false);
     // Layers lent from kept copies go back if the build left them as they were (lifecycle/layer-cache/trees.ts).
     if (lent.length > 0) await returnTrees(cache.layerTrees, lent).catch(() => 0);
     if (workDir && !o.keepWorkDir) await removeTree(workDir);
@@ -106,7 +110,8 @@ async function settleFirstBuild(o: BuildOptions, builder: OpenedBuilder, cache: 
     const q = { ...o, log: silent(o.log) };
     delete q.onProgress;
     const ws = await prepareWorkspace(q, builder, dir, cache);
-    await runPhases(q, builder, ws, cache, lent, lease, { exported });
+    // The destination's kept workspace is still lent to the first build: this one copies the app afresh.
+    await runPhases(q, builder, ws, cache, lent, lease, {}, { exported });
   } catch (e) {
     o.log.debug(`The next build with no change runs the buildpacks again: settling this first build failed: ${(e as Error).message}`);
   } finally {
@@ -142,6 +147,7 @@ async function runPhases(
   cache: CacheLayout,
   lent: Lent[],
   lease: CacheLease,
+  kept: { workspace?: string },
   settling?: { exported: string },
 ): Promise<{ outcome: BuildOutcome; settle?: string }> {
   const log = o.log;
@@ -164,7 +170,7 @@ async function runPhases(
   const builderDigest = await builder.image.digest();
   // The builder as a CNB name (a registry reference, or `store:NAME`), pinned to its digest.
   const builderRef = transport.formatCnbImageName(transport.parseImageName(builder.name)).replace(/@sha256:[0-9a-f]{64}$/, "");
-  const inputs = { builder: `${builderRef}@${builderDigest}`, appDigest: ws.appContentDigest, envNames: Object.keys(builder.env).sort() };
+  const inputs = { builder: `${builderRef}@${builderDigest}`, appDigest: ws.app.digest, envNames: Object.keys(builder.env).sort() };
 
   // No change since this destination's last build: its image is the answer (build-memo.ts).
   const memoPath = cache.buildMemo(o.dest);
@@ -172,7 +178,7 @@ async function runPhases(
     ws.buildpacksFromOutside || o.clearCache || o.cacheImage
       ? undefined
       : await buildMemoKey({
-          app: ws.appContentDigest,
+          app: ws.app.digest,
           env: ws.env,
           bindings: bindingsDigest,
           buildConfig: await treeDigest(ws.buildConfigDir),
@@ -208,15 +214,28 @@ async function runPhases(
     }
   }
 
+  // The workspace: the destination's kept copy of the app, brought to the app's state (workspace.ts).
+  const keptDir = cache.appTree(o.dest);
+  await lease.use(keptDir);
+  const synced = await log.time("workspace", async () => {
+    const l = await lendWorkspace(keptDir, paths.host.workspace);
+    kept.workspace = paths.host.workspace;
+    return syncWorkspace({ src: o.appDir, scan: ws.app, workspace: paths.host.workspace, keptDir, state: l.state, lent: l.lent });
+  });
+  // The app's entries are not needed any more (two hundred thousand of them are tens of MB); its digest is.
+  ws.app.entries = [];
+  log.debug(`Workspace: ${synced.lent ? "kept copy" : "new copy"}, ${synced.copied} file(s) copied, ${synced.kept} kept, ${synced.removed} removed`);
+  if (!synced.steady) log.warn("The app changed while the build started: this build is not remembered for the next one");
+
   // detect and build time themselves (with a line per buildpack in the summary). Each detect whose
   // inputs are unchanged since this destination's last build is reused (detect-memo.ts).
   const memo =
-    ws.buildpacksFromOutside || o.clearCache
+    ws.buildpacksFromOutside || o.clearCache || !synced.steady
       ? undefined
       : await openDetectMemo({
           path: cache.detectMemo(o.dest),
           appDir: paths.host.workspace,
-          appFingerprint: ws.appFingerprint,
+          appFingerprint: ws.app.digest,
           inputs: {
             builder: await builder.image.digest(),
             order: ws.order,
@@ -274,6 +293,7 @@ async function runPhases(
         layers,
         ...(previous ? { previousImage: previous } : {}),
         previousMetadata,
+        appFileHash: synced.hashOf,
       },
       { log },
     ),
@@ -306,7 +326,7 @@ async function runPhases(
   const report = await log.time("write", () => ExportError.within(() => saveImage(exported.image, [o.dest], o.transport)));
   // The cache is saved after the image: a failure here loses a cache update, never the image.
   const saved = await log.time("cache", () => saveCache({ cache: buildCache, layersDir: paths.host.layers, layers, exported }, { log }));
-  if (memoKey !== undefined) {
+  if (memoKey !== undefined && synced.steady) {
     const why = await saveBuildMemo({
       path: memoPath,
       key: memoKey,

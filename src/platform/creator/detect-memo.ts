@@ -154,7 +154,7 @@ async function statesDigest(root: string, reads: readonly DetectRead[]): Promise
 /**
  * The memo kept at `path` (one per destination: cacheLayout's detectMemo), for a build whose
  * global inputs are `inputs`, whose app is at `appDir` (the workspace on the host) with
- * `appFingerprint` (copyApp's).
+ * `appFingerprint` (the app tree's digest: names, kinds, modes, bytes; workspace.ts scanApp).
  */
 export async function openDetectMemo(o: { path: string; inputs: Record<string, unknown>; appDir: string; appFingerprint: string }): Promise<DetectMemo> {
   const key = createHash("sha256").update(JSON.stringify({ format: 2, ...o.inputs })).digest("hex");

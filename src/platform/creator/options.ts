@@ -79,7 +79,7 @@ export interface BuildOutcome {
   inputs: {
     /** The builder, `NAME@DIGEST`. */
     builder: string;
-    /** Hex SHA-256 of the app files as copied into the build (names, types, modes, bytes). */
+    /** Hex SHA-256 of the app files the build saw (paths, kinds, permission bits, bytes: fs/tree-index.ts). */
     appDigest: string;
     /** Names of the user env (project.toml's and `--env`). */
     envNames: string[];

@@ -18,7 +18,8 @@ import type { BuildOptions } from "./options.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
 import { ensureDefaultBuilder } from "./default-builder.js";
 import { checkEnvName, groupField, type Project, projectEnv, projectMetadataOf, readProject } from "./project.js";
-import { copyApp } from "./workspace.js";
+import { scanApp } from "./workspace.js";
+import type { TreeScan } from "../../fs/index.js";
 
 /** The builder a build runs on, read and unpacked for the sandbox. */
 export interface OpenedBuilder {
@@ -114,10 +115,8 @@ export interface Workspace {
   /** The buildpacks in their order (CNB-35), and where their folders are when not the builder's. */
   order: Awaited<ReturnType<typeof planBuildpacks>>["order"];
   buildpacksFromOutside: boolean;
-  /** A fingerprint of the app files as copied (names, types, modes, sizes, times). */
-  appFingerprint: string;
-  /** A digest of the app files as copied (names, types, modes, bytes). */
-  appContentDigest: string;
+  /** The app's files (names, kinds, modes, content hashes) and their digest, from the tree index. */
+  app: TreeScan;
   buildConfigDir: string;
   /** project-metadata.toml, out of the buildpacks' reach (they may write /layers), so they cannot forge the label. */
   projectMetadataPath: string;
@@ -154,7 +153,8 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
   const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
   const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
   const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
-  const copied = await copyApp(o.appDir, paths.host.workspace, filter);
+  // The workspace is filled later (build.ts), once the build memo did not answer.
+  const app = await o.log.time("app", () => scanApp(o.appDir, filter, cache.appIndex(o.dest)));
   await mkdir(paths.host.layers, { recursive: true });
   const userEnv: Record<string, string> = { ...env };
   if (o.bindings && Object.keys(o.bindings).length > 0) {
@@ -188,8 +188,7 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     paths,
     order: planned.order,
     buildpacksFromOutside: planned.buildpacksDir !== undefined,
-    appFingerprint: copied.fingerprint,
-    appContentDigest: copied.contentDigest,
+    app,
     buildConfigDir,
     projectMetadataPath,
     runner: o.sandbox === "bwrap" ? bwrapRunner() : directRunner(),

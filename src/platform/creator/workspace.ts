@@ -1,11 +1,25 @@
-import type { Stats } from "node:fs";
-import { copyFile, lstat, mkdir, readdir, readlink, symlink, chmod } from "node:fs/promises";
+// The app as buildpacks see it (/workspace), made without copying the whole app for every build.
+//
+// scanApp walks the app folder with the stat-keyed tree index (fs/tree-index.ts): its digest is
+// the app's identity for the build and detection memos, known from lstat calls alone when
+// nothing changed. The workspace is a kept copy of the app per destination (cacheLayout's
+// appTree), lent to the build by one rename and given back after it. syncWorkspace brings that
+// copy to the app's current state, copying only what differs: every kept file's inode state was
+// recorded when it was last made equal to the app, so a file a buildpack wrote, replaced or
+// removed in the last build, or one the app changed since, no longer matches and is copied
+// again; what the build added is removed. The app folder itself is only ever read.
+//
+// Symlinks are copied as symlinks and never followed, so a link in the app that points outside
+// it cannot pull host files into the build; special files (sockets, fifos, devices) are left
+// out. Modes are kept (executable bits matter to buildpacks; setuid, setgid and sticky bits of
+// files are dropped); times are not (export fixes them anyway).
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { join, relative } from "node:path";
+import { type BigIntStats, chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { lstat, mkdir, readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
 import ignore from "ignore";
 import { PaketoError } from "../../errors/index.js";
-import { limiter } from "../../lifecycle/index.js";
+import { inodeState, scanTree, type TreeEntry, type TreeScan, writeFileAtomic } from "../../fs/index.js";
 
 export interface WorkspaceFilter {
   /** gitignore-style patterns: only matching files are copied (project.toml `include`). */
@@ -14,87 +28,215 @@ export interface WorkspaceFilter {
   exclude?: readonly string[];
 }
 
-/** File copies in flight at once: each waits on the disk, so a few dozen keep it busy where one at a time left it idle. */
-const COPY_CONCURRENCY = 32;
-
-/**
- * Copies the application source into the build's workspace. Symlinks are copied as symlinks and
- * never followed, so a link in the app that points outside it cannot pull host files into the
- * build; special files (sockets, fifos, devices) are left out. Modes are kept (executable bits
- * matter to buildpacks; setuid and setgid are dropped); times are not (export fixes them anyway).
- * Entries are examined and copied many at a time, and the fingerprint is taken in name order, so
- * it does not depend on which copy finished first.
- */
-export async function copyApp(
-  src: string,
-  dest: string,
-  filter: WorkspaceFilter = {},
-): Promise<{ files: number; bytes: number; fingerprint: string; contentDigest: string }> {
+/** The app's files as the build takes them: the tree scan, filtered by project.toml. */
+export async function scanApp(src: string, filter: WorkspaceFilter = {}, indexPath?: string): Promise<TreeScan> {
   const st = await lstat(src).catch((e: unknown) => {
     throw new PaketoError("PLATFORM_APP_DIR", `the app directory ${src} cannot be read`, { cause: e, hint: "pass the app with --path DIR" });
   });
   if (!st.isDirectory()) throw new PaketoError("PLATFORM_APP_DIR", `${src} is not a directory`, { hint: "pass the app with --path DIR" });
   const inc = filter.include?.length ? ignore().add([...filter.include]) : undefined;
   const exc = filter.exclude?.length ? ignore().add([...filter.exclude]) : undefined;
-  const stats = { files: 0, bytes: 0 };
-  const limit = limiter(COPY_CONCURRENCY);
-  // What was copied, by name, type, mode, size and mtime: equal fingerprints, equal workspaces.
-  const fp = createHash("sha256");
-  // What was copied, by name, type, mode and bytes (each copy's sha256, read back while it is in
-  // the page cache): equal digests, equal workspaces, whatever the times. Entries are kept in walk
-  // order and hashed at the end, so the digest does not depend on which copy finished first.
-  const content: (string | Promise<string>)[] = [];
-  const sha256File = async (path: string) => {
-    const h = createHash("sha256");
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-    return h.digest("hex");
-  };
-  const walk = async (dir: string) => {
-    const names = (await readdir(dir)).sort();
-    const entries = await Promise.all(names.map((name) => limit(() => lstat(join(dir, name)))));
-    // This folder's copies; awaited before returning, so the caller can then set the folder's mode.
-    const copies: Promise<unknown>[] = [];
-    for (const [i, name] of names.entries()) {
-      const s = entries[i] as Stats;
-      const abs = join(dir, name);
-      const rel = relative(src, abs);
-      const probe = s.isDirectory() ? `${rel}/` : rel;
-      if (exc?.ignores(probe)) continue;
-      const out = join(dest, rel);
-      if (s.isDirectory()) {
-        fp.update(`d\0${rel}\0${s.mode}\n`);
-        content.push(`d\0${rel}\0${s.mode}\n`);
-        await mkdir(out, { recursive: true });
-        await walk(abs);
-        await chmod(out, s.mode & 0o7777);
+  // With include patterns, a file is taken only if it matches (folders are walked).
+  const keep = inc || exc ? (rel: string, isDir: boolean) => !exc?.ignores(isDir ? `${rel}/` : rel) && (isDir || !inc || inc.ignores(rel)) : undefined;
+  return scanTree(src, { ...(indexPath ? { indexPath } : {}), ...(keep ? { keep } : {}) });
+}
+
+/**
+ * A kept file of the workspace: `inode:size:mtimeNs:ctimeNs:mode/sha256`, its inode state right
+ * after it was made equal to the app's and the bytes it then held. One string per file: two
+ * hundred thousand of them stay small.
+ */
+type Kept = string;
+
+interface KeptState {
+  format: 2;
+  /** The kept folder's own inode: a state is only ever paired with the copy it describes. */
+  root: string;
+  files: Record<string, Kept>;
+}
+
+const STATE = "state.json";
+const TREE = "tree";
+
+/** How long after our last write the workspace is lent out: later writes then show in ctime. */
+const WINDOW_MS = 100;
+
+function stateOf(s: BigIntStats): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.mode}`;
+}
+
+function keptOf(s: BigIntStats | string, hash: string): Kept {
+  return `${typeof s === "string" ? s : stateOf(s)}/${hash}`;
+}
+
+function sameKept(k: Kept | undefined, state: string, hash: string): boolean {
+  return k !== undefined && k.length === state.length + 65 && k.endsWith(hash) && k.startsWith(state) && k[state.length] === "/";
+}
+
+const modeOf = (state: string): number => Number(state.slice(state.lastIndexOf(":") + 1));
+
+/** What a sync did. */
+export interface SyncStats {
+  /** The workspace came from the kept copy (false: made from nothing). */
+  lent: boolean;
+  copied: number;
+  kept: number;
+  removed: number;
+  /**
+   * Every copied file was, while copied, the file the scan hashed. false: the app changed during
+   * the build's start, so the workspace may differ from the scan's digest (memos are then not kept).
+   */
+  steady: boolean;
+  /** A workspace file's SHA-256 while it is still exactly as this sync left it (same inode state), else undefined. */
+  hashOf: (rel: string, st: BigIntStats) => string | undefined;
+}
+
+/**
+ * Lends the destination's kept workspace (`keptDir`, cacheLayout's appTree) to `workspace` by
+ * rename, or makes an empty one when there is none (first build, or another build of the same
+ * destination holds it). Returns what the copy's files were when last made equal to an app.
+ */
+export async function lendWorkspace(keptDir: string, workspace: string): Promise<{ lent: boolean; state: KeptState["files"] }> {
+  const saved = await readFile(join(keptDir, STATE), "utf8").then(
+    (t) => JSON.parse(t) as KeptState,
+    () => undefined,
+  );
+  try {
+    await rename(join(keptDir, TREE), workspace);
+  } catch {
+    await mkdir(workspace, { recursive: true });
+    return { lent: false, state: {} };
+  }
+  const root = String((await lstat(workspace, { bigint: true })).ino);
+  return { lent: true, state: saved?.format === 2 && saved.root === root ? saved.files : {} };
+}
+
+/**
+ * Makes `workspace` hold exactly the app's files as `scan` describes them (from `src`), touching
+ * only what differs, and writes what its files now are to `keptDir`'s state. Returns when a
+ * later write to the workspace can no longer leave a kept file's inode state as recorded.
+ */
+export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace: string; keptDir?: string; state?: KeptState["files"]; lent?: boolean }): Promise<SyncStats> {
+  const state = o.state ?? {};
+  const want = new Map<string, TreeEntry>();
+  for (const e of o.scan.entries) want.set(e.rel, e);
+  const stats: SyncStats = { lent: o.lent ?? false, copied: 0, kept: 0, removed: 0, steady: true, hashOf: () => undefined };
+  const files: KeptState["files"] = {};
+  // Whatever the workspace holds that the app does not (or holds as another kind) goes first.
+  const have = new Map<string, string>();
+  const sweep = (rel: string): void => {
+    const abs = rel ? join(o.workspace, rel) : o.workspace;
+    for (const name of readdirSync(abs)) {
+      const r = rel ? `${rel}/${name}` : name;
+      const s = lstatSync(join(o.workspace, r), { bigint: true });
+      const w = want.get(r);
+      const kind = s.isDirectory() ? "d" : s.isFile() ? "f" : s.isSymbolicLink() ? "l" : "x";
+      if (w === undefined || w.kind !== kind) {
+        if (s.isDirectory()) chmodSync(join(o.workspace, r), 0o700);
+        rmTree(join(o.workspace, r));
+        stats.removed++;
         continue;
       }
-      // With include patterns, a file is copied only if it matches (directories are walked).
-      if (inc && !inc.ignores(rel)) continue;
-      if (s.isSymbolicLink()) {
-        const target = await readlink(abs);
-        fp.update(`l\0${rel}\0${target}\n`);
-        content.push(`l\0${rel}\0${target}\n`);
-        copies.push(limit(() => symlink(target, out)));
-      } else if (s.isFile()) {
-        fp.update(`f\0${rel}\0${s.mode}\0${s.size}\0${s.mtimeMs}\n`);
-        // copyFile gives the copy the source's mode; only setuid and setgid need taking off.
-        const copied = limit(async () => {
-          await copyFile(abs, out);
-          if (s.mode & 0o7000) await chmod(out, s.mode & 0o777);
-          return `f\0${rel}\0${s.mode & 0o777}\0${await sha256File(out)}\n`;
-        });
-        copies.push(copied);
-        content.push(copied);
-        stats.bytes += s.size;
-      } else continue;
-      stats.files++;
+      have.set(r, stateOf(s));
+      if (kind === "d") {
+        // A folder a buildpack (or the app) left read-only still takes our writes; its mode is set last.
+        if ((s.mode & 0o700n) !== 0o700n) chmodSync(join(o.workspace, r), 0o700);
+        sweep(r);
+      }
     }
-    await Promise.all(copies);
   };
+  sweep("");
+  let newest = 0n;
+  const dirs: TreeEntry[] = [];
+  for (const e of o.scan.entries) {
+    const out = join(o.workspace, e.rel);
+    const s = have.get(e.rel);
+    if (e.kind === "d") {
+      if (!s) mkdirSync(out);
+      dirs.push(e);
+    } else if (e.kind === "l") {
+      if (s && readlinkSync(out) === e.hash) continue;
+      if (s) rmSync(out);
+      symlinkSync(e.hash, out);
+    } else {
+      if (s && sameKept(state[e.rel], s, e.hash)) {
+        stats.kept++;
+        // Same bytes; only the app's mode changed.
+        if ((modeOf(s) & 0o777) !== (e.mode & 0o777)) {
+          chmodSync(out, e.mode & 0o777);
+          const after = lstatSync(out, { bigint: true });
+          files[e.rel] = keptOf(after, e.hash);
+          if (after.ctimeNs > newest) newest = after.ctimeNs;
+        } else files[e.rel] = state[e.rel] as Kept;
+        continue;
+      }
+      if (s) rmSync(out);
+      copyFileSync(join(o.src, e.rel), out);
+      // copyFile gives the copy the source's mode; setuid, setgid and sticky bits are taken off.
+      if (e.mode & 0o7000) chmodSync(out, e.mode & 0o777);
+      const after = lstatSync(out, { bigint: true });
+      // The app's file may have changed since the scan: then the copy is not what the scan says.
+      const src = lstatSync(join(o.src, e.rel), { bigint: true });
+      // On a filesystem with whole-second times a later write could keep them: such copies are not kept.
+      // A file the scan could not trust (changed within the clock's tick) is checked by its bytes.
+      const steady = inodeState(src) === e.state && (e.trusted || sha256File(out) === e.hash);
+      if (!steady) stats.steady = false;
+      if (steady && after.ctimeNs % 1_000_000_000n !== 0n) files[e.rel] = keptOf(after, e.hash);
+      if (after.ctimeNs > newest) newest = after.ctimeNs;
+      stats.copied++;
+    }
+  }
+  // Deepest first, so a read-only folder is made so after what is in it.
+  for (const d of dirs.reverse()) chmodSync(join(o.workspace, d.rel), d.mode & 0o7777);
+  const root = String(lstatSync(o.workspace, { bigint: true }).ino);
+  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 2, root, files } satisfies KeptState));
+  stats.hashOf = (rel, st) => {
+    const k = files[rel];
+    if (k === undefined) return undefined;
+    const hash = k.slice(-64);
+    return sameKept(k, stateOf(st), hash) ? hash : undefined;
+  };
+  // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
+  const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
+  if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  return stats;
+}
+
+/** Gives the workspace back to be kept for the next build; when another build's copy is already kept, drops this one. */
+export async function returnWorkspace(keptDir: string, workspace: string): Promise<boolean> {
+  await mkdir(keptDir, { recursive: true });
+  try {
+    await rename(workspace, join(keptDir, TREE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Copies the app into an empty `dest` (tests and one-off use): scan, then sync. */
+export async function copyApp(src: string, dest: string, filter: WorkspaceFilter = {}): Promise<TreeScan> {
+  const scan = await scanApp(src, filter);
   await mkdir(dest, { recursive: true });
-  await walk(src);
-  const digest = createHash("sha256");
-  for (const part of await Promise.all(content)) digest.update(part);
-  return { ...stats, fingerprint: fp.digest("hex"), contentDigest: digest.digest("hex") };
+  await syncWorkspace({ src, scan, workspace: dest });
+  return scan;
+}
+
+function sha256File(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+function rmTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Folders a buildpack made read-only inside: open them up, then remove.
+    const open = (p: string): void => {
+      const s = lstatSync(p);
+      if (!s.isDirectory()) return;
+      chmodSync(p, 0o700);
+      for (const n of readdirSync(p)) open(join(p, n));
+    };
+    open(path);
+    rmSync(path, { recursive: true, force: true });
+  }
 }
