@@ -25,7 +25,7 @@ export function referenceLifecycle(): string {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  for (const phase of ["detector", "analyzer", "restorer", "builder", "exporter"]) {
+  for (const phase of ["creator", "detector", "analyzer", "restorer", "builder", "exporter"]) {
     if (!existsSync(join(dir, phase))) symlinkSync("lifecycle", join(dir, phase));
   }
   return dir;
