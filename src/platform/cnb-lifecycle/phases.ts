@@ -38,6 +38,7 @@ import {
   openCacheImage,
   openLayerFactory,
   readImage,
+  rebase,
   restore,
   saveCache,
   saveImage,
@@ -46,7 +47,7 @@ import {
 import { directRunner } from "../../sandbox/index.js";
 import { type PhaseArgs, PlatformUsageError } from "./flags.js";
 
-export const PHASES = ["creator", "analyzer", "detector", "restorer", "builder", "exporter"] as const;
+export const PHASES = ["creator", "analyzer", "detector", "restorer", "builder", "exporter", "rebaser"] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Everything a phase needs, from its arguments and environment. */
@@ -62,6 +63,12 @@ interface Context {
   uid: number;
   gid: number;
   cleanup: () => Promise<void>;
+}
+
+/** report.toml names registry images bare, as the reference lifecycle does. */
+function bareTags<T extends { image: { tags?: string[] } }>(report: T): T {
+  if (report.image.tags) report.image.tags = report.image.tags.map((t) => t.replace(/^docker:\/\//, ""));
+  return report;
 }
 
 /** A registry reference unless a transport is named; with -layout, its folder under the layout dir. */
@@ -143,7 +150,7 @@ async function openContext(phase: Phase, args: PhaseArgs, env: NodeJS.ProcessEnv
     gid,
     cleanup: () => rm(work, { recursive: true, force: true }),
   };
-  if (phase === "creator" || phase === "analyzer" || phase === "exporter") {
+  if (phase === "creator" || phase === "analyzer" || phase === "exporter" || phase === "rebaser") {
     const [first, ...rest] = args.images;
     if (!first) throw new PlatformUsageError(`${phase} needs the image name as its argument`);
     ctx.names = [first, ...rest, ...args.all("tag")].map((n) => imageName(ctx, n));
@@ -191,7 +198,8 @@ async function doAnalyze(ctx: Context) {
     {
       outputImage: ctx.names[0] as string,
       ...(previous ? { previousImage: imageName(ctx, previous) } : {}),
-      ...(runImage ? { runImage: imageName(ctx, runImage) } : { runFile: await runFile(ctx) }),
+      // A bare registry reference, as the image's label records it (analyze reads it as one).
+      ...(runImage ? { runImage } : { runFile: await runFile(ctx) }),
       platformApi: ctx.platformApi,
       transport: ctx.transport,
     },
@@ -279,7 +287,7 @@ async function doExport(ctx: Context, analyzed: AnalyzedFile, layers: ReturnType
     { log: ctx.log },
   );
   const report = await saveImage(exported.image, ctx.names, ctx.transport);
-  await writeReport(layersPath(ctx, "report", "report.toml"), report);
+  await writeReport(layersPath(ctx, "report", "report.toml"), bareTags(report));
   ctx.log.info(`Saved ${ctx.names.join(", ")} (${report.image.digest})`);
   const cache = openCache(ctx);
   if (cache) await saveCache({ cache, layersDir: ctx.paths.host.layers, groupPath: layersPath(ctx, "group", "group.toml"), layers, exported }, { log: ctx.log });
@@ -307,6 +315,25 @@ export async function runPhase(phase: Phase, args: PhaseArgs, env: NodeJS.Proces
       case "exporter":
         await doExport(ctx, await readAnalyzed(ctx), layers);
         return;
+      case "rebaser": {
+        // rebaser IMAGE [TAG...]: the app image's layers onto the new run image (-run-image, else its label's).
+        const runImage = ctx.args.get("run-image");
+        const [appImage, ...tags] = ctx.names as [string, ...string[]];
+        const r = await rebase(
+          {
+            appImage,
+            ...(runImage ? { runImage } : {}),
+            tags: [appImage, ...tags],
+            force: ctx.args.has("force-rebase"),
+            platformApi: ctx.platformApi,
+            transport: ctx.transport,
+          },
+          { log: ctx.log },
+        );
+        await writeReport(ctx.args.get("report") ?? join(ctx.args.get("layers") as string, "report.toml"), bareTags(r.report));
+        ctx.log.info(`Rebased ${appImage} (${r.report.image.digest})`);
+        return;
+      }
       case "creator": {
         ctx.log.phase("analyzing");
         const a = await doAnalyze(ctx);

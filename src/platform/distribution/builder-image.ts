@@ -106,7 +106,7 @@ async function launcherEntry(path: string): Promise<LayerEntry> {
 }
 
 /** The phases a CNB platform starts as /cnb/lifecycle/<phase> (docs/platform.md). */
-export const PLATFORM_PHASES = ["creator", "analyzer", "detector", "restorer", "builder", "exporter"] as const;
+export const PLATFORM_PHASES = ["creator", "analyzer", "detector", "restorer", "builder", "exporter", "rebaser"] as const;
 
 function platformLifecycleEntries(bundle: string): LayerEntry[] {
   const stub = (phase: string) =>
