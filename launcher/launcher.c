@@ -16,6 +16,9 @@ extern char **environ;
 
 #define DEFAULT_LAYERS_DIR "/layers"
 #define CONFIG_PATH "config/launcher.cfg"
+#define METADATA_PATH "config/metadata.toml"
+/* When metadata.toml is read and CNB_PLATFORM_API is unset (exporters set it in the image). */
+#define DEFAULT_PLATFORM_API "0.7"
 #define DEFAULT_EXEC_ENV "production"
 
 /* What will run: a buildpack process, or a command the user gave. */
@@ -267,7 +270,14 @@ int main(int argc, char **argv) {
   const char *layers_env = getenv_nonempty("CNB_LAYERS_DIR");
   char *layers_dir = path_absolute(layers_env ? layers_env : DEFAULT_LAYERS_DIR);
   config_t cfg;
-  config_load(path_join(layers_dir, CONFIG_PATH), &cfg);
+  char *cfg_path = path_join(layers_dir, CONFIG_PATH);
+  struct stat st;
+  if (lstat(cfg_path, &st) != 0 && errno == ENOENT) { /* an image from another exporter: the spec's file */
+    const char *platform_api = getenv_nonempty("CNB_PLATFORM_API");
+    metadata_load(path_join(layers_dir, METADATA_PATH), layers_dir, platform_api ? platform_api : DEFAULT_PLATFORM_API, &cfg);
+  } else {
+    config_load(cfg_path, &cfg);
+  }
   const char *app_env = getenv_nonempty("CNB_APP_DIR");
   char *app_dir = path_absolute(app_env ? app_env : cfg.app_dir);
   const char *exec_env = getenv_nonempty("CNB_EXEC_ENV");

@@ -1,12 +1,12 @@
 /*
  * The CNB launcher: the ENTRYPOINT of every image paketo exports (/cnb/lifecycle/launcher and
- * the /cnb/process/<type> symlinks to it). It reads <layers>/config/launcher.cfg, applies the
- * launch layers' environment, runs exec.d, and execs the selected process.
+ * the /cnb/process/<type> symlinks to it). It reads <layers>/config/launcher.cfg (or, when that is
+ * absent, the standard metadata.toml), applies the launch layers' environment, runs exec.d, and execs the selected process.
  *
  * A small static C program, because run images (paketo's `tiny`) have no shell and no Node.js.
  * Design and config format: src/launcher/README.md. Build (one command, any C11 compiler):
  *   cc -std=c11 -static -Os -s -Wall -Wextra -Werror -o launcher \
- *     config.c env.c execd.c launcher.c toml.c util.c
+ *     config.c env.c execd.c launcher.c metadata.c toml.c util.c
  */
 #ifndef PAKETO_LAUNCHER_H
 #define PAKETO_LAUNCHER_H
@@ -126,5 +126,35 @@ void execd_run(env_t *env, const char *path);
 /* Parses exec.d output: `KEY = "value"` pairs (TOML basic/literal, single/multi-line strings,
  * comments). Returns NULL and fills keys/values, or a newly allocated error message. */
 char *execd_toml_parse(const char *s, size_t n, strlist_t *keys, strlist_t *values);
+
+/* A value of a TOML document, as far as metadata.toml needs one. */
+typedef enum { TOML_OTHER, TOML_STRING, TOML_BOOL, TOML_ARRAY /* of strings only */ } toml_kind_t;
+typedef struct {
+  char *key;
+  toml_kind_t kind;
+  char *str;
+  bool boolean;
+  strlist_t items;
+} toml_value_t;
+/* One [[name]] entry and its own key/value pairs (sub-tables are parsed and left out). */
+typedef struct {
+  char *name;
+  toml_value_t *pairs;
+  size_t npairs;
+} toml_table_t;
+
+/* Parses a whole TOML document and returns its arrays of tables, in document order. Returns
+ * NULL, or a newly allocated error message with the line number. */
+char *toml_tables_parse(const char *s, size_t n, toml_table_t **out, size_t *nout);
+/* The value of `key` in one table, or NULL. */
+const toml_value_t *toml_get(const toml_table_t *t, const char *key);
+
+/* ---- metadata.c ------------------------------------------------------------------------ */
+
+/* Reads the platform spec's <layers>/config/metadata.toml (the reference exporter's output) into
+ * the same config launcher.cfg gives, making the version-gated decisions src/launcher/plan.ts
+ * makes for launcher.cfg. Launch layers are every directory under <layers>/<buildpack>. Any
+ * problem is fatal (EXIT_CONFIG). */
+void metadata_load(const char *path, const char *layers_dir, const char *platform_api, config_t *cfg);
 
 #endif

@@ -196,3 +196,165 @@ char *execd_toml_parse(const char *s, size_t n, strlist_t *keys, strlist_t *valu
   }
   return NULL;
 }
+
+/* ---- metadata.toml (platform spec): the [[buildpacks]] and [[processes]] tables ----------- */
+
+static void skip_blank(parser_t *ps) { /* whitespace, newlines and comments */
+  for (;;) {
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '#') {
+      while (ps->p < ps->end && *ps->p != '\n') ps->p++;
+    }
+    if (!newline(ps)) return;
+  }
+}
+
+static bool simple_key(parser_t *ps, buf_t *out) {
+  buf_add(out, "", 0);
+  if (ps->p < ps->end && (*ps->p == '"' || *ps->p == '\'')) return string(ps, out, false);
+  const char *start = ps->p;
+  while (ps->p < ps->end && bare_char(*ps->p)) ps->p++;
+  if (ps->p == start) return error(ps, "expected a key");
+  buf_add(out, start, (size_t)(ps->p - start));
+  return true;
+}
+
+/* A key, dotted parts joined with '.' (only single-part keys are ever looked up). */
+static bool any_key(parser_t *ps, buf_t *out) {
+  if (!simple_key(ps, out)) return false;
+  for (;;) {
+    skip_ws(ps);
+    if (!at(ps, ".")) return true;
+    ps->p++;
+    skip_ws(ps);
+    buf_t part = {0};
+    if (!simple_key(ps, &part)) return false;
+    buf_addc(out, '.');
+    buf_adds(out, part.data);
+  }
+}
+
+static bool value(parser_t *ps, toml_value_t *v);
+
+static bool array(parser_t *ps, toml_value_t *v) {
+  ps->p++; /* [ */
+  v->kind = TOML_ARRAY;
+  for (;;) {
+    skip_blank(ps);
+    if (ps->p >= ps->end) return error(ps, "unterminated array");
+    if (*ps->p == ']') break;
+    toml_value_t item = {0};
+    if (!value(ps, &item)) return false;
+    if (item.kind == TOML_STRING) strlist_push(&v->items, item.str);
+    else v->kind = TOML_OTHER; /* only arrays of strings are used */
+    skip_blank(ps);
+    if (at(ps, ",")) ps->p++;
+    else if (!at(ps, "]")) return error(ps, "expected , or ] in an array");
+  }
+  ps->p++;
+  return true;
+}
+
+static bool inline_table(parser_t *ps, toml_value_t *v) {
+  ps->p++; /* { */
+  v->kind = TOML_OTHER;
+  for (;;) {
+    skip_blank(ps);
+    if (ps->p >= ps->end) return error(ps, "unterminated inline table");
+    if (*ps->p == '}') break;
+    buf_t key = {0};
+    toml_value_t item = {0};
+    if (!any_key(ps, &key)) return false;
+    if (!at(ps, "=")) return error(ps, "expected = in an inline table");
+    ps->p++;
+    skip_ws(ps);
+    if (!value(ps, &item)) return false;
+    skip_blank(ps);
+    if (at(ps, ",")) ps->p++;
+    else if (!at(ps, "}")) return error(ps, "expected , or } in an inline table");
+  }
+  ps->p++;
+  return true;
+}
+
+static bool value(parser_t *ps, toml_value_t *v) {
+  if (ps->p >= ps->end) return error(ps, "expected a value");
+  if (*ps->p == '"' || *ps->p == '\'') {
+    buf_t s = {0};
+    if (!string(ps, &s, true)) return false;
+    v->kind = TOML_STRING;
+    v->str = s.data;
+    return true;
+  }
+  if (*ps->p == '[') return array(ps, v);
+  if (*ps->p == '{') return inline_table(ps, v);
+  const char *start = ps->p; /* numbers, dates, booleans: read up to a delimiter */
+  while (ps->p < ps->end && !strchr(",]}#\r\n", *ps->p)) ps->p++;
+  const char *stop = ps->p;
+  while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t')) stop--;
+  if (stop == start) return error(ps, "expected a value");
+  size_t n = (size_t)(stop - start);
+  v->kind = TOML_OTHER;
+  if (n == 4 && memcmp(start, "true", 4) == 0) v->kind = TOML_BOOL, v->boolean = true;
+  if (n == 5 && memcmp(start, "false", 5) == 0) v->kind = TOML_BOOL, v->boolean = false;
+  return true;
+}
+
+char *toml_tables_parse(const char *s, size_t n, toml_table_t **out, size_t *nout) {
+  parser_t ps = {.p = s, .end = s + n, .line = 1};
+  toml_table_t *current = NULL; /* the [[table]] whose pairs are being read, if any */
+  *out = NULL;
+  *nout = 0;
+  for (;;) {
+    skip_blank(&ps);
+    if (ps.p >= ps.end) break;
+    if (*ps.p == '[') {
+      bool many = at(&ps, "[[");
+      ps.p += many ? 2 : 1;
+      skip_ws(&ps);
+      buf_t name = {0};
+      if (!any_key(&ps, &name)) return ps.err;
+      if (!at(&ps, many ? "]]" : "]")) {
+        error(&ps, "expected ] after a table name");
+        return ps.err;
+      }
+      ps.p += many ? 2 : 1;
+      current = NULL;
+      if (many) {
+        *out = xrealloc(*out, (*nout + 1) * sizeof **out);
+        current = &(*out)[(*nout)++];
+        memset(current, 0, sizeof *current);
+        current->name = name.data;
+      }
+    } else {
+      buf_t key = {0};
+      toml_value_t v = {0};
+      if (!any_key(&ps, &key)) return ps.err;
+      if (!at(&ps, "=")) {
+        error(&ps, xprintf("expected = after %s", key.data));
+        return ps.err;
+      }
+      ps.p++;
+      skip_ws(&ps);
+      if (!value(&ps, &v)) return ps.err;
+      if (current) {
+        current->pairs = xrealloc(current->pairs, (current->npairs + 1) * sizeof *current->pairs);
+        v.key = key.data;
+        current->pairs[current->npairs++] = v;
+      }
+    }
+    skip_ws(&ps);
+    if (ps.p < ps.end && *ps.p == '#') continue; /* skip_blank takes the comment */
+    if (ps.p < ps.end && !newline(&ps)) {
+      error(&ps, "expected a newline");
+      return ps.err;
+    }
+  }
+  return NULL;
+}
+
+const toml_value_t *toml_get(const toml_table_t *t, const char *key) {
+  for (size_t i = t->npairs; i > 0; i--)
+    if (strcmp(t->pairs[i - 1].key, key) == 0) return &t->pairs[i - 1];
+  return NULL;
+}

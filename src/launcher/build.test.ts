@@ -14,7 +14,7 @@ describe("launcherSource", () => {
   it("finds the C sources at the package root", () => {
     const src = launcherSource();
     assert.equal(basename(src.dir), "launcher");
-    assert.deepEqual(src.files.map((f) => basename(f)), ["config.c", "env.c", "execd.c", "launcher.c", "toml.c", "util.c"]);
+    assert.deepEqual(src.files.map((f) => basename(f)), ["config.c", "env.c", "execd.c", "launcher.c", "metadata.c", "toml.c", "util.c"]);
     assert.ok(existsSync(join(src.dir, "launcher.h")));
   });
 });

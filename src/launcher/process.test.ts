@@ -218,7 +218,10 @@ describe("execution", () => {
     assert.equal(r.stderr, `launcher: reading ${s.layers}/config/launcher.cfg: truncated: expected a record or "end"\n`);
     const missing = s.run("web", [], { CNB_LAYERS_DIR: `${s.root}/nowhere` });
     assert.equal(missing.status, 1);
-    assert.equal(missing.stderr, `launcher: reading ${s.root}/nowhere/config/launcher.cfg: No such file or directory\n`);
+    assert.equal(
+      missing.stderr,
+      `launcher: reading ${s.root}/nowhere/config/metadata.toml: there is neither config/launcher.cfg nor config/metadata.toml in ${s.root}/nowhere\n`,
+    );
   });
 
   it("refuses a damaged config with the same reasons as decodeLaunchPlan", () => {

@@ -17,7 +17,7 @@ export function referenceLifecycle(): string {
     run("go", ["build", "-o", join(work, "lifecycle"), "github.com/buildpacks/lifecycle/cmd/lifecycle"], { cwd: work });
   });
   const dir = dirname(bin);
-  for (const phase of ["detector", "analyzer", "restorer", "builder", "exporter"]) {
+  for (const phase of ["creator", "detector", "analyzer", "restorer", "builder", "exporter"]) {
     if (!existsSync(join(dir, phase))) symlinkSync("lifecycle", join(dir, phase));
   }
   return dir;

@@ -99,7 +99,12 @@ export interface Scene {
  */
 export function scene(
   tools: Tools,
-  opts: { config: LauncherConfig | Buffer; layers?: Record<string, TreeEntry>; app?: Record<string, TreeEntry> },
+  opts: {
+    /** launcher.cfg; or, as `{ metadataToml }`, the spec's config/metadata.toml with no launcher.cfg. */
+    config: LauncherConfig | Buffer | { metadataToml: string };
+    layers?: Record<string, TreeEntry>;
+    app?: Record<string, TreeEntry>;
+  },
 ): Scene {
   const root = mkdtempSync(join(tools.dir, "scene-"));
   const layers = join(root, "layers");
@@ -108,8 +113,12 @@ export function scene(
   mkdirSync(app, { recursive: true });
   writeTree(layers, opts.layers ?? {});
   writeTree(app, opts.app ?? {});
-  const bytes = Buffer.isBuffer(opts.config) ? opts.config : encodeLauncherConfig({ appDir: app, ...opts.config });
-  writeFileSync(join(layers, LAUNCHER_CONFIG_PATH), bytes);
+  if ("metadataToml" in opts.config) {
+    writeFileSync(join(layers, "config", "metadata.toml"), opts.config.metadataToml);
+  } else {
+    const bytes = Buffer.isBuffer(opts.config) ? opts.config : encodeLauncherConfig({ appDir: app, ...opts.config });
+    writeFileSync(join(layers, LAUNCHER_CONFIG_PATH), bytes);
+  }
   mkdirSync(join(root, "cnb", "process"), { recursive: true });
 
   const run = (name: string, args: string[] = [], env: Record<string, string> = {}): RunResult => {

@@ -10,7 +10,7 @@ import { exists } from "../../fs/index.js";
 import prettyBytes from "pretty-bytes";
 import { type CacheLayout, type CacheLease, cacheLayout, npm, openLease, trimCache } from "../../deps/index.js";
 import type { MetadataUse } from "../../cnb/index.js";
-import { type Image, type OnProgress, transport } from "../../oci/index.js";
+import { transport } from "../../oci/index.js";
 import {
   analyze,
   build as runBuild,

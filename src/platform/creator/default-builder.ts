@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBuilderConfig } from "../../cnb/index.js";
 import type { CacheLayout, CacheLease } from "../../deps/index.js";
-import { writeFileAtomic } from "../../fs/index.js";
+import { exists, writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
 import { type OnProgress, transport } from "../../oci/index.js";
 import {
@@ -23,7 +23,7 @@ import {
   writeLockFile,
 } from "../../stack/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
-import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION } from "../distribution/index.js";
+import { compileLauncher, createBuilder, DistributionError, PAKETO_VERSION, platformLifecycleBundle } from "../distribution/index.js";
 import { openWorkDir, removeTree } from "./work-dir.js";
 
 /** Where the default builder and its stack live in the local store. */
@@ -85,6 +85,7 @@ export async function defaultBuilderFingerprint(configPath = defaultBuilderConfi
   await add(stackFile);
   await add(defaultLockPath(stackFile));
   for (const f of launcherSource().files) await add(f);
+  if (await exists(platformLifecycleBundle())) await add(platformLifecycleBundle());
   return h.digest("hex");
 }
 

@@ -1,8 +1,9 @@
 // `paketo builder create`: pack's builder.toml → a builder image on any transport.
 // Read the config → open the build image (and check CNB-31) → resolve every [[buildpacks]] source
 // → resolve the order against what is on the builder → assemble → write.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type BuilderConfig,
   builderImages,
@@ -34,6 +35,8 @@ export interface CreateBuilderOptions {
    * caller decides how it is built (the launcher module's buildLauncher).
    */
   launcher: string | ((build: { name: string; image: Image; platform: Platform }) => Promise<string>);
+  /** The platform lifecycle bundle; default: the one `npm run build` wrote (platformLifecycleBundle()), when there. */
+  lifecycle?: string;
   /** Reading the build image and buildpackage images (pull policy, platform, credentials). */
   images: ImageAccess;
   /** Writing `dest` (default: `images`). */
@@ -85,7 +88,7 @@ export async function createBuilder(o: CreateBuilderOptions): Promise<CreateBuil
   const note = o.onMessage ?? (() => {});
   if (c.extensions.length > 0) throw extensionUnsupported(`${where}: extensions[0]`);
   if (c.orderExtensions.length > 0) throw extensionUnsupported(`${where}: order-extensions[0]`);
-  if (c.lifecycle) note(`${where}: [lifecycle] is ignored: paketo's lifecycle runs in-process; the builder gets paketo's launcher`);
+  if (c.lifecycle) note(`${where}: [lifecycle] is ignored: the builder gets paketo's lifecycle and launcher`);
   if (c.order.length === 0) note(`${where}: the order is empty, so builds with this builder need --buildpack`);
   const { buildImage: buildName, runImages } = builderImages(c);
 
@@ -171,6 +174,7 @@ export async function createBuilder(o: CreateBuilderOptions): Promise<CreateBuil
     runImages: runImages.map((r) => ({ image: r.image ?? "", mirrors: r.mirrors })),
     ...(c.description !== undefined ? { description: c.description } : {}),
     launcher: launcherPath,
+    ...(await lifecycleBundle(o.lifecycle)),
     buildEnv: c.build.env,
     ...(c.stack?.id ? { stackId: c.stack.id } : {}),
     createdBy: o.createdBy ?? { name: "paketo", version: PAKETO_VERSION },
@@ -183,4 +187,16 @@ export async function createBuilder(o: CreateBuilderOptions): Promise<CreateBuil
   const { digest } = await transport.write(dest, { kind: "image", image }, o.output ?? o.images);
   const destination = transport.formatImageName(dest);
   return { digest, destination, image, builder: await readBuilder(image, destination) };
+}
+
+/** dist/cnb-lifecycle/lifecycle.mjs, written by `npm run build` (scripts/package-lifecycle.mjs). */
+export function platformLifecycleBundle(): string {
+  return fileURLToPath(new URL("../../cnb-lifecycle/lifecycle.mjs", import.meta.url));
+}
+
+async function lifecycleBundle(given: string | undefined): Promise<{ lifecycle?: string }> {
+  const path = given ?? platformLifecycleBundle();
+  const there = await stat(path).then((s) => s.isFile(), () => false);
+  if (!there && given !== undefined) throw new DistributionError("DIST_BUILDER", `the platform lifecycle bundle ${given} is not a file`, { hint: "run `npm run build`" });
+  return there ? { lifecycle: path } : {};
 }

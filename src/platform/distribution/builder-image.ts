@@ -59,6 +59,12 @@ export interface BuilderSpec {
   description?: string;
   /** The launcher binary to place at /cnb/lifecycle/launcher. */
   launcher: string;
+  /**
+   * The platform lifecycle bundle (dist/cnb-lifecycle/lifecycle.mjs), placed at
+   * /cnb/lifecycle/lifecycle.mjs with a stub per phase (/cnb/lifecycle/creator, analyzer, ...)
+   * that starts it with the build image's Node.js. Without it the builder has only the launcher.
+   */
+  lifecycle?: string;
   buildEnv?: readonly BuildConfigEnv[];
   /** Legacy `[stack] id`: set as io.buildpacks.stack.id when the build image has none. */
   stackId?: string;
@@ -97,6 +103,18 @@ async function launcherEntry(path: string): Promise<LayerEntry> {
     });
   }
   return { path: LAUNCHER_IN_BUILDER, source: path, mode: 0o755 };
+}
+
+/** The phases a CNB platform starts as /cnb/lifecycle/<phase> (docs/platform.md). */
+export const PLATFORM_PHASES = ["creator", "analyzer", "detector", "restorer", "builder", "exporter", "rebaser"] as const;
+
+function platformLifecycleEntries(bundle: string): LayerEntry[] {
+  const stub = (phase: string) =>
+    `#!/bin/sh\n# The CNB ${phase} phase: paketo's lifecycle (lifecycle.mjs) on the build image's Node.js (docs/platform.md).\nexec node /cnb/lifecycle/lifecycle.mjs ${phase} "$@"\n`;
+  return [
+    { path: "cnb/lifecycle/lifecycle.mjs", source: bundle, mode: 0o644 },
+    ...PLATFORM_PHASES.map((phase) => ({ path: `cnb/lifecycle/${phase}`, content: stub(phase), mode: 0o755 })),
+  ];
 }
 
 /** Assembles the builder image. Reads the build image's config; writes small layers to `workDir`. */
@@ -140,7 +158,15 @@ export async function builderImage(spec: BuilderSpec): Promise<Image> {
     },
     {
       what: "lifecycle (launcher)",
-      spec: files([{ path: "cnb/lifecycle", dir: true }, await launcherEntry(spec.launcher), { path: "lifecycle", symlink: "/cnb/lifecycle" }], "lifecycle"),
+      spec: files(
+        [
+          { path: "cnb/lifecycle", dir: true },
+          await launcherEntry(spec.launcher),
+          ...(spec.lifecycle ? platformLifecycleEntries(spec.lifecycle) : []),
+          { path: "lifecycle", symlink: "/cnb/lifecycle" },
+        ],
+        "lifecycle",
+      ),
     },
   ];
   const after: Array<{ spec: layer.LayerSpec; what: string }> = [

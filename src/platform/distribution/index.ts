@@ -13,7 +13,7 @@ export { type BuildImageUser, buildImageUser } from "./build-image.js";
 export { resolveBuilderOrder, resolveOrderEntry, checkBuilderBuildpacks } from "./builder-order.js";
 export { type BuilderSpec, builderImage, lifecycleMetadata, LAUNCHER_IN_BUILDER, SYSTEM_LABEL } from "./builder-image.js";
 export { type BuilderBuildpack, type BuilderInfo, readBuilder } from "./builder-read.js";
-export { type CreateBuilderOptions, type CreateBuilderResult, createBuilder } from "./builder-create.js";
+export { type CreateBuilderOptions, type CreateBuilderResult, createBuilder, platformLifecycleBundle } from "./builder-create.js";
 export { readImageFile } from "./image-files.js";
 export { PAKETO_VERSION } from "./version.js";
 export { type CompiledLauncher, type CompileLauncherOptions, compileLauncher } from "./launcher.js";
