@@ -2,11 +2,13 @@ import { type Command, imageOptions } from "../command.js";
 
 export const command: Command = {
   name: "build",
-  summary: "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes).",
+  summary:
+    "Build an image from application source with buildpacks; DEST in any transport (docker:// publishes). " +
+    "--platform builds for another platform; several platforms give one OCI image index.",
   usage:
     "paketo build DEST [--builder REF] [--path DIR] [--buildpack ID[@VERSION]|DIR|TGZ|IMAGE]... [--descriptor project.toml] " +
     "[--run-image REF] [--env K=V|K]... [--env-file F] [--binding NAME=DIR]... [--cache-dir DIR | --cache-image REF] [--clear-cache] " +
-    "[--network on|off|host] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
+    "[--platform linux/ARCH[,linux/ARCH]...] [--network on|off|host] [--sandbox bwrap|none] [--buildpack-host on|off] [--pull-policy always|if-not-present|never] [--timings] [--json] [--verbose]",
   options: {
     ...imageOptions,
     path: { type: "string" },
@@ -27,6 +29,7 @@ export const command: Command = {
     "clear-cache": { type: "boolean" },
     verbose: { type: "boolean" },
     "buildpack-host": { type: "string" },
+    platform: { type: "string" },
   },
   args: [1, 1],
   run: async (ctx, v, args) => (await import("./run/build.js")).run(ctx, v, args),

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { cacheBudget, paketoCacheRoot } from "../../../deps/index.js";
 import { PaketoError } from "../../../errors/index.js";
 import { createBuildLog } from "../../../lifecycle/index.js";
-import { buildImage, parseBindingArg, parsePullPolicy } from "../../../platform/index.js";
+import { parsePlatformList } from "../../../oci/index.js";
+import { buildImage, buildPlatforms, parseBindingArg, parsePullPolicy } from "../../../platform/index.js";
 import { transportOptions } from "../../context.js";
 import type { CliContext, Values } from "../../command.js";
 
@@ -59,7 +60,8 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
   const budget = cacheBudget(ctx.env);
   const log = createBuildLog({ sink: (s) => ctx.reporter.write(s), verbose: v.verbose === true });
   const started = Date.now();
-  const out = await buildImage({
+  const platforms = typeof v.platform === "string" ? parsePlatformList(v.platform) : undefined;
+  const options: Parameters<typeof buildImage>[0] = {
     dest: dest as string,
     appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
     ...(typeof v.builder === "string" ? { builder: v.builder } : {}),
@@ -82,7 +84,20 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     ...(typeof v["cache-image"] === "string" ? { cacheImage: v["cache-image"] } : {}),
     clearCache: v["clear-cache"] === true,
     buildpackHost: host === "on",
-  });
+    ...(platforms?.length === 1 ? { platform: platforms[0]! } : {}),
+  };
+  if (platforms && platforms.length > 1) {
+    const all = await buildPlatforms(options, platforms);
+    if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
+    const seconds = (Date.now() - started) / 1000;
+    ctx.reporter.info(`Built ${dest} for ${platforms.length} platforms, one image index, in ${seconds.toFixed(1)} s`);
+    if (v.json) {
+      const images = all.builds.map((b) => ({ platform: `${b.platform.os}/${b.platform.architecture}`, digest: b.outcome.digest, layers: b.outcome.stats }));
+      ctx.stdout.write(`${JSON.stringify({ image: dest, digest: all.digest, seconds, images })}\n`);
+    } else ctx.stdout.write(`${all.digest}\n`);
+    return;
+  }
+  const out = await buildImage(options);
   if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
   const seconds = (Date.now() - started) / 1000;
   ctx.reporter.info(`Built ${dest} in ${seconds.toFixed(1)} s (${out.stats.created} layers created, ${out.stats.reused} reused)`);
