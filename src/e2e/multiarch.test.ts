@@ -102,6 +102,21 @@ test("build --platform linux/amd64,linux/arm64: one index in the registry; the a
 
   const body = await podman.serve(`oci:${layout}:x`, { podmanArgs: ["--platform", "linux/arm64"] });
   assert.match(body, /^Hello from paketo: Node\.js v\d+\.\d+\.\d+, Express \d+/);
+
+  // Rebase of the index: each image moves onto its platform's image of the new run image (tiny).
+  const tiny = `docker://${reg.host}/paketo/trixie:run-tiny`;
+  await c.ok(["stack", "create", "--platform", "linux/amd64,linux/arm64", "--flavor", "tiny", tiny, "--insecure-registry", reg.host]);
+  const rebased = await c.ok(["rebase", dest, "--run-image", tiny, "--insecure-registry", reg.host]);
+  const after = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`])) as IndexJson;
+  assert.equal(rebased.split("\n").pop(), `sha256:${execFileSync("sha256sum", { input: skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`]), encoding: "utf8" }).split(" ")[0]}`);
+  assert.deepEqual(after.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
+  for (const arch of ["amd64", "arm64"]) {
+    const layers = (ref: string) => (JSON.parse(skopeo(["inspect", "--tls-verify=false", "--override-arch", arch, ref])) as { Layers: string[] }).Layers;
+    const app = layers(`docker://${reg.host}/express:1`);
+    const run = layers(tiny);
+    assert.deepEqual(app.slice(0, run.length), run, `${arch}: the rebased image starts with the tiny run image's layers`);
+    assert.notEqual(after.manifests.find((m) => m.platform.architecture === arch)?.digest, idx.manifests.find((m) => m.platform.architecture === arch)?.digest);
+  }
 });
 
 /** `file` of one path in the layout's image (the last layer holding it). */
