@@ -106,7 +106,8 @@ test("build --platform linux/amd64,linux/arm64: one index in the registry; the a
   // Rebase of the index: each image moves onto its platform's image of the new run image (tiny).
   const tiny = `docker://${reg.host}/paketo/trixie:run-tiny`;
   await c.ok(["stack", "create", "--platform", "linux/amd64,linux/arm64", "--flavor", "tiny", tiny, "--insecure-registry", reg.host]);
-  const rebased = await c.ok(["rebase", dest, "--run-image", tiny, "--insecure-registry", reg.host]);
+  // another run image than the one the images name: --force, as for any such rebase
+  const rebased = await c.ok(["rebase", dest, "--run-image", tiny, "--force", "--insecure-registry", reg.host]);
   const after = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`])) as IndexJson;
   assert.equal(rebased.split("\n").pop(), `sha256:${execFileSync("sha256sum", { input: skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`]), encoding: "utf8" }).split(" ")[0]}`);
   assert.deepEqual(after.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
