@@ -21,7 +21,8 @@ export type OciErrorCode =
   | "OCI_REGISTRY"
   | "OCI_REGISTRY_AUTH"
   | "OCI_REGISTRY_UNREACHABLE"
-  | "OCI_CREDENTIALS";
+  | "OCI_CREDENTIALS"
+  | "OCI_INVALID_PLATFORM";
 
 export class OciError extends PaketoError {
   declare readonly code: OciErrorCode;

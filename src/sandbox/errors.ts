@@ -1,6 +1,6 @@
 import { PaketoError } from "../errors/index.js";
 
-export type SandboxErrorCode = "SANDBOX_UNAVAILABLE" | "SANDBOX_START" | "SANDBOX_ROOTFS" | "SANDBOX_NETWORK";
+export type SandboxErrorCode = "SANDBOX_UNAVAILABLE" | "SANDBOX_START" | "SANDBOX_ROOTFS" | "SANDBOX_NETWORK" | "SANDBOX_EMULATION";
 
 export class SandboxError extends PaketoError {
   declare readonly code: SandboxErrorCode;

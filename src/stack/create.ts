@@ -42,6 +42,11 @@ export interface CreateStackOptions {
   requireSignature?: boolean;
   /** This machine's architecture (Debian name); the ld.so cache is made only for it. */
   hostArch?: string;
+  /**
+   * Whether the build image's own ldconfig can run here (default: only for the host's
+   * architecture). True for another architecture when its programs run under user-mode emulation.
+   */
+  ldconfig?: boolean;
   bwrap?: string;
   onProgress?: OnProgress;
   signal?: AbortSignal;
@@ -84,7 +89,7 @@ export async function createStack(opts: CreateStackOptions): Promise<CreatedStac
   const packages = { build: section.build.packages, base: section.base.packages, tiny: section.tiny.packages };
 
   // Content identity of every layer: what its bytes depend on, nothing else.
-  const native = arch === (opts.hostArch ?? debianArch(process.arch));
+  const native = opts.ldconfig ?? arch === (opts.hostArch ?? debianArch(process.arch));
   const settings = contentSettings(def);
   const pins = (ps: readonly debian.LockedPackage[]) => ps.map((p) => [p.name, p.version, p.architecture, p.sha256]);
   const sde = opts.sourceDateEpoch ?? null;

@@ -18,6 +18,8 @@ export interface AnalyzeInputs {
   runFile?: RunFile;
   platformApi: string;
   transport: oci.transport.TransportOptions;
+  /** The platform to build for: run images that are indexes give this platform's image (default: this machine's). */
+  platform?: oci.Platform;
 }
 
 export interface AnalyzeResult {
@@ -57,7 +59,7 @@ async function analyzePhase(inputs: AnalyzeInputs, deps: AnalyzeDeps): Promise<A
   const choice = await chooseRunImage(choiceInput, async (candidate) => {
     try {
       const name = runImageName(candidate);
-      const image = await readImage(name, inputs.transport);
+      const image = await readImage(name, inputs.transport, inputs.platform);
       if (!image) return false;
       read.set(candidate, { image, name });
       return true;
@@ -69,7 +71,7 @@ async function analyzePhase(inputs: AnalyzeInputs, deps: AnalyzeDeps): Promise<A
   let run = read.get(choice.name);
   if (!run) {
     const name = runImageName(choice.name);
-    const image = await readImage(name, inputs.transport).catch((e: unknown) => {
+    const image = await readImage(name, inputs.transport, inputs.platform).catch((e: unknown) => {
       throw new AnalyzeError("ANALYZE_RUN_IMAGE", `reading the run image ${choice.name}: ${(e as Error).message}`, { cause: e });
     });
     if (!image) throw new AnalyzeError("ANALYZE_RUN_IMAGE", `the run image ${choice.name} does not exist`);

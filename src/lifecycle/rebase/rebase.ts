@@ -16,7 +16,7 @@ import {
 } from "../../cnb/index.js";
 import { PaketoError } from "../../errors/index.js";
 import * as oci from "../../oci/index.js";
-import { chooseRunImage, digestReference, labelImageName, readImage, registryOf, runImageName, saveImage, targetOf } from "../images/index.js";
+import { chooseRunImage, digestReference, isNotFound, labelImageName, readImage, registryOf, runImageName, saveImage, targetOf } from "../images/index.js";
 import { type PhaseLog, quietLog } from "../log.js";
 import { RebaseError } from "./errors.js";
 
@@ -119,18 +119,61 @@ export interface RebaseInputs {
 }
 
 export interface RebaseResult {
+  /** The rebased image (an index's first). */
   image: oci.Image;
   metadata: LifecycleMetadata;
+  /** The digest written: the image's, or the index's. */
   report: ReportFile;
+  /** Each platform's rebased image, when the app image is an index. */
+  platforms?: Array<{ platform: oci.Platform; image: oci.Image }>;
 }
 
-/** Reads the app image and the new run image, rebases, and writes the result to the tags. */
+/**
+ * Reads the app image and the new run image, rebases, and writes the result to the tags. An app
+ * image that is an index (a multi-platform build) has each of its images rebased onto the run
+ * image's image for that platform, and the index of the results is written.
+ */
 export async function rebase(inputs: RebaseInputs, deps: RebaseDeps = {}): Promise<RebaseResult> {
   const appName = wrap(() => oci.transport.parseImageName(inputs.appImage));
-  const app = await readImage(appName, inputs.transport).catch((e: unknown) => {
-    throw new RebaseError("REBASE_READ", `reading the app image ${inputs.appImage}: ${(e as Error).message}`, { cause: e });
-  });
-  if (!app) throw new RebaseError("REBASE_READ", `the app image ${inputs.appImage} does not exist`);
+  let artifact: oci.Artifact | undefined;
+  try {
+    artifact = await oci.transport.read(appName, inputs.transport);
+  } catch (e) {
+    if (!isNotFound(e, appName)) throw new RebaseError("REBASE_READ", `reading the app image ${inputs.appImage}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!artifact) throw new RebaseError("REBASE_READ", `the app image ${inputs.appImage} does not exist`);
+  if (artifact.kind === "image") {
+    const { image, metadata } = await rebaseOne(artifact.image, appName, inputs, deps);
+    return { image, metadata, report: await save({ kind: "image", image }, inputs) };
+  }
+  const index = artifact.index;
+  const done: Array<{ image: oci.Image; metadata: LifecycleMetadata; platform: oci.Platform }> = [];
+  for (const m of (await index.indexManifest()).manifests) {
+    if (!m.platform) throw new RebaseError("REBASE_READ", `${inputs.appImage} is an index whose image ${m.digest} names no platform`);
+    const r = await rebaseOne(await index.image(m.digest as oci.Digest), appName, inputs, deps);
+    done.push({ ...r, platform: m.platform });
+  }
+  const first = done[0];
+  if (!first) throw new RebaseError("REBASE_READ", `${inputs.appImage} is an empty index`);
+  const rebased = await oci.mutate.imageIndexOf(done);
+  const report = await save({ kind: "index", index: rebased }, inputs);
+  return { image: first.image, metadata: first.metadata, report, platforms: done.map((d) => ({ platform: d.platform, image: d.image })) };
+}
+
+async function save(a: oci.Artifact, inputs: RebaseInputs): Promise<ReportFile> {
+  try {
+    if (a.kind === "image") return await saveImage(a.image, inputs.tags ?? [inputs.appImage], inputs.transport);
+    let digest = "";
+    for (const t of inputs.tags ?? [inputs.appImage]) digest = (await oci.transport.write(t, a, inputs.transport)).digest;
+    return { image: { tags: [...(inputs.tags ?? [inputs.appImage])], digest, manifestSize: (await a.index.rawManifest()).length } };
+  } catch (e) {
+    if (e instanceof PaketoError) throw new RebaseError("REBASE_WRITE", e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** One image onto its platform's image of the new run image. */
+async function rebaseOne(app: oci.Image, appName: oci.transport.ImageName, inputs: RebaseInputs, deps: RebaseDeps): Promise<{ image: oci.Image; metadata: LifecycleMetadata }> {
   const appConfig = await app.configFile();
   let runName = inputs.runImage;
   if (runName === undefined) {
@@ -157,20 +200,12 @@ export async function rebase(inputs: RebaseInputs, deps: RebaseDeps = {}): Promi
     throw new RebaseError("REBASE_READ", `reading the run image ${runName}: ${(e as Error).message}`, { cause: e });
   });
   if (!newRun) throw new RebaseError("REBASE_READ", `the run image ${runName} does not exist`);
-  const { image, metadata } = await rebaseImage(app, newRun, {
+  return rebaseImage(app, newRun, {
     runImageName: labelImageName(runImageRefName),
     runImageReference: digestReference(runImageRefName, await newRun.digest()),
     platformApi: inputs.platformApi,
     ...(inputs.force ? { force: true } : {}),
   }, deps);
-  let report: ReportFile;
-  try {
-    report = await saveImage(image, inputs.tags ?? [inputs.appImage], inputs.transport);
-  } catch (e) {
-    if (e instanceof PaketoError) throw new RebaseError("REBASE_WRITE", e.message, { cause: e });
-    throw e;
-  }
-  return { image, metadata, report };
 }
 
 /** The reference's TargetSatisfiedForRebase: os and arch equal; variant and distro where the new image says. */

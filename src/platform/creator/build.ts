@@ -157,7 +157,17 @@ async function runPhases(
   // The run image (among the builder's and its mirrors, or --run-image), the previous image and
   // its metadata: missing is a first build, unreadable is an error (analyze.ts).
   const analyzed = await log.time("analyze", () =>
-    analyze({ outputImage: o.dest, ...runImageChoice(o, builder), platformApi: PLATFORM_API, transport: o.transport }, { log: quiet(log) }),
+    analyze(
+      {
+        outputImage: o.dest,
+        ...(o.previousImage !== undefined ? { previousImage: o.previousImage } : {}),
+        ...runImageChoice(o, builder),
+        platformApi: PLATFORM_API,
+        transport: o.transport,
+        platform: builder.platform,
+      },
+      { log: quiet(log) },
+    ),
   );
   const target = analyzed.target;
   const previous = analyzed.previousImage;
@@ -175,7 +185,7 @@ async function runPhases(
   // No change since this destination's last build: its image is the answer (build-memo.ts).
   const memoPath = cache.buildMemo(o.dest);
   const memoKey =
-    ws.buildpacksFromOutside || o.clearCache || o.cacheImage
+    ws.buildpacksFromOutside || o.clearCache || o.cacheImage || o.noMemo
       ? undefined
       : await buildMemoKey({
           app: ws.app.digest,

@@ -1,7 +1,7 @@
 // What `paketo build` takes and gives (build.ts runs it, prepare.ts sets it up).
 import { parseApiVersion } from "../../cnb/index.js";
 import type { BuildLog } from "../../lifecycle/index.js";
-import type { Image, OnProgress, transport } from "../../oci/index.js";
+import type { Image, OnProgress, Platform, transport } from "../../oci/index.js";
 import type { SandboxNetwork } from "../../sandbox/index.js";
 import type { PullPolicy } from "../distribution/index.js";
 import type { WorkspaceFilter } from "./workspace.js";
@@ -68,6 +68,15 @@ export interface BuildOptions {
    * every bin/detect and bin/build as its own process (docs/build.md, "Buildpack processes").
    */
   buildpackHost?: boolean;
+  /**
+   * The platform to build for (default: this machine's). Builders and run images that are indexes
+   * give this platform's image; another architecture's buildpacks run under user-mode emulation.
+   */
+  platform?: Platform;
+  /** The previous image, when it is not `dest` (one platform of a multi-platform build). */
+  previousImage?: string;
+  /** Never answer from, nor record in, the build memo (a platform of a multi-platform build). */
+  noMemo?: boolean;
 }
 
 export interface BuildOutcome {

@@ -8,8 +8,8 @@ import type { CacheLayout, CacheLease } from "../../deps/index.js";
 import { PaketoError } from "../../errors/index.js";
 import { exists } from "../../fs/index.js";
 import { type BuildPaths, buildPaths, type BuildpackStore, dirStore, type ExecSettings, type Env } from "../../lifecycle/index.js";
-import { extract, type Image, transport } from "../../oci/index.js";
-import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, directRunner, prepareBuilderRootfs, prepareRootfs, type Runner } from "../../sandbox/index.js";
+import { extract, formatPlatform, type Image, type Platform, remote, transport } from "../../oci/index.js";
+import { type Bind, BUILD_MOUNT_POINTS, bwrapRunner, checkBwrap, checkEmulation, directRunner, prepareBuilderRootfs, prepareRootfs, type Runner } from "../../sandbox/index.js";
 import { type BuilderInfo, readBuilder } from "../distribution/index.js";
 import { copyBindings } from "./bindings.js";
 import { dependencySourcesEnv, SANDBOX_GO_CACHE, SANDBOX_MAVEN_CACHE, SANDBOX_NPM_CACHE, SANDBOX_PYPI_CACHE, writeBuildConfig, writeHostTrust } from "./build-config.js";
@@ -35,6 +35,8 @@ export interface OpenedBuilder {
   cnbRoot: string;
   /** The dependency-source env files, being computed (it overlaps reading the builder). */
   sources: Promise<Record<string, string>>;
+  /** The builder image's platform: what the build is for. */
+  platform: Platform;
 }
 
 /** Checks the options, reads project.toml, and makes the builder's root filesystem ready. */
@@ -61,11 +63,26 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout, lease: Ca
   // Started now, awaited before detect: `npm config get registry` overlaps reading the builder.
   const sources = dependencySourcesEnv({ sandbox: o.sandbox, network: o.network !== "off", cache, hostEnv: o.hostEnv });
   sources.catch(() => {});
+  // A builder that is an index gives the platform's image; another architecture runs emulated.
+  const want = o.platform ?? remote.defaultPlatform();
   const image = await log.time("builder", async () => {
     const a = await transport.read(name, o.transport);
-    if (a.kind !== "image") throw new PaketoError("PLATFORM_IMAGE", `builder ${name} is an image index; name one image of it`);
-    return a.image;
+    if (a.kind === "image") return a.image;
+    const img = await remote.selectPlatform(a.index, want, name);
+    if (!img) throw new PaketoError("PLATFORM_IMAGE", `builder ${name} has no ${formatPlatform(want)} image`, { hint: "paketo builder create with a [[targets]] entry for it" });
+    return img;
   });
+  const builderConfig = await image.configFile();
+  const platform: Platform = { os: builderConfig.os, architecture: builderConfig.architecture, ...(builderConfig.variant ? { variant: builderConfig.variant } : {}) };
+  if (o.platform && (platform.os !== o.platform.os || platform.architecture !== o.platform.architecture)) {
+    throw new PaketoError("PLATFORM_IMAGE", `builder ${name} is ${formatPlatform(platform)}, not ${formatPlatform(o.platform)}`, { hint: "a builder for several platforms is an image index (paketo builder create with [[targets]])" });
+  }
+  if (platform.architecture !== remote.defaultPlatform().architecture) {
+    if (o.sandbox === "none") {
+      throw new PaketoError("PLATFORM_USAGE", `building for ${formatPlatform(platform)} on this ${formatPlatform(remote.defaultPlatform())} machine needs the bwrap sandbox (the build image's programs run emulated)`);
+    }
+    await checkEmulation(platform.architecture);
+  }
   const info = await readBuilder(image, name);
   const home = info.build.env.HOME;
   const mountPoints = [...BUILD_MOUNT_POINTS, SANDBOX_NPM_CACHE.slice(1), SANDBOX_GO_CACHE.slice(1), SANDBOX_PYPI_CACHE.slice(1), SANDBOX_MAVEN_CACHE.slice(1), SANDBOX_DEBIAN_CACHE.slice(1), ...(home ? [home.replace(/^\/+/, "")] : [])];
@@ -80,7 +97,7 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout, lease: Ca
     const whole = await prepareRootfs(image, { cacheDir: cache.rootfs, mountPoints, limits, use: lease.use });
     return { rootfs: whole, cnbRoot: whole };
   });
-  return { project, env, name, image, info, rootfs, cnbRoot, sources };
+  return { project, env, name, image, info, rootfs, cnbRoot, sources, platform };
 }
 
 /** The project descriptor the build uses: the one named, else the app's project.toml if it has one. */

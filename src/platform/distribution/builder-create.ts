@@ -1,8 +1,8 @@
 // `paketo builder create`: pack's builder.toml → a builder image on any transport.
 // Read the config → open the build image (and check CNB-31) → resolve every [[buildpacks]] source
 // → resolve the order against what is on the builder → assemble → write.
-import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type BuilderConfig,
@@ -13,7 +13,7 @@ import {
   type RunImageTarget,
   type SystemFile,
 } from "../../cnb/index.js";
-import { type Digest, formatPlatform, type Image, type Platform, transport } from "../../oci/index.js";
+import { type Digest, formatPlatform, type Image, mutate, type Platform, transport } from "../../oci/index.js";
 import { buildImageUser } from "./build-image.js";
 import { builderImage } from "./builder-image.js";
 import { checkBuilderBuildpacks, resolveBuilderOrder, resolveOrderEntry } from "./builder-order.js";
@@ -39,6 +39,11 @@ export interface CreateBuilderOptions {
   lifecycle?: string;
   /** Reading the build image and buildpackage images (pull policy, platform, credentials). */
   images: ImageAccess;
+  /**
+   * Make one builder image per platform and write them as one OCI image index (default: the
+   * config's [[targets]] when it names more than one, else the one platform of the build image).
+   */
+  platforms?: readonly Platform[];
   /** Writing `dest` (default: `images`). */
   output?: transport.TransportOptions;
   /** Scratch space for layers; the caller removes it after this returns. */
@@ -53,8 +58,11 @@ export interface CreateBuilderOptions {
 export interface CreateBuilderResult {
   digest: Digest;
   destination: string;
+  /** The builder image (the first platform's, when an index was written). */
   image: Image;
   builder: BuilderInfo;
+  /** Each platform's builder image, when an index was written. */
+  platforms?: Array<{ platform: Platform; image: Image }>;
 }
 
 async function loadConfig(c: CreateBuilderOptions["config"]): Promise<{ config: BuilderConfig; baseDir: string; where: string }> {
@@ -92,101 +100,118 @@ export async function createBuilder(o: CreateBuilderOptions): Promise<CreateBuil
   if (c.order.length === 0) note(`${where}: the order is empty, so builds with this builder need --buildpack`);
   const { buildImage: buildName, runImages } = builderImages(c);
 
-  const first = c.targets.find((t) => t.os || t.arch);
-  const platform: Platform | undefined = first
-    ? { os: first.os || "linux", architecture: first.arch || (o.images.platform?.architecture ?? "amd64"), ...(first.variant ? { variant: first.variant } : {}) }
-    : o.images.platform;
-  const opened = await openImage(buildName, { ...o.images, ...(platform ? { platform } : {}) }, `build image (${where}: build.image)`);
-  const build = opened.image;
-  const buildConfig = await build.configFile();
-  buildImageUser(buildConfig, opened.name);
-  const buildPlatform: Platform = { os: buildConfig.os, architecture: buildConfig.architecture, ...(buildConfig.variant ? { variant: buildConfig.variant } : {}) };
-  if (c.targets.length > 0 && !c.targets.some((t) => (!t.os || t.os === buildPlatform.os) && (!t.arch || t.arch === buildPlatform.architecture))) {
-    throw new DistributionError("DIST_BUILDER_CONFIG", `${where}: targets: the build image ${opened.name} is ${formatPlatform(buildPlatform)}, which no target names`);
-  }
-  const launcherPath = typeof o.launcher === "string" ? o.launcher : await o.launcher({ name: opened.name, image: build, platform: buildPlatform });
-  if (c.targets.length > 1) note(`${where}: targets: making the builder for ${formatPlatform(buildPlatform)} only (multi-platform builders are not made yet)`);
+  const targetPlatforms = c.targets.filter((t) => t.os || t.arch).map((t) => ({ os: t.os || "linux", architecture: t.arch || (o.images.platform?.architecture ?? "amd64"), ...(t.variant ? { variant: t.variant } : {}) }));
+  const platforms: Array<Platform | undefined> = o.platforms && o.platforms.length > 0 ? [...o.platforms] : targetPlatforms.length > 1 ? targetPlatforms : [targetPlatforms[0] ?? o.images.platform];
 
-  const ctx: ResolveContext = {
-    baseDir,
-    workDir: o.workDir,
-    images: { ...o.images, platform: buildPlatform },
-    ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-    ...(o.images.onProgress ? { onProgress: o.images.onProgress } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-  };
-  const all: PackagedBuildpack[] = [];
-  const listed: ModuleInfo[] = [];
-  const expected: Array<{ id: string; version?: string; where: string }> = [];
-  for (const [i, src] of c.buildpacks.entries()) {
-    const field = `${where}: buildpacks[${i}]`;
-    if (src.uri === undefined && src.image === undefined) {
-      expected.push({ id: src.id as string, ...(src.version ? { version: src.version } : {}), where: field });
-      continue;
+  // One builder per platform, each from that platform's build image and launcher; buildpacks that
+  // are folders or .tgz files (ours: JavaScript) go onto each as they are.
+  const one = async (platform: Platform | undefined): Promise<{ image: Image; platform: Platform }> => {
+    const opened = await openImage(buildName, { ...o.images, ...(platform ? { platform } : {}) }, `build image (${where}: build.image)`);
+    const build = opened.image;
+    const buildConfig = await build.configFile();
+    buildImageUser(buildConfig, opened.name);
+    const buildPlatform: Platform = { os: buildConfig.os, architecture: buildConfig.architecture, ...(buildConfig.variant ? { variant: buildConfig.variant } : {}) };
+    if (c.targets.length > 0 && !c.targets.some((t) => (!t.os || t.os === buildPlatform.os) && (!t.arch || t.arch === buildPlatform.architecture))) {
+      throw new DistributionError("DIST_BUILDER_CONFIG", `${where}: targets: the build image ${opened.name} is ${formatPlatform(buildPlatform)}, which no target names`);
     }
-    const r = await resolveModule(src, `${field}.${src.image !== undefined ? "image" : "uri"}`, ctx);
-    const m = r.main;
-    if (src.id !== undefined && src.id !== m.id) {
-      throw new DistributionError("DIST_BUILDER_CONFIG", `${field}.id: ${JSON.stringify(src.id)} does not match buildpack ${fullName(m)} found at ${m.source}`);
-    }
-    if (src.version !== undefined && src.version !== m.version) {
-      throw new DistributionError("DIST_BUILDER_CONFIG", `${field}.version: ${JSON.stringify(src.version)} does not match buildpack ${fullName(m)} found at ${m.source}`);
-    }
-    all.push(...r.buildpacks);
-    listed.push(m.info, ...r.buildpacks.filter((b) => b !== m).sort(byFullName).map((b) => b.info));
-  }
-  const buildpacks = await dedupeBuildpacks(all, (kept, dropped) =>
-    note(`buildpack ${fullName(kept)} from ${kept.source} replaces the one from ${dropped.source}, which has different contents`),
-  );
-  for (const e of expected) {
-    if (!buildpacks.some((b) => b.id === e.id && (e.version === undefined || b.version === e.version))) {
-      throw new DistributionError("DIST_BUILDER_CONFIG", `${e.where}.uri: is required: no other entry brings ${fullName(e)}`, {
-        hint: "give the buildpack's folder, .tgz or buildpackage image as uri (or image)",
+    if (platform && platforms.length > 1 && (buildPlatform.os !== platform.os || buildPlatform.architecture !== platform.architecture)) {
+      throw new DistributionError("DIST_BUILDER_CONFIG", `${where}: the build image ${opened.name} has no ${formatPlatform(platform)} image (it is ${formatPlatform(buildPlatform)})`, {
+        hint: "build images for several platforms are image indexes: paketo stack create --platform linux/amd64,linux/arm64",
       });
     }
-  }
-  const order = resolveBuilderOrder(c.order, buildpacks, where);
-  const system: SystemFile = {
-    pre: c.system.pre.map((e, i) => resolveOrderEntry(e, buildpacks, `${where}: system.pre.buildpacks[${i}]`)),
-    post: c.system.post.map((e, i) => resolveOrderEntry(e, buildpacks, `${where}: system.post.buildpacks[${i}]`)),
-  };
-  checkBuilderBuildpacks(buildpacks, {
-    target: await buildTarget(build),
-    stackId: c.stack?.id ?? buildConfig.config.Labels?.["io.buildpacks.stack.id"],
-    name: opened.name,
-  });
+    const workDir = platforms.length > 1 ? join(o.workDir, formatPlatform(buildPlatform).replaceAll("/", "-")) : o.workDir;
+    await mkdir(workDir, { recursive: true });
+    const launcherPath = typeof o.launcher === "string" ? o.launcher : await o.launcher({ name: opened.name, image: build, platform: buildPlatform });
 
-  const seen = new Set<string>();
-  const uniqueListed = listed.filter((m) => {
-    const key = fullName(m);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  note(`Creating builder on ${opened.name} with ${buildpacks.length} buildpack(s)`);
-  const image = await builderImage({
-    buildImage: build,
-    buildImageName: opened.name,
-    buildpacks,
-    listed: uniqueListed,
-    order,
-    system,
-    runImages: runImages.map((r) => ({ image: r.image ?? "", mirrors: r.mirrors })),
-    ...(c.description !== undefined ? { description: c.description } : {}),
-    launcher: launcherPath,
-    ...(await lifecycleBundle(o.lifecycle)),
-    buildEnv: c.build.env,
-    ...(c.stack?.id ? { stackId: c.stack.id } : {}),
-    createdBy: o.createdBy ?? { name: "paketo", version: PAKETO_VERSION },
-    workDir: o.workDir,
-    ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-    ...(o.images.onProgress ? { onProgress: o.images.onProgress } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
+    const ctx: ResolveContext = {
+      baseDir,
+      workDir,
+      images: { ...o.images, platform: buildPlatform },
+      ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+      ...(o.images.onProgress ? { onProgress: o.images.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    };
+    const all: PackagedBuildpack[] = [];
+    const listed: ModuleInfo[] = [];
+    const expected: Array<{ id: string; version?: string; where: string }> = [];
+    for (const [i, src] of c.buildpacks.entries()) {
+      const field = `${where}: buildpacks[${i}]`;
+      if (src.uri === undefined && src.image === undefined) {
+        expected.push({ id: src.id as string, ...(src.version ? { version: src.version } : {}), where: field });
+        continue;
+      }
+      const r = await resolveModule(src, `${field}.${src.image !== undefined ? "image" : "uri"}`, ctx);
+      const m = r.main;
+      if (src.id !== undefined && src.id !== m.id) {
+        throw new DistributionError("DIST_BUILDER_CONFIG", `${field}.id: ${JSON.stringify(src.id)} does not match buildpack ${fullName(m)} found at ${m.source}`);
+      }
+      if (src.version !== undefined && src.version !== m.version) {
+        throw new DistributionError("DIST_BUILDER_CONFIG", `${field}.version: ${JSON.stringify(src.version)} does not match buildpack ${fullName(m)} found at ${m.source}`);
+      }
+      all.push(...r.buildpacks);
+      listed.push(m.info, ...r.buildpacks.filter((b) => b !== m).sort(byFullName).map((b) => b.info));
+    }
+    const buildpacks = await dedupeBuildpacks(all, (kept, dropped) =>
+      note(`buildpack ${fullName(kept)} from ${kept.source} replaces the one from ${dropped.source}, which has different contents`),
+    );
+    for (const e of expected) {
+      if (!buildpacks.some((b) => b.id === e.id && (e.version === undefined || b.version === e.version))) {
+        throw new DistributionError("DIST_BUILDER_CONFIG", `${e.where}.uri: is required: no other entry brings ${fullName(e)}`, {
+          hint: "give the buildpack's folder, .tgz or buildpackage image as uri (or image)",
+        });
+      }
+    }
+    const order = resolveBuilderOrder(c.order, buildpacks, where);
+    const system: SystemFile = {
+      pre: c.system.pre.map((e, i) => resolveOrderEntry(e, buildpacks, `${where}: system.pre.buildpacks[${i}]`)),
+      post: c.system.post.map((e, i) => resolveOrderEntry(e, buildpacks, `${where}: system.post.buildpacks[${i}]`)),
+    };
+    checkBuilderBuildpacks(buildpacks, {
+      target: await buildTarget(build),
+      stackId: c.stack?.id ?? buildConfig.config.Labels?.["io.buildpacks.stack.id"],
+      name: opened.name,
+    });
+
+    const seen = new Set<string>();
+    const uniqueListed = listed.filter((m) => {
+      const key = fullName(m);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    note(`Creating builder on ${opened.name} (${formatPlatform(buildPlatform)}) with ${buildpacks.length} buildpack(s)`);
+    const image = await builderImage({
+      buildImage: build,
+      buildImageName: opened.name,
+      buildpacks,
+      listed: uniqueListed,
+      order,
+      system,
+      runImages: runImages.map((r) => ({ image: r.image ?? "", mirrors: r.mirrors })),
+      ...(c.description !== undefined ? { description: c.description } : {}),
+      launcher: launcherPath,
+      ...(await lifecycleBundle(o.lifecycle)),
+      buildEnv: c.build.env,
+      ...(c.stack?.id ? { stackId: c.stack.id } : {}),
+      createdBy: o.createdBy ?? { name: "paketo", version: PAKETO_VERSION },
+      workDir,
+      ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+      ...(o.images.onProgress ? { onProgress: o.images.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return { image, platform: buildPlatform };
+  };
+  if (platforms.length > 1 && typeof o.launcher === "string") {
+    throw new DistributionError("DIST_USAGE", `one --launcher file cannot serve ${platforms.length} platforms`, { hint: "leave out --launcher: each platform's launcher is compiled with its build image's gcc" });
+  }
+  const made: Array<{ image: Image; platform: Platform }> = [];
+  for (const p of platforms) made.push(await one(p));
+  const first = made[0] as { image: Image; platform: Platform };
   const dest = transport.parseImageName(o.dest);
-  const { digest } = await transport.write(dest, { kind: "image", image }, o.output ?? o.images);
+  const artifact = made.length === 1 ? ({ kind: "image", image: first.image } as const) : ({ kind: "index", index: await mutate.imageIndexOf(made) } as const);
+  const { digest } = await transport.write(dest, artifact, o.output ?? o.images);
   const destination = transport.formatImageName(dest);
-  return { digest, destination, image, builder: await readBuilder(image, destination) };
+  return { digest, destination, image: first.image, builder: await readBuilder(first.image, destination), ...(made.length > 1 ? { platforms: made } : {}) };
 }
 
 /** dist/cnb-lifecycle/lifecycle.mjs, written by `npm run build` (scripts/package-lifecycle.mjs). */

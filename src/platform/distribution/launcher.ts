@@ -9,7 +9,7 @@ import type { CacheLayout } from "../../deps/index.js";
 import { writeFileAtomic, writeFileAtomicWith } from "../../fs/index.js";
 import { buildLauncher, LAUNCHER_CFLAGS, launcherSource } from "../../launcher/index.js";
 import { digestHex, type Image, type Platform, remote } from "../../oci/index.js";
-import { bwrapArgs, checkBwrap, prepareRootfs } from "../../sandbox/index.js";
+import { bwrapArgs, checkBwrap, checkEmulation, prepareRootfs } from "../../sandbox/index.js";
 import { DistributionError } from "./errors.js";
 
 export interface CompiledLauncher {
@@ -42,14 +42,19 @@ async function sourceKey(buildDigest: string): Promise<string> {
   return h.digest("hex");
 }
 
-/** Compiles (or finds) the launcher for a build image of this machine's platform. */
+/**
+ * Compiles (or finds) the launcher for a build image: this machine's platform, or another whose
+ * programs run here under user-mode emulation (the build image's own gcc, emulated).
+ */
 export async function compileLauncher(build: { name: string; image: Image; platform: Platform }, o: CompileLauncherOptions): Promise<CompiledLauncher> {
   const host = remote.defaultPlatform();
-  if (build.platform.os !== host.os || build.platform.architecture !== host.architecture) {
+  if (build.platform.os !== host.os) {
     throw new DistributionError("DIST_USAGE", `the build image ${build.name} is ${build.platform.os}/${build.platform.architecture}, but this machine runs ${host.os}/${host.architecture}`, {
       hint: "pass --launcher FILE with a static launcher built for the build image's platform",
     });
   }
+  const foreign = build.platform.architecture !== host.architecture;
+  if (foreign) await checkEmulation(build.platform.architecture);
   const out = join(o.outDir, "launcher");
   await mkdir(o.outDir, { recursive: true });
   const digest = await build.image.digest();
@@ -60,6 +65,7 @@ export async function compileLauncher(build: { name: string; image: Image; platf
     return { path: out, compiler: (await readFile(`${kept}.compiler`, "utf8")).trim(), cached: true };
   }
   const hostCc = async (why: string): Promise<CompiledLauncher> => {
+    if (foreign) throw new DistributionError("DIST_USAGE", `cannot compile the launcher for ${build.name} (${build.platform.architecture}): ${why}`, { hint: "pass --launcher FILE with a static launcher built for the build image's platform" });
     o.note?.(`${why}; compiling the launcher with this machine's cc`);
     const built = await buildLauncher({ cc: ["cc"], outDir: o.outDir, cacheDir: o.cache.launcher });
     return { path: built.path, compiler: `host ${built.compiler}`, cached: built.cached };

@@ -4,8 +4,8 @@ import { resolve } from "node:path";
 import { cacheBudget, paketoCacheRoot } from "../../../deps/index.js";
 import { PaketoError } from "../../../errors/index.js";
 import { createBuildLog } from "../../../lifecycle/index.js";
-import { transport } from "../../../oci/index.js";
-import { buildImage, gitCommit, parseBindingArg, parsePullPolicy, requireSignedBuilder, signAndAttest } from "../../../platform/index.js";
+import { parsePlatformList, transport } from "../../../oci/index.js";
+import { buildImage, buildPlatforms, gitCommit, parseBindingArg, parsePullPolicy, requireSignedBuilder, signAndAttest } from "../../../platform/index.js";
 import { SignError, type SigningKey } from "../../../sign/index.js";
 import { transportOptions } from "../../context.js";
 import { signingKey, verifyingKey } from "../../keys.js";
@@ -84,7 +84,8 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
   const budget = cacheBudget(ctx.env);
   const log = createBuildLog({ sink: (s) => ctx.reporter.write(s), verbose: v.verbose === true });
   const started = Date.now();
-  const out = await buildImage({
+  const platforms = typeof v.platform === "string" ? parsePlatformList(v.platform) : undefined;
+  const options: Parameters<typeof buildImage>[0] = {
     dest: dest as string,
     appDir: resolve(ctx.cwd, (v.path as string | undefined) ?? "."),
     ...(typeof v.builder === "string" ? { builder: v.builder } : {}),
@@ -108,7 +109,21 @@ export async function run(ctx: CliContext, v: Values, [dest]: string[]): Promise
     clearCache: v["clear-cache"] === true,
     settle: v.settle === true,
     buildpackHost: host === "on",
-  });
+    ...(platforms?.length === 1 ? { platform: platforms[0]! } : {}),
+  };
+  if (platforms && platforms.length > 1) {
+    if (key) throw new PaketoError("CLI_USAGE", "--sign signs one image; with several --platform values the result is an image index", { hint: "build, then sign each platform's image with paketo sign" });
+    const all = await buildPlatforms(options, platforms);
+    if (v.timings) for (const l of log.summary()) ctx.stderr.write(`${l}\n`);
+    const seconds = (Date.now() - started) / 1000;
+    ctx.reporter.info(`Built ${dest} for ${platforms.length} platforms, one image index, in ${seconds.toFixed(1)} s`);
+    if (v.json) {
+      const images = all.builds.map((b) => ({ platform: `${b.platform.os}/${b.platform.architecture}`, digest: b.outcome.digest, layers: b.outcome.stats }));
+      ctx.stdout.write(`${JSON.stringify({ image: dest, digest: all.digest, seconds, images })}\n`);
+    } else ctx.stdout.write(`${all.digest}\n`);
+    return;
+  }
+  const out = await buildImage(options);
   if (key) {
     const appDir = resolve(ctx.cwd, (v.path as string | undefined) ?? ".");
     const commit = await gitCommit(appDir);
