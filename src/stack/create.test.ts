@@ -12,6 +12,7 @@ import { debian } from "../deps/index.js";
 import { extract, type Image, layer, mutate, transport } from "../oci/index.js";
 import { hasCommand, run, tempDir } from "../testing/index.js";
 import { createStack, type CreatedStack, debianArch } from "./create.js";
+import { fetchDebs } from "./sources.js";
 import { cacheLayout, paketoCacheRoot } from "../deps/index.js";
 import { defaultStackFile } from "./defaults.js";
 import { writeLockFile } from "./lockfile.js";
@@ -33,6 +34,10 @@ before(async () => {
   lockPath = join(tmp.path, "trixie.lock.toml");
   created = await createStack({ def, lockPath, arch, update: true, http: { fetch }, debCacheDir, layerCacheDir: cacheLayout(paketoCacheRoot(process.env)).stackLayers });
   await writeLockFile(lockPath, created.lock);
+  // The tests below read the .debs themselves. The layer cache may have answered without them, and
+  // the machine-wide .deb cache is trimmed by the cache budget like any other part: fetch what is missing.
+  const all = [...created.packages.build, ...created.packages.base, ...created.packages.tiny];
+  await fetchDebs({ def, lockPath, arch, http: { fetch }, debCacheDir }, all, () => {});
   for (const f of FLAVORS) {
     const img = created.images[f] as Image;
     digests[f] = await img.digest();

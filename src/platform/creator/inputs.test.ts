@@ -358,7 +358,9 @@ test("secrets: --env and --env-file values and bindings appear in no process's c
     assert.equal(readFileSync(join(workDir, "platform/env/API_TOKEN"), "utf8"), secrets.token);
     if (cleanup === "prune") {
       const pruned = JSON.parse(await ok(["prune", "--json"])) as { removedWorkDirs: number };
-      assert.ok(pruned.removedWorkDirs >= 1, JSON.stringify(pruned));
+      // The work root is the machine-wide one: a build of another test running at the same time
+      // sweeps killed builds' folders too, and may have come first (work-dir.test.ts covers the sweep alone).
+      assert.ok(pruned.removedWorkDirs >= 1 || !existsSync(workDir), JSON.stringify(pruned));
     } else {
       const app = writeTree(join(tmp.path, "after-kill-app"), { "hello.txt": "hi\n" });
       await ok(["build", "after-kill:1", "--builder", "builder:1", "--path", app]);
