@@ -133,6 +133,9 @@ test("two builds at once over the budget: the first to end trims what the other 
   assert.ok(du.bytes > 100 << 20, `a build image's root filesystem is in the cache: ${du.bytes}`);
   assert.equal(du.parts.find((p) => p.name === "debian")?.linked, true);
 
+  // A trim spares what changed after the oldest running build started, less a second of clock
+  // slack (cache-prune.ts): B must start more than that after A's last write to its build cache.
+  await new Promise((r) => setTimeout(r, 1500));
   // B stops in its build step; C builds and ends meanwhile, over a 1 MiB budget.
   const budget = { PAKETO_CACHE_MAX: "1M" };
   const b = build("b", { "app.txt": "b\n", wait: "" }, budget);
