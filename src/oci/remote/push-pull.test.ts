@@ -189,7 +189,8 @@ describe("remote push and pull against docker-registry", () => {
       for (let i = 0; i < 7; i++) layers.push({ [`l${i}.bin`]: randomBytes(1000) });
       const img = await imageWith(layers[0]!, ...layers.slice(1));
       proxy.reset();
-      proxy.inject({ method: "PUT", path: /\/blobs\/uploads\//, delayMs: 150 });
+      // long enough that a loaded machine still starts every allowed upload before the first ends
+      proxy.inject({ method: "PUT", path: /\/blobs\/uploads\//, delayMs: 1000 });
       await remote.write(`${proxy.host}/jobs:${jobs}`, img, jobs === 4 ? {} : { jobs });
       const puts = proxy.requests.filter((r) => r.method === "PUT" && r.path.includes("/blobs/uploads/"));
       assert.equal(puts.length, 8);
