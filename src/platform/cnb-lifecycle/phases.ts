@@ -32,6 +32,7 @@ import {
   detect,
   dirStore,
   type ExecSettings,
+  ExportError,
   exportImage,
   LifecycleError,
   openCacheDir,
@@ -326,7 +327,7 @@ async function doExport(ctx: Context, analyzed: AnalyzedFile, layers: ReturnType
     },
     { log: ctx.log },
   );
-  const report = await saveImage(exported.image, ctx.names, ctx.transport);
+  const report = await ExportError.within(() => saveImage(exported.image, ctx.names, ctx.transport));
   await writeReport(layersPath(ctx, "report", "report.toml"), bareTags(report));
   ctx.log.info(`Saved ${ctx.names.join(", ")} (${report.image.digest})`);
   const cache = openCache(ctx);
