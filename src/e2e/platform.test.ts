@@ -5,7 +5,11 @@
 // app; the pushed images run under podman and answer HTTP. The reference lifecycle (v0.21.0) runs
 // the same builder as a peer, and its image starts with our launcher (metadata.toml, no
 // launcher.cfg). Every build shares one registry cache image, filled by a first build; four
-// `paketo build`s use it at once. Every case runs concurrently after that first build.
+// `paketo build`s use it at once. Every case runs concurrently after that first build. From the
+// phases build on: a second phases build of the same image restores node from its cache image;
+// rebaser moves the image to run image v2; analyzer and exporter push to an htpasswd registry with
+// CNB_REGISTRY_AUTH or a docker config.json (and fail clearly without); -layout writes an OCI
+// layout that skopeo and umoci read. These start together once the first phases build is pushed.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -224,7 +228,7 @@ describe("a builder from `builder create` under a CNB platform (podman, loopback
     assert.equal(await nodeLayer(PHASES_IMAGE()), before);
   });
 
-  test("rebaser moves the phases-built image onto a new run image in the registry (-run-image must be its run image or a mirror unless -force-rebase)", async () => {
+  test("rebaser moves the phases-built image onto a new run image in the registry; a -run-image the image does not name is refused", async () => {
     const image = `${PHASES_IMAGE()}@${await phasesBuilt.promise}`;
     const app = await readRemote(image);
     const appIds = (await app.configFile()).rootfs.diff_ids;
