@@ -57,6 +57,14 @@ test("planRestore follows the restore table (CNB-25)", () => {
       ["launch-cache-not-in-image", "cache", "sha256:lcn"],
     ],
   );
+  // Cache layers left behind say why: another version in the cache, or none there.
+  assert.deepEqual(
+    plan.skipped.map((k) => [k.layer, k.reason.replace(/\(.*?\)/g, "(...)")]),
+    [
+      ["launch-cache-stale", "the cache holds another version of it (...) than the previous image (...)"],
+      ["launch-cache-uncached", "the previous image has it as cache=true, but the cache does not hold it"],
+    ],
+  );
   // Metadata of a layer in both comes from the image.
   assert.deepEqual(plan.layers.find((l) => l.layer === "launch-cache")?.data, { v: "img" });
   assert.deepEqual(plan.stores, [{ buildpackId: "bp", metadata: { counter: 3 } }]);
@@ -65,12 +73,13 @@ test("planRestore follows the restore table (CNB-25)", () => {
 test("planRestore: before Platform 0.14 a launch+cache layer missing from the image is not restored; skip-layers keeps store.toml only", () => {
   const old = planRestore({ buildpacks: [{ id: "bp" }], previous, cache, platformApi: parseApiVersion("0.13") });
   assert.ok(!old.layers.some((l) => l.layer === "launch-cache-not-in-image"));
+  assert.match(old.skipped.find((k) => k.layer === "launch-cache-not-in-image")?.reason ?? "", /launch=true and not in the previous image.*Platform API 0\.14/);
   const skip = planRestore({ buildpacks: [{ id: "bp" }, { id: "gone" }], previous, cache, platformApi: parseApiVersion("0.14"), skipLayers: true });
   assert.deepEqual(skip.layers, []);
   assert.deepEqual(skip.stores.map((s) => s.buildpackId), ["bp", "gone"]);
   // Buildpacks that are not in the group get nothing.
   const none = planRestore({ buildpacks: [{ id: "other" }], previous, cache, platformApi: parseApiVersion("0.14") });
-  assert.deepEqual(none, { layers: [], stores: [] });
+  assert.deepEqual(none, { layers: [], stores: [], skipped: [] });
   // No cache: only the image's launch-only layers.
   const cold = planRestore({ buildpacks: [{ id: "bp" }], previous, cache: { buildpacks: [] }, platformApi: parseApiVersion("0.14") });
   assert.deepEqual(cold.layers.map((l) => l.layer), ["launch-only"]);

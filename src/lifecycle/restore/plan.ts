@@ -12,6 +12,7 @@
 // | –                                | cache=true, launch=false       | toml + files from the cache               |
 // | –                                | cache=true, launch=true        | toml + files from the cache (Platform ≥0.14; before: nothing) |
 //
+// Every cache layer that stays behind is in `skipped` with its reason, which the restorer logs.
 // Restored tomls carry no `[types]`: a buildpack keeps a layer only by setting its flags again.
 // store.toml comes back from the image whatever `skipLayers` says.
 import { apiAtLeast, type ApiVersion, type LifecycleMetadata, type Table } from "../../cnb/index.js";
@@ -30,6 +31,8 @@ export interface LayerRestore {
 
 export interface RestorePlan {
   layers: LayerRestore[];
+  /** Cache layers of the group that stay behind, and why (the restorer says so: a rebuilt layer is no mystery). */
+  skipped: Array<{ buildpackId: string; layer: string; reason: string }>;
   /** store.toml `[metadata]` per buildpack (CNB-21). */
   stores: Array<{ buildpackId: string; metadata: Table }>;
 }
@@ -41,7 +44,7 @@ export function planRestore(input: {
   platformApi: ApiVersion;
   skipLayers?: boolean;
 }): RestorePlan {
-  const plan: RestorePlan = { layers: [], stores: [] };
+  const plan: RestorePlan = { layers: [], stores: [], skipped: [] };
   for (const { id } of input.buildpacks) {
     const image = input.previous.buildpacks.find((b) => b.key === id);
     if (image?.store !== undefined) plan.stores.push({ buildpackId: id, metadata: image.store });
@@ -53,7 +56,14 @@ export function planRestore(input: {
       if (!l.launch || (l.build && !l.cache)) continue;
       if (l.cache) {
         const c = cacheLayers[name];
-        if (!c?.cache || c.sha !== l.sha) continue;
+        if (!c?.cache) {
+          plan.skipped.push({ buildpackId: id, layer: name, reason: "the previous image has it as cache=true, but the cache does not hold it" });
+          continue;
+        }
+        if (c.sha !== l.sha) {
+          plan.skipped.push({ buildpackId: id, layer: name, reason: `the cache holds another version of it (${c.sha}) than the previous image (${l.sha})` });
+          continue;
+        }
         plan.layers.push({ buildpackId: id, layer: name, from: "image", data: l.data, contents: c.sha });
       } else {
         plan.layers.push({ buildpackId: id, layer: name, from: "image", data: l.data });
@@ -62,7 +72,12 @@ export function planRestore(input: {
     for (const name of Object.keys(cacheLayers).sort()) {
       const c = cacheLayers[name] as (typeof cacheLayers)[string];
       if (!c.cache) continue;
-      if (c.launch && (name in imageLayers || !apiAtLeast(input.platformApi, "0.14"))) continue;
+      if (c.launch && name in imageLayers) continue;
+      if (c.launch && !apiAtLeast(input.platformApi, "0.14")) {
+        const why = "it is launch=true and not in the previous image; before Platform API 0.14 such a layer comes back only with the image that carried it (0.14+ restores it from the cache alone)";
+        plan.skipped.push({ buildpackId: id, layer: name, reason: why });
+        continue;
+      }
       plan.layers.push({ buildpackId: id, layer: name, from: "cache", data: c.data, contents: c.sha });
     }
   }

@@ -79,6 +79,7 @@ async function restorePhase(inputs: RestoreInputs, deps: RestoreDeps): Promise<R
   const cacheMetadata = inputs.cache ? await wrap(() => (inputs.cache as Cache).metadata()) : emptyCacheMetadata();
   const plan = planRestore({ buildpacks: group, previous: inputs.previousMetadata, cache: cacheMetadata, platformApi, ...(inputs.skipLayers ? { skipLayers: true } : {}) });
   const result: RestoreResult = { metadata: [], contents: [], skipped: [], cacheMetadata, lent: [] };
+  for (const k of plan.skipped) log.info(`Not restoring ${k.buildpackId}:${k.layer}: ${k.reason}`);
 
   for (const s of plan.stores) {
     const dir = join(inputs.layersDir, escapeId(s.buildpackId));

@@ -17,9 +17,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   } catch (e) {
     const err = e as Error;
-    const hint = e instanceof PaketoError && e.hint ? `\n  hint: ${e.hint}` : "";
+    const h = platformHint(e) ?? (e instanceof PaketoError ? e.hint : undefined);
+    const hint = h ? `\n  hint: ${h}` : "";
     process.stderr.write(`ERROR: ${phase}: ${err.message}${hint}\n`);
     if (isLifecycleError(e) || e instanceof PlatformUsageError) return e.exitCode;
     return 1;
   }
+}
+
+/**
+ * The hint for a registry that wants credentials, in a platform's terms: the one the shared
+ * registry client gives names paketo's CLI (--creds, podman login), which a platform does not run.
+ */
+function platformHint(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 10; c = c.cause, depth++) {
+    if (c instanceof PaketoError && c.code === "OCI_REGISTRY_AUTH") {
+      const registry = (c as { registry?: string }).registry ?? "the registry";
+      return `${registry} wants credentials that were not given or were refused: set CNB_REGISTRY_AUTH to {"${registry}": "Basic BASE64(USER:PASSWORD)"}, or mount a docker config.json with an entry for it (DOCKER_CONFIG)`;
+    }
+  }
+  return undefined;
 }

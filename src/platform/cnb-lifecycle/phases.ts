@@ -32,6 +32,7 @@ import {
   detect,
   dirStore,
   type ExecSettings,
+  ExportError,
   exportImage,
   LifecycleError,
   openCacheDir,
@@ -77,10 +78,39 @@ function imageName(ctx: Pick<Context, "args">, name: string): string {
   if (ctx.args.has("layout")) {
     const dir = ctx.args.get("layout-dir");
     if (!dir) throw new PlatformUsageError("-layout needs -layout-dir (CNB_LAYOUT_DIR)");
-    const ref = oci.parseReference(name);
-    return `oci:${join(dir, ref.registry, ref.repository, ref.tag ?? "latest")}`;
+    return layoutName(dir, name);
   }
   return `docker://${name}`;
+}
+
+/**
+ * Where -layout keeps an image (CNB-53, the reference's layout): `<dir>/<registry>/<repository>/<tag>`,
+ * or `.../<algorithm>/<hex>` for a digest reference; Docker Hub is `index.docker.io`. The layout's
+ * index.json tags the image with the reference's tag, so skopeo and umoci find it by name too.
+ */
+export function layoutName(dir: string, name: string): string {
+  let ref: oci.Reference;
+  try {
+    ref = oci.parseReference(name);
+  } catch (e) {
+    throw new PlatformUsageError(`-layout: ${(e as Error).message}`);
+  }
+  const registry = ref.registry === oci.DOCKER_HUB ? "index.docker.io" : ref.registry;
+  const leaf = ref.digest ? ref.digest.split(":") : [ref.tag ?? "latest"];
+  const path = join(dir, registry, ref.repository, ...leaf);
+  if (path.includes(":")) {
+    // oci:PATH[:TAG] ends the path at its first colon (containers/image), so such a folder cannot be named.
+    throw new PlatformUsageError(`-layout: the folder of ${name}, ${path}, has a colon in it`, "in layout mode, name images without a registry port (the registry part is only a folder name there)");
+  }
+  return `oci:${path}${ref.digest ? "" : `:${ref.tag ?? "latest"}`}`;
+}
+
+/** A name analyze recorded pinned to a digest (`NAME@sha256:...`), for any transport. */
+function splitPinned(name: string): { name: string; digest?: string } {
+  const at = name.lastIndexOf("@");
+  // A registry reference keeps its digest: the registry reads it by digest.
+  if (!oci.transport.hasTransport(name) || name.startsWith("docker://") || at < 0 || !oci.isDigest(name.slice(at + 1))) return { name };
+  return { name: name.slice(0, at), digest: name.slice(at + 1) };
 }
 
 function layersPath(ctx: Context, flag: string, file: string): string {
@@ -168,10 +198,14 @@ async function runFile(ctx: Context): Promise<RunFile> {
   throw new LifecycleError("ANALYZE_ERROR", `neither ${run} nor ${stack} names a run image`, { hint: "pass -run-image" });
 }
 
-/** An image that must exist (the run image, or a previous image analyze found). */
+/** An image that must exist (the run image, or a previous image analyze found), at the digest analyze saw. */
 async function mustRead(ctx: Context, name: string, what: string): Promise<oci.Image> {
-  const img = await readImage(oci.transport.parseImageName(imageName(ctx, name)), ctx.transport);
+  const pinned = splitPinned(imageName(ctx, name));
+  const img = await readImage(oci.transport.parseImageName(pinned.name), ctx.transport);
   if (!img) throw new LifecycleError("EXPORT_ERROR", `the ${what} ${name} is not there`);
+  if (pinned.digest && (await img.digest()) !== pinned.digest) {
+    throw new LifecycleError("EXPORT_ERROR", `the ${what} ${pinned.name} is ${await img.digest()} now, not ${pinned.digest} as analyzed`, { hint: "run the analyzer again" });
+  }
   return img;
 }
 
@@ -191,15 +225,22 @@ function layerFactory(ctx: Context) {
   return openLayerFactory({ dir: join(ctx.paths.host.workDir, "layer-cache"), uid: ctx.uid, gid: ctx.gid });
 }
 
+/** run.toml's images as layout folders. */
+function layoutRunFile(ctx: Context, file: RunFile): RunFile {
+  return { images: file.images.map((i) => ({ ...i, ...(i.image ? { image: imageName(ctx, i.image) } : {}), mirrors: i.mirrors.map((m) => imageName(ctx, m)) })) };
+}
+
 async function doAnalyze(ctx: Context) {
   const previous = ctx.args.get("previous-image");
   const runImage = ctx.args.get("run-image");
+  const layout = ctx.args.has("layout");
   const result = await analyze(
     {
       outputImage: ctx.names[0] as string,
       ...(previous ? { previousImage: imageName(ctx, previous) } : {}),
       // A bare registry reference, as the image's label records it (analyze reads it as one).
-      ...(runImage ? { runImage } : { runFile: await runFile(ctx) }),
+      // With -layout the run image is a folder of the layout dir too.
+      ...(runImage ? { runImage: layout ? imageName(ctx, runImage) : runImage } : { runFile: layout ? layoutRunFile(ctx, await runFile(ctx)) : await runFile(ctx) }),
       platformApi: ctx.platformApi,
       transport: ctx.transport,
     },
@@ -286,7 +327,7 @@ async function doExport(ctx: Context, analyzed: AnalyzedFile, layers: ReturnType
     },
     { log: ctx.log },
   );
-  const report = await saveImage(exported.image, ctx.names, ctx.transport);
+  const report = await ExportError.within(() => saveImage(exported.image, ctx.names, ctx.transport));
   await writeReport(layersPath(ctx, "report", "report.toml"), bareTags(report));
   ctx.log.info(`Saved ${ctx.names.join(", ")} (${report.image.digest})`);
   const cache = openCache(ctx);
@@ -316,14 +357,17 @@ export async function runPhase(phase: Phase, args: PhaseArgs, env: NodeJS.Proces
         await doExport(ctx, await readAnalyzed(ctx), layers);
         return;
       case "rebaser": {
-        // rebaser IMAGE [TAG...]: the app image's layers onto the new run image (-run-image, else its label's).
+        // rebaser IMAGE [TAG...]: the app image's layers onto the new run image (-run-image, else its
+        // label's), written to IMAGE and the tags. -previous-image (Platform API 0.11+) names the image
+        // to read when it is not IMAGE itself.
         const runImage = ctx.args.get("run-image");
-        const [appImage, ...tags] = ctx.names as [string, ...string[]];
+        const previous = ctx.args.get("previous-image");
+        const appImage = previous ? imageName(ctx, previous) : (ctx.names[0] as string);
         const r = await rebase(
           {
             appImage,
             ...(runImage ? { runImage } : {}),
-            tags: [appImage, ...tags],
+            tags: ctx.names,
             force: ctx.args.has("force-rebase"),
             platformApi: ctx.platformApi,
             transport: ctx.transport,
@@ -331,7 +375,7 @@ export async function runPhase(phase: Phase, args: PhaseArgs, env: NodeJS.Proces
           { log: ctx.log },
         );
         await writeReport(ctx.args.get("report") ?? join(ctx.args.get("layers") as string, "report.toml"), bareTags(r.report));
-        ctx.log.info(`Rebased ${appImage} (${r.report.image.digest})`);
+        ctx.log.info(`Rebased ${appImage}, saved as ${(r.report.image.tags ?? []).join(", ")} (${r.report.image.digest})`);
         return;
       }
       case "creator": {
