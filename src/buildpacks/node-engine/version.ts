@@ -120,6 +120,30 @@ export function ltsMajors(r: Releases, now: Date): number[] {
   return [...first.entries()].filter(([m, t]) => m % 2 === 0 && m > 0 && t <= cutoff).map(([m]) => m).sort((a, b) => b - a);
 }
 
+/**
+ * The span of time around `now` in which ltsMajors(r, t) is what it is at `now`: from the newest
+ * promotion at or before `now` to the next one after it (ms since the epoch; null: unbounded). A
+ * choice that depends on the LTS lines holds exactly within it.
+ */
+export function ltsWindow(r: Releases, now: Date): { from: number | null; until: number | null } {
+  const first = new Map<number, number>();
+  for (const v of stable(r.versions)) {
+    const t = Date.parse(r.time?.[v] ?? "");
+    if (!Number.isFinite(t)) continue;
+    const m = semver.major(v);
+    if (!first.has(m) || t < first.get(m)!) first.set(m, t);
+  }
+  let from: number | null = null;
+  let until: number | null = null;
+  for (const [m, t] of first) {
+    if (m % 2 !== 0 || m <= 0) continue;
+    const promoted = t + LTS_AFTER_DAYS * 24 * 3600 * 1000;
+    if (promoted <= now.getTime()) from = from === null ? promoted : Math.max(from, promoted);
+    else until = until === null ? promoted : Math.min(until, promoted);
+  }
+  return { from, until };
+}
+
 /** The majors published (for "available" lists), newest first. */
 export function majors(r: Releases): number[] {
   return [...new Set(stable(r.versions).map((v) => semver.major(v)))].sort((a, b) => b - a);
