@@ -65,8 +65,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`wrong number of arguments\n\n${commandHelp(cmd)}`);
   }
   // Loaded only when a command runs: its terminal renderer is most of what a bare start would load.
-  const { createReporter } = await import("./reporter.js");
-  const reporter = createReporter(process.stderr, { quiet: parsed.values.quiet === true, env: process.env });
+  const { openReporter } = await import("./reporter.js");
+  const reporter = await openReporter(process.stderr, { quiet: parsed.values.quiet === true, env: process.env });
   const controller = new AbortController();
   const ctx: CliContext = {
     env: process.env,

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import type { Digest } from "../oci/index.js";
-import { createReporter } from "./reporter.js";
+import { openReporter } from "./reporter.js";
 
 const MiB = 1 << 20;
 const D = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" as Digest;
@@ -22,10 +22,10 @@ function sink(tty: boolean) {
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => out, clear: () => (out = "") };
 }
 
-test("off a terminal: one line per finished step with size, time and rate; nothing while it runs; no line for a blob already there or linked, nor a step under 1 MiB and 1 s", () => {
+test("off a terminal: one line per finished step with size, time and rate; nothing while it runs; no line for a blob already there or linked, nor a step under 1 MiB and 1 s", async () => {
   const s = sink(false);
   let t = 0;
-  const r = createReporter(s.stream, { now: () => t });
+  const r = await openReporter(s.stream, { now: () => t });
   r.progress({ kind: "blob-start", op: "download", digest: D, total: 10 * MiB, what: "node@22.11.0" });
   t = 1000;
   r.progress({ kind: "blob-progress", op: "download", digest: D, done: 5 * MiB, total: 10 * MiB });
@@ -55,10 +55,10 @@ test("off a terminal: one line per finished step with size, time and rate; nothi
   );
 });
 
-test("on a terminal: live lines with bytes, total, percent and rate, redrawn in place; finished steps and log lines stay above them", () => {
+test("on a terminal: live lines with bytes, total, percent and rate, redrawn in place; finished steps and log lines stay above them", async () => {
   const s = sink(true);
   let t = 0;
-  const r = createReporter(s.stream, { now: () => t });
+  const r = await openReporter(s.stream, { now: () => t });
   r.progress({ kind: "blob-start", op: "download", digest: D, total: 10 * MiB, what: "node@22.11.0" });
   t = 1000;
   r.progress({ kind: "blob-progress", op: "download", digest: D, done: 4 * MiB, total: 10 * MiB });
@@ -91,10 +91,10 @@ test("on a terminal: live lines with bytes, total, percent and rate, redrawn in 
   assert.doesNotMatch(s.text(), /compressing/);
 });
 
-test("uploads and writes name the blob's kind and short digest; a blob already there is no line on a terminal either; mounted is one", () => {
+test("uploads and writes name the blob's kind and short digest; a blob already there is no line on a terminal either; mounted is one", async () => {
   const s = sink(true);
   let t = 0;
-  const r = createReporter(s.stream, { now: () => t });
+  const r = await openReporter(s.stream, { now: () => t });
   r.progress({ kind: "blob-start", op: "upload", digest: D, total: 2 * MiB, what: "layer" });
   t = 500;
   r.progress({ kind: "blob-progress", op: "upload", digest: D, done: MiB, total: 2 * MiB });
@@ -117,10 +117,10 @@ test("uploads and writes name the blob's kind and short digest; a blob already t
   r.close();
 });
 
-test("TERM=dumb: a terminal gets the off-terminal lines, no escape codes", () => {
+test("TERM=dumb: a terminal gets the off-terminal lines, no escape codes", async () => {
   const s = sink(true);
   let t = 0;
-  const r = createReporter(s.stream, { now: () => t, env: { TERM: "dumb" } });
+  const r = await openReporter(s.stream, { now: () => t, env: { TERM: "dumb" } });
   r.progress({ kind: "blob-start", op: "download", digest: D, total: 4 * MiB, what: "libc6 2.41-12" });
   t = 1000;
   r.progress({ kind: "blob-progress", op: "download", digest: D, done: 2 * MiB, total: 4 * MiB });
@@ -131,9 +131,9 @@ test("TERM=dumb: a terminal gets the off-terminal lines, no escape codes", () =>
   assert.equal(s.text(), "downloaded libc6 2.41-12  4 MiB in 2.0 s (2 MiB/s)\nCreated stack\n");
 });
 
-test("quiet: nothing at all", () => {
+test("quiet: nothing at all", async () => {
   const s = sink(true);
-  const r = createReporter(s.stream, { quiet: true });
+  const r = await openReporter(s.stream, { quiet: true });
   r.progress({ kind: "blob-start", op: "download", digest: D, total: 10, what: "x" });
   r.progress({ kind: "blob-done", op: "download", digest: D, total: 10, result: "transferred" });
   r.close();

@@ -1,4 +1,4 @@
-import { createLogUpdate } from "log-update";
+import type { createLogUpdate } from "log-update";
 import prettyBytes from "pretty-bytes";
 import type { BlobOp, ProgressEvent } from "../oci/index.js";
 
@@ -66,10 +66,26 @@ export interface ReporterOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The clock (tests). */
   now?: () => number;
+  /** log-update's factory, for live lines on a terminal (openReporter loads it only then). */
+  logUpdate?: typeof createLogUpdate;
+}
+
+/** Whether `stream` gets live lines (a terminal, not --quiet, not TERM=dumb). */
+function isLive(stream: NodeJS.WriteStream, opts: ReporterOptions): boolean {
+  return !!stream.isTTY && !opts.quiet && opts.env?.TERM !== "dumb";
+}
+
+/**
+ * createReporter, with log-update loaded only for a terminal: it and the twenty modules it
+ * brings are most of a command's start-up that a pipe or a file never uses.
+ */
+export async function openReporter(stream: NodeJS.WriteStream, opts: ReporterOptions = {}): Promise<Reporter> {
+  const logUpdate = isLive(stream, opts) ? (await import("log-update")).createLogUpdate : undefined;
+  return createReporter(stream, { ...opts, ...(logUpdate ? { logUpdate } : {}) });
 }
 
 export function createReporter(stream: NodeJS.WriteStream, opts: ReporterOptions = {}): Reporter {
-  const live = !!stream.isTTY && !opts.quiet && opts.env?.TERM !== "dumb";
+  const live = isLive(stream, opts);
   const now = opts.now ?? Date.now;
   const active = new Map<string, Transfer>();
   // A terminal that reports no size (a pseudo-terminal without one, as `script` makes) gets the
@@ -84,7 +100,7 @@ export function createReporter(stream: NodeJS.WriteStream, opts: ReporterOptions
     },
     write: (text: string) => stream.write(text),
   } as unknown as NodeJS.WriteStream;
-  const update = live ? createLogUpdate(sized, { showCursor: true }) : undefined;
+  const update = live && opts.logUpdate ? opts.logUpdate(sized, { showCursor: true }) : undefined;
   let last = 0;
   let shown = false;
 

@@ -36,6 +36,8 @@ export interface CacheLayout {
   defaultStackLock: string;
   /** The default builder's fingerprint and digest. */
   defaultBuilderMarker: string;
+  /** The default builder's input files by inode state (fs/tree-index), so its fingerprint costs lstat calls. */
+  defaultBuilderIndex: string;
   /** Build images' root filesystems, one per set of layers, shared by builders (sandbox). */
   rootfs: string;
   /** The layer content cache: layers tarred once per content (lifecycle/layer-cache). */
@@ -92,6 +94,7 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   stackLayers: { dir: "stack", unit: "file", what: "stack image layers made from .debs" },
   defaultStackLock: { dir: "stack/default/trixie.lock.toml", unit: "state", what: "the default stack's lock as last resolved" },
   defaultBuilderMarker: { dir: "default-builder.json", unit: "state", what: "the default builder's fingerprint and digest" },
+  defaultBuilderIndex: { dir: "default-builder.index", unit: "state", what: "the default builder's input files by inode state" },
   rootfs: { dir: "rootfs", unit: "child", immutable: true, what: "build images' root filesystems (base-*) and builders' own layers (top-*)" },
   layers: { dir: "layers", unit: "file", what: "built layers, by content (the layer content cache)" },
   layerTrees: { dir: "layers/trees", unit: "child", immutable: true, what: "kept copies of restored cache layers" },
@@ -127,6 +130,7 @@ export function cacheLayout(root: string): CacheLayout {
     stackLayers: at("stackLayers"),
     defaultStackLock: at("defaultStackLock"),
     defaultBuilderMarker: at("defaultBuilderMarker"),
+    defaultBuilderIndex: at("defaultBuilderIndex"),
     rootfs: at("rootfs"),
     layers: at("layers"),
     layerTrees: at("layerTrees"),

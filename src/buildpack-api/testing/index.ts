@@ -71,6 +71,8 @@ export interface PreviousLayer {
   files?: Files;
   /** Only the toml, no directory: a launch layer restored from the previous image's label (CNB-25). */
   metadataOnly?: boolean;
+  /** SBOM files the restorer puts beside the layer, by extension (`cdx.json` → `<name>.sbom.cdx.json`). */
+  sbom?: Record<string, string>;
 }
 
 export interface BuildRunOptions extends RunOptions {
@@ -204,6 +206,7 @@ export async function runBuild<M, S>(bp: Buildpack<M, S>, opts: BuildRunOptions 
     for (const [name, prev] of Object.entries(opts.layers ?? {})) {
       await writeFile(join(l.layersDir, `${name}.toml`), stringifyLayerMetadata({ metadata: prev.metadata }));
       if (!prev.metadataOnly) await writeFiles(join(l.layersDir, name), prev.files ?? {});
+      for (const [ext, text] of Object.entries(prev.sbom ?? {})) await writeFile(join(l.layersDir, `${name}.sbom.${ext}`), text);
     }
     if (opts.store !== undefined) await writeFile(join(l.layersDir, "store.toml"), stringifyStoreToml({ metadata: opts.store }));
     const out = { ...(await invoke(bp, l, [l.layersDir, l.platform, l.planPath], "build")), dir: l.root };

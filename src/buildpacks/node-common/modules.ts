@@ -54,8 +54,10 @@ const ModulesMetadata = s.object({
   key: s.string(),
   /** The install's inputs other than the lockfile and package.json (updateInputs): when only those changed, the tree may be updated. */
   tool: s.optional(s.string()),
+  /** What the layer's SBOM files were made from, and their SHA-256 (writeModulesSbom): a kept tree keeps them. */
+  sbom: s.optional(s.string()),
 });
-type ModulesMetadata = { key: string; tool?: string | undefined };
+type ModulesMetadata = { key: string; tool?: string | undefined; sbom?: string | undefined };
 
 /** Env settings that change an install: the package managers' own configuration variables. */
 function configEnv(env: Env): [string, string][] {
@@ -158,6 +160,13 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   const modulesLayer = (name: string, types: { build: boolean; launch: boolean }, key: string, updatable: string | undefined) =>
     keyedLayer(ctx, name, types, key, lockText !== undefined, updatable);
 
+  // The metadata each layer has now: what populate or update wrote, else what was restored.
+  const written = new Map<string, ModulesMetadata>();
+  const record = async (layer: LayerRef<ModulesMetadata>, meta: ModulesMetadata): Promise<void> => {
+    await layer.write(meta);
+    written.set(layer.name, meta);
+  };
+  const current = (layer: LayerRef<ModulesMetadata>): ModulesMetadata | undefined => written.get(layer.name) ?? (layer.state.kind === "restored" ? layer.state.metadata : undefined);
   const run = (args: readonly string[], nodeEnv: string): Promise<void> => runPackageManager(ctx, project, strategy, args, { ...env, NODE_ENV: nodeEnv });
   const populate = async (layer: LayerRef<ModulesMetadata>, kind: "full" | "production", key: string, opts: { from?: string; keep?: readonly string[] } = {}, toolKey?: string): Promise<void> => {
     await rm(nm, { recursive: true, force: true });
@@ -185,7 +194,7 @@ export async function installModules(ctx: BuildContext, project: Project, strate
       ctx.logger.process(`Keeping ${opts.keep.join(", ")} in the image: the framework loads it at runtime${copied.length > opts.keep.length ? ` (with ${copied.length - opts.keep.length} dependencies)` : ""}`);
     }
     await toolCacheDirs(dest, kind);
-    await layer.write({ key, ...(toolKey === undefined ? {} : { tool: toolKey }) });
+    await record(layer, { key, ...(toolKey === undefined ? {} : { tool: toolKey }) });
   };
   const toolCacheDirs = async (dest: string, kind: "full" | "production"): Promise<void> => {
     // The mount points of the tools' caches, made once with the tree so they never change it later
@@ -241,7 +250,7 @@ export async function installModules(ctx: BuildContext, project: Project, strate
     }
     await moveTree(nm, dest, project.dir, env);
     await toolCacheDirs(dest, kind);
-    await layer.write({ key, tool: toolKey });
+    await record(layer, { key, tool: toolKey });
   };
   const reuse = (layer: LayerRef<ModulesMetadata>): void => ctx.logger.process(`Reusing cached layer ${layer.path}`);
   const ensure = async (name: string, types: { build: boolean; launch: boolean }, kind: "full" | "production", opts: { from?: string; keep?: readonly string[] } = {}): Promise<LayerRef<ModulesMetadata>> => {
@@ -293,7 +302,8 @@ export async function installModules(ctx: BuildContext, project: Project, strate
   }
   if (launch !== undefined) {
     await linkModules(project.dir, join(launch.path, "node_modules"));
-    await writeModulesSbom(ctx, project, launch, strategy.lockfile, lockText);
+    const meta = current(launch);
+    await writeModulesSbom(ctx, project, launch, strategy.lockfile, lockText, meta === undefined ? undefined : { meta, write: (m) => record(launch!, m) });
   }
 }
 
@@ -524,9 +534,34 @@ export function failedInstallScript(output: string): string | undefined {
   return pnpm?.[1];
 }
 
-/** `<layer>.sbom.cdx.json` and `.spdx.json`: every package in the layer's node_modules (unless BP_DISABLE_SBOM). */
-export async function writeModulesSbom(ctx: BuildContext, project: Project, layer: LayerRef<unknown>, lockfile: LockfileKind | undefined, lockText: string | undefined): Promise<void> {
+/**
+ * `<layer>.sbom.cdx.json` and `.spdx.json`: every package in the layer's node_modules (unless
+ * BP_DISABLE_SBOM). With `kept` (the layer's metadata, and how to write it), what the SBOM is made
+ * from (the tree's key, package.json, the lockfile, this buildpack, SOURCE_DATE_EPOCH) and the
+ * SHA-256 of the files are recorded in it; a later build of the same tree whose restored SBOM
+ * files are still those keeps them without listing node_modules again.
+ */
+export async function writeModulesSbom(
+  ctx: BuildContext,
+  project: Project,
+  layer: LayerRef<unknown>,
+  lockfile: LockfileKind | undefined,
+  lockText: string | undefined,
+  kept?: { meta: ModulesMetadata; write: (m: ModulesMetadata) => Promise<void> },
+): Promise<void> {
   if ((ctx.env.BP_DISABLE_SBOM ?? "").toLowerCase() === "true") return;
+  const files = [`${layer.path}.sbom.cdx.json`, `${layer.path}.sbom.spdx.json`];
+  const inputs =
+    kept === undefined
+      ? undefined
+      : sha256(JSON.stringify({ rules: SBOM_RULES, tree: kept.meta.key, app: project.packageJson, lockfile: lockfile ?? null, lock: lockText === undefined ? null : sha256(lockText), tool: [ctx.buildpack.id, ctx.buildpack.version], epoch: ctx.env.SOURCE_DATE_EPOCH ?? "" }));
+  if (kept !== undefined && kept.meta.sbom !== undefined && kept.meta.sbom.startsWith(`${inputs}:`)) {
+    const texts = await Promise.all(files.map((f) => readIfExists(f)));
+    if (texts.every((t) => t !== undefined) && kept.meta.sbom === `${inputs}:${sha256(...(texts as string[]))}`) {
+      ctx.logger.process(`Keeping the SBOM of ${layer.path} (its tree is unchanged)`);
+      return;
+    }
+  }
   const dir = join(layer.path, "node_modules");
   let integrity: IntegrityMap = new Map();
   if (lockfile !== undefined && lockText !== undefined) integrity = lockfileIntegrity(lockfile, lockText);
@@ -538,4 +573,8 @@ export async function writeModulesSbom(ctx: BuildContext, project: Project, laye
   const sbom = modulesSbom(packages, integrity, { app: project.packageJson, tool: { name: ctx.buildpack.id, version: ctx.buildpack.version }, env: ctx.env });
   ctx.logger.process(`Generating SBOM for ${layer.path} (${packages.length} packages)`);
   await layer.writeSbom({ format: "cyclonedx", content: sbom.cyclonedx }, { format: "spdx", content: sbom.spdx });
+  if (kept !== undefined) await kept.write({ ...kept.meta, sbom: `${inputs}:${sha256(sbom.cyclonedx, sbom.spdx)}` });
 }
+
+/** Names how writeModulesSbom makes an SBOM: a change to that changes it, and kept SBOMs are made again. */
+const SBOM_RULES = "node-modules-sbom/1";

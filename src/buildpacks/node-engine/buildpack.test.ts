@@ -2,7 +2,7 @@
 // deps/npm code against a registry on 127.0.0.1 that publishes small node-linux-* packages.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runBuild, runDetect, type LayerSnapshot, type PreviousLayer } from "../../buildpack-api/testing/index.js";
@@ -164,6 +164,28 @@ test("build: a second build keeps both layers without downloading; a new version
   assert.match(newer.stdout, /layer node: restored, rebuilding: Node\.js 20\.18\.1 -> 22\.11\.0/);
   assert.equal(newer.layers.node?.metadata.version, "22.11.0");
   assert.equal(reg.tarballRequests(), 2);
+});
+
+test("build: the Node.js choice is kept per registry answer: unchanged, the packument is not read again; past an LTS promotion it is chosen again", async (t) => {
+  const reg = await fixtureRegistry(t, RELEASES);
+  const plan = [{ name: "node", metadata: { build: true, launch: true } }]; // the default: the newest LTS line, which needs publish times
+  const first = await runBuild(bp, { buildpackToml, plan, env: reg.env });
+  assert.equal(first.outcome, "success", first.stderr);
+  const version = first.layers.node?.metadata.version;
+  const layers = { node: restored(first.layers.node), "node-headers": restored(first.layers["node-headers"]) };
+  // The packuments' bodies gone: only the kept choice can answer (the headers are fresh).
+  const packuments = join(reg.env.PAKETO_CACHE!, "npm", "packuments");
+  const bodies = readdirSync(packuments).filter((n) => n.split(".").length === 3);
+  assert.ok(bodies.length > 0 && readdirSync(join(packuments, "answers")).length > 0, readdirSync(packuments).join(" "));
+  for (const b of bodies) rmSync(join(packuments, b));
+  const kept = await runBuild(bp, { buildpackToml, plan, layers, env: reg.env });
+  assert.equal(kept.outcome, "success", kept.stderr);
+  assert.equal(kept.layers.node?.metadata.version, version);
+  // Later, past the next LTS promotion, the kept choice no longer holds: the packument is read.
+  const later = nodeEngine({ npm, now: () => new Date("2025-07-01T00:00:00Z") });
+  const again = await runBuild(later, { buildpackToml, plan, layers, env: reg.env });
+  assert.equal(again.outcome, "error");
+  assert.match(again.stdout + again.stderr, /cached metadata of node-linux-\w+ .* is missing or damaged/);
 });
 
 test("build: launch-only gets no headers; exec.d only when asked (BP_NODE_OPTIMIZE_MEMORY, BP_DEBUG_ENABLED)", async (t) => {

@@ -15,10 +15,10 @@ import { NodeEngineError } from "./errors.js";
 import { INSPECTOR, OPTIMIZE_MEMORY } from "./execd.js";
 import { nodeSbom, nodeSbomFiles } from "./sbom.js";
 import { findVersionSources } from "./version-sources.js";
-import { chooseVersion, describeSource, mergeRequirements, parseVersionSpec } from "./version.js";
+import { chooseVersion, describeSource, ltsWindow, mergeRequirements, parseVersionSpec, type VersionRequest } from "./version.js";
 
 /** The parts of deps/npm node-engine uses (main.ts passes the module itself). */
-export type NpmSource = Pick<typeof npm, "packument" | "packumentWithTime" | "fetchTarball" | "extractPackage" | "expectedHash" | "isDeprecated" | "nodePackageName">;
+export type NpmSource = Pick<typeof npm, "packumentRef" | "packumentWithTimeRef" | "memoOnPackument" | "fetchTarball" | "extractPackage" | "expectedHash" | "isDeprecated" | "nodePackageName">;
 
 export interface NodeEngineDeps {
   npm: NpmSource;
@@ -74,11 +74,8 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
       const opts = registryOptions(ctx.env);
       const where = merged.chosen ? `${describeSource(merged.chosen.source)} ${JSON.stringify(merged.chosen.version)}` : "the default (the newest LTS line)";
       const request = merged.chosen ? parseVersionSpec(merged.chosen.version, where) : undefined;
-      const needsTimes = request === undefined || request.kind === "lts";
-      const p = needsTimes ? await deps.npm.packumentWithTime(pkg, opts) : await deps.npm.packument(pkg, opts);
-      const deprecated = new Set(Object.keys(p.versions).filter((v) => deps.npm.isDeprecated(p.versions[v]!)));
-      const chosen = chooseVersion({ name: pkg, versions: Object.keys(p.versions), deprecated, time: p.time }, request, deps.now(), where);
-      const manifest = p.versions[chosen.version]!;
+      const chosen = await resolveNode(deps, pkg, request, opts, where);
+      const manifest = chosen.manifest;
       const hash = deps.npm.expectedHash(manifest.dist, `${pkg}@${chosen.version}`);
       log.subprocess(`Selected Node Engine version (using ${merged.chosen ? describeSource(merged.chosen.source) : "the default: newest LTS line"}): ${chosen.version}`);
       log.debug.subprocess(`${chosen.how}; ${pkg}@${chosen.version} ${hash.sri}`);
@@ -160,6 +157,45 @@ export const nodeEngine = (deps: NodeEngineDeps) =>
       return {};
     },
   });
+
+/** What resolveNode keeps per packument (memoOnPackument): the choice, and when it holds. */
+interface NodeChoice {
+  version: string;
+  how: string;
+  manifest: npm.PackumentVersion;
+  /** The LTS window the choice depends on (ms since the epoch; null: unbounded). */
+  from: number | null;
+  until: number | null;
+}
+
+/**
+ * The Node.js release `request` picks. The packument is revalidated on every build as always;
+ * while the registry's answer is unchanged (same digest) and the clock is inside the LTS window
+ * the choice depends on, the choice kept from an earlier build is the answer, and the packument
+ * (2.8 MB with publish times) is not read or parsed.
+ */
+async function resolveNode(deps: NodeEngineDeps, pkg: string, request: VersionRequest | undefined, opts: npm.RegistryOptions, where: string): Promise<NodeChoice> {
+  const needsTimes = request === undefined || request.kind === "lts";
+  const ref = needsTimes ? await deps.npm.packumentWithTimeRef(pkg, opts) : await deps.npm.packumentRef(pkg, opts);
+  const now = deps.now();
+  // RESOLUTION names this code's rules: a change to how versions are chosen changes it.
+  const query = JSON.stringify({ rules: RESOLUTION, request: request ?? null });
+  return deps.npm.memoOnPackument<NodeChoice>(
+    ref,
+    query,
+    opts,
+    (p) => {
+      const deprecated = new Set(Object.keys(p.versions).filter((v) => deps.npm.isDeprecated(p.versions[v]!)));
+      const releases = { name: pkg, versions: Object.keys(p.versions), deprecated, time: p.time };
+      const chosen = chooseVersion(releases, request, now, where);
+      const window = needsTimes ? ltsWindow(releases, now) : { from: null, until: null };
+      return { version: chosen.version, how: chosen.how, manifest: p.versions[chosen.version]!, ...window };
+    },
+    (kept) => (kept.from === null || now.getTime() >= kept.from) && (kept.until === null || now.getTime() < kept.until),
+  );
+}
+
+const RESOLUTION = "node-engine/1";
 
 /** The Node.js arch name of a CNB target arch. */
 function nodeArch(arch: string): "x64" | "arm64" {

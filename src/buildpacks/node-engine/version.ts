@@ -102,13 +102,8 @@ function stable(versions: readonly string[]): string[] {
   return versions.filter((v) => semver.valid(v) !== null && semver.prerelease(v) === null);
 }
 
-/**
- * The LTS majors, newest first: even majors whose first published release is at least
- * LTS_AFTER_DAYS old at `now`. Node.js promotes an even major to Active LTS about six months after
- * its first release (each October); the first publish time in the registry is never earlier than
- * the real release, so the rule errs towards the older, longer-supported line.
- */
-export function ltsMajors(r: Releases, now: Date): number[] {
+/** Each major's first publish time (ms since the epoch), from the stable releases that have one. */
+function firstPublished(r: Releases): Map<number, number> {
   const first = new Map<number, number>();
   for (const v of stable(r.versions)) {
     const t = Date.parse(r.time?.[v] ?? "");
@@ -116,8 +111,37 @@ export function ltsMajors(r: Releases, now: Date): number[] {
     const m = semver.major(v);
     if (!first.has(m) || t < first.get(m)!) first.set(m, t);
   }
+  return first;
+}
+
+/**
+ * The LTS majors, newest first: even majors whose first published release is at least
+ * LTS_AFTER_DAYS old at `now`. Node.js promotes an even major to Active LTS about six months after
+ * its first release (each October); the first publish time in the registry is never earlier than
+ * the real release, so the rule errs towards the older, longer-supported line.
+ */
+export function ltsMajors(r: Releases, now: Date): number[] {
+  const first = firstPublished(r);
   const cutoff = now.getTime() - LTS_AFTER_DAYS * 24 * 3600 * 1000;
   return [...first.entries()].filter(([m, t]) => m % 2 === 0 && m > 0 && t <= cutoff).map(([m]) => m).sort((a, b) => b - a);
+}
+
+/**
+ * The span of time around `now` in which ltsMajors(r, t) is what it is at `now`: from the newest
+ * promotion at or before `now` to the next one after it (ms since the epoch; null: unbounded). A
+ * choice that depends on the LTS lines holds exactly within it.
+ */
+export function ltsWindow(r: Releases, now: Date): { from: number | null; until: number | null } {
+  const first = firstPublished(r);
+  let from: number | null = null;
+  let until: number | null = null;
+  for (const [m, t] of first) {
+    if (m % 2 !== 0 || m <= 0) continue;
+    const promoted = t + LTS_AFTER_DAYS * 24 * 3600 * 1000;
+    if (promoted <= now.getTime()) from = from === null ? promoted : Math.max(from, promoted);
+    else until = until === null ? promoted : Math.min(until, promoted);
+  }
+  return { from, until };
 }
 
 /** The majors published (for "available" lists), newest first. */

@@ -123,6 +123,42 @@ describe("npm-install build", { concurrency: true }, () => {
     }
   });
 
+  test("a kept launch-modules tree keeps its SBOM (recorded with what it was made from); a changed or missing SBOM file or another package.json makes it again", async () => {
+    const app = { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() };
+    const env = await buildEnv();
+    const first = await runBuild(bp, { buildpackToml: toml, app, env, plan: launchOnly, layers: { npm: await npmLayer() }, keep: true });
+    try {
+      assert.equal(first.outcome, "success", first.stderr + first.stdout);
+      const launch = first.layers["launch-modules"]!;
+      assert.match(String(launch.metadata.sbom), /^[0-9a-f]{64}:[0-9a-f]{64}$/, "the SBOM's inputs and digest are recorded");
+      const sbom = { "cdx.json": first.files["launch-modules.sbom.cdx.json"]!, "spdx.json": first.files["launch-modules.sbom.spdx.json"]! };
+      const again = (files: Record<string, string>, appFiles = app) =>
+        runBuild(bp, { buildpackToml: toml, app: appFiles, env, plan: launchOnly, layers: { "launch-modules": { metadata: launch.metadata, files: launch.files, sbom: files }, npm: restorable(first, "npm") } });
+
+      const kept = await again(sbom);
+      assert.equal(kept.outcome, "success", kept.stderr + kept.stdout);
+      assert.match(kept.stdout, /Keeping the SBOM of .*launch-modules \(its tree is unchanged\)/);
+      assert.doesNotMatch(kept.stdout, /Generating SBOM/);
+      assert.equal(kept.files["launch-modules.sbom.cdx.json"], sbom["cdx.json"]);
+
+      const damaged = await again({ ...sbom, "cdx.json": sbom["cdx.json"].replace("is-number", "is-numbr") });
+      assert.match(damaged.stdout, /Generating SBOM for .*launch-modules \(1 packages\)/, "a restored SBOM that is not the recorded one is made again");
+      assert.equal(damaged.files["launch-modules.sbom.cdx.json"], sbom["cdx.json"]);
+
+      const missing = await again({ "cdx.json": sbom["cdx.json"] });
+      assert.match(missing.stdout, /Generating SBOM/);
+      assert.ok(missing.files["launch-modules.sbom.spdx.json"]);
+
+      // package.json is part of the SBOM (the app's component): another description makes it again
+      const pj = JSON.parse(app["package.json"]) as Record<string, unknown>;
+      const described = await again(sbom, { ...app, "package.json": JSON.stringify({ ...pj, description: "another" }) });
+      assert.equal(described.outcome, "success", described.stderr + described.stdout);
+      assert.match(described.stdout, /Generating SBOM/);
+    } finally {
+      await rm(first.dir, { recursive: true, force: true });
+    }
+  });
+
   test("needed at build: devDependencies in build-modules (a build mount of the project's node_modules), pruned from launch-modules; a second build reuses both without installing", async (t) => {
     const app = { "package.json": appPackageJson(), "package-lock.json": await npmLockfile() };
     const env = await buildEnv();

@@ -11,9 +11,9 @@ export type { FetchFn, HttpOptions } from "./http.js";
 export { parseIntegrity, expectedHash } from "./integrity.js";
 export type { ExpectedHash, IntegrityAlgorithm } from "./integrity.js";
 export {
-  packument, cachedPackument, packumentWithTime, recheckPackument, METADATA_CHANNEL, packumentUrl, packumentCachePath, checkName, registryOf, mirrorOf, upstreamOf, ACCEPT_ABBREVIATED,
+  packument, packumentRef, packumentWithTimeRef, memoOnPackument, cachedPackument, packumentWithTime, recheckPackument, METADATA_CHANNEL, packumentUrl, packumentCachePath, checkName, registryOf, mirrorOf, upstreamOf, ACCEPT_ABBREVIATED,
 } from "./packument.js";
-export type { Packument, PackumentUse, PackumentVersion, RegistryOptions } from "./packument.js";
+export type { Packument, PackumentRef, PackumentUse, PackumentVersion, RegistryOptions } from "./packument.js";
 export { resolveVersion, isDeprecated } from "./resolve.js";
 export type { ResolveVersionOptions, ResolvedVersion } from "./resolve.js";
 export { fetchTarball, tarballCachePath, tarballUrl } from "./tarball.js";

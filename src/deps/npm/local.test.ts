@@ -1,7 +1,7 @@
 // Against a local registry on 127.0.0.1: request shapes, revalidation, refusals, offline mode.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
@@ -9,7 +9,7 @@ import { tempDir } from "../../testing/index.js";
 import { NpmError } from "./errors.js";
 import type { FetchFn } from "./http.js";
 import { expectedHash, parseIntegrity } from "./integrity.js";
-import { packument, packumentUrl, type Packument } from "./packument.js";
+import { memoOnPackument, packument, packumentCachePath, packumentRef, packumentUrl, type Packument } from "./packument.js";
 import { resolveVersion } from "./resolve.js";
 import { fetchTarball } from "./tarball.js";
 import type { ProgressEvent } from "../../oci/index.js";
@@ -85,7 +85,73 @@ test("packument: asks for abbreviated metadata, caches it with its ETag and reva
   assert.match(String(s.seen[0]!.headers["accept"]), /^application\/vnd\.npm\.install-v1\+json/);
   assert.equal(s.seen[0]!.headers["if-none-match"], undefined);
   assert.equal(s.seen[1]!.headers["if-none-match"], '"v1"');
-  assert.equal(readdirSync(join(cacheDir, "packuments")).length, 1);
+  assert.deepEqual(readdirSync(join(cacheDir, "packuments")).map((n) => n.split(".").length).sort(), [2, 3], "a header and its body");
+});
+
+test("packumentRef: a fresh or confirmed (304) header answers without reading the body; memoOnPackument keeps an answer until the registry's answer changes", async (t) => {
+  const s = await serve(t);
+  let doc = JSON.stringify(demoPackument(s.url, { integrity: sri("sha512", TARBALL) }));
+  let etag = '"v1"';
+  s.routes.set("/demo", (h) => (h["if-none-match"] === etag ? { status: 304, body: "" } : { body: doc, headers: { etag } }));
+  const cacheDir = cache(t);
+  const opts = { registry: s.url, cacheDir, maxAgeMs: 0 };
+  let computed = 0;
+  const newest = (p: Packument) => (computed++, { latest: p["dist-tags"].latest!, versions: Object.keys(p.versions) });
+
+  const first = await packumentRef("demo", opts);
+  assert.equal(first.digest, createHash("sha256").update(JSON.stringify(await first.load())).digest("hex"), "the digest METADATA_CHANNEL has always published");
+  assert.equal(first.hasTime, false);
+  assert.deepEqual(await memoOnPackument(first, "newest", opts, newest), { latest: "1.0.0", versions: ["1.0.0"] });
+  assert.equal(computed, 1);
+
+  // Revalidated (304): the same digest, the kept answer, and the body is never read (it is gone).
+  const header = readdirSync(join(cacheDir, "packuments")).find((n) => n.split(".").length === 2)!;
+  const body = join(cacheDir, "packuments", `${header.slice(0, -5)}.${first.digest}.json`);
+  const text = readFileSync(body, "utf8");
+  rmSync(body);
+  const second = await packumentRef("demo", opts);
+  assert.equal(s.seen.at(-1)!.headers["if-none-match"], '"v1"');
+  assert.equal(second.digest, first.digest);
+  assert.deepEqual(await memoOnPackument(second, "newest", opts, newest), { latest: "1.0.0", versions: ["1.0.0"] });
+  assert.equal(computed, 1, "answered from the memo");
+  await assert.rejects(second.load(), (e: unknown) => e instanceof NpmError && e.code === "NPM_METADATA" && /missing or damaged/.test(e.message));
+  writeFileSync(body, text);
+  // Another query is another answer; a kept answer `valid` refuses is computed again.
+  await memoOnPackument(second, "other", opts, newest);
+  assert.equal(computed, 2);
+  await memoOnPackument(second, "newest", opts, newest, () => false);
+  assert.equal(computed, 3);
+
+  // The registry publishes 1.1.0: a new digest, the answer is computed again from the new body.
+  const p2 = demoPackument(s.url, { integrity: sri("sha512", TARBALL) });
+  p2.versions["1.1.0"] = { ...p2.versions["1.0.0"]!, version: "1.1.0" };
+  p2["dist-tags"].latest = "1.1.0";
+  doc = JSON.stringify(p2);
+  etag = '"v2"';
+  const third = await packumentRef("demo", opts);
+  assert.notEqual(third.digest, first.digest);
+  assert.deepEqual(await memoOnPackument(third, "newest", opts, newest), { latest: "1.1.0", versions: ["1.0.0", "1.1.0"] });
+  assert.equal(computed, 4);
+  // errors are not kept
+  await assert.rejects(memoOnPackument(third, "throws", opts, () => { throw new Error("no"); }));
+  await assert.rejects(memoOnPackument(third, "throws", opts, () => { throw new Error("again"); }), /again/);
+});
+
+test("packument: a cache entry of the first format (the packument inline) is read, offline too, and kept in the new one", async (t) => {
+  const s = await serve(t);
+  const cacheDir = cache(t);
+  const p = demoPackument(s.url, { integrity: sri("sha512", TARBALL) });
+  const key = packumentUrl(s.url, "demo");
+  mkdirSync(join(cacheDir, "packuments"), { recursive: true });
+  const path = packumentCachePath(cacheDir, key);
+  writeFileSync(path, JSON.stringify({ url: key, etag: '"old"', checkedAt: Date.now(), packument: p }));
+  const noNet: FetchFn = () => Promise.reject(new Error("the network must not be used here"));
+  assert.deepEqual(await packument("demo", { registry: s.url, cacheDir, offline: true, fetch: noNet }), p);
+  const header = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  assert.equal(header.packument, undefined);
+  assert.equal(header.etag, '"old"');
+  assert.equal(header.digest, createHash("sha256").update(JSON.stringify(p)).digest("hex"));
+  assert.deepEqual(await packument("demo", { registry: s.url, cacheDir, offline: true, fetch: noNet }), p);
 });
 
 test("packument: a registry refusing the abbreviated type (406) gets asked for full JSON", async (t) => {

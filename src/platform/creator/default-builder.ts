@@ -1,15 +1,15 @@
 // The embedded default builder: `paketo build` without --builder uses `paketo/builder:default` in
 // the local store, and makes it (and the stack under it) on first use or when its inputs changed:
 // builders/default.toml, the bundled buildpacks in dist/bundled-buildpacks, the stack lock and the
-// launcher sources. A fingerprint of those inputs is kept beside the caches, so the warm path is
-// a few file reads and one store lookup.
+// launcher sources. A fingerprint of those inputs is kept beside the caches, and the inputs' inode
+// states (fs/tree-index), so the warm path is lstat calls and one store lookup.
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBuilderConfig } from "../../cnb/index.js";
 import type { CacheLayout, CacheLease } from "../../deps/index.js";
-import { exists, writeFileAtomic } from "../../fs/index.js";
+import { exists, scanTree, writeFileAtomic } from "../../fs/index.js";
 import { launcherSource } from "../../launcher/index.js";
 import { type OnProgress, transport } from "../../oci/index.js";
 import {
@@ -51,41 +51,39 @@ async function defaultBuilderToml(): Promise<{ config: ReturnType<typeof parseBu
   return { config, baseDir: dirname(path), where: path };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) out.push(join(e.parentPath, e.name));
-  }
-  return out.sort();
-}
-
-/** A hash of everything the default builder is made from. */
-export async function defaultBuilderFingerprint(configPath = defaultBuilderConfig()): Promise<string> {
-  const h = createHash("sha256");
+/**
+ * A hash of everything the default builder is made from: builders/default.toml (or `configPath`),
+ * dist/bundled-buildpacks, the stack file and its lock, the launcher sources and the platform
+ * lifecycle bundle. With `indexPath` the files are known by their inode state from the last time
+ * (fs/tree-index: exactly as safe as reading them), so an unchanged paketo costs lstat calls.
+ */
+export async function defaultBuilderFingerprint(configPath = defaultBuilderConfig(), indexPath?: string): Promise<string> {
   const root = fileURLToPath(new URL("../../../", import.meta.url));
-  const add = async (path: string) => {
-    h.update(`${relative(root, path)}\0`);
-    h.update(await readFile(path));
-    h.update("\0");
-  };
-  h.update(`paketo ${PAKETO_VERSION}\0`);
-  await add(configPath);
   const bundles = fileURLToPath(new URL("../../bundled-buildpacks/", import.meta.url));
-  let files: string[];
-  try {
-    files = await listFiles(bundles);
-  } catch (e) {
+  if (!(await exists(bundles))) {
     throw new DistributionError("DIST_BUILDER_CONFIG", `the default builder's buildpacks are not built (${bundles})`, {
-      cause: e,
       hint: "run `npm run build` in the paketo folder",
     });
   }
-  for (const f of files) await add(f);
   const stackFile = defaultStackFile();
-  await add(stackFile);
-  await add(defaultLockPath(stackFile));
-  for (const f of launcherSource().files) await add(f);
-  if (await exists(platformLifecycleBundle())) await add(platformLifecycleBundle());
+  const inputs = [configPath, stackFile, defaultLockPath(stackFile), ...launcherSource().files, platformLifecycleBundle()];
+  const rel = (p: string) => relative(root, p).split(sep).join("/");
+  const outside = inputs.filter((p) => rel(p).startsWith("../") || isAbsolute(rel(p)));
+  const files = new Set(inputs.filter((p) => !outside.includes(p)).map(rel));
+  const folders = new Set([...files].flatMap((f) => f.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+  const bundlesRel = rel(bundles).replace(/\/$/, "");
+  for (const d of bundlesRel.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"))) folders.add(d);
+  const scan = await scanTree(root, {
+    ...(indexPath ? { indexPath } : {}),
+    keep: (p, isDir) => p === bundlesRel || p.startsWith(`${bundlesRel}/`) || (isDir ? folders.has(p) : files.has(p)),
+  });
+  const h = createHash("sha256");
+  h.update(`paketo ${PAKETO_VERSION}\0${scan.digest}\0`);
+  for (const p of outside) {
+    h.update(`${p}\0`);
+    h.update(await readFile(p));
+    h.update("\0");
+  }
   return h.digest("hex");
 }
 
@@ -107,7 +105,8 @@ interface Marker {
 
 /** The default builder's name in the store, made first when missing or stale. */
 export async function ensureDefaultBuilder(o: DefaultBuilderOptions): Promise<string> {
-  const fingerprint = await defaultBuilderFingerprint();
+  await o.lease.use(o.cache.defaultBuilderIndex);
+  const fingerprint = await defaultBuilderFingerprint(defaultBuilderConfig(), o.cache.defaultBuilderIndex);
   const markerPath = o.cache.defaultBuilderMarker;
   await o.lease.use(markerPath);
   const marker = await readFile(markerPath, "utf8").then(
