@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { basename, delimiter, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { SandboxError } from "./errors.js";
 import { bwrapOptions, type NetworkFds, networkWrapper } from "./bwrap.js";
@@ -93,6 +93,8 @@ function spawnBwrap(
     : ["ignore", "pipe", "pipe", "pipe", ...(own ? (["pipe", "pipe", "pipe", "pipe"] as const) : [])];
   const command = ["--args", String(argsFd), "--", ...spec.argv];
   const child: ChildProcess = spawn(bin, own ? [...networkWrapper(WRAPPER_FDS, bin), ...command] : command, {
+    // Its command line shows the name, as before onPath resolved it.
+    argv0: basename(bin),
     env: {},
     stdio,
     ...(io.signal ? { signal: io.signal } : {}),
