@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { basename, delimiter, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { SandboxError } from "./errors.js";
 import { bwrapOptions, type NetworkFds, networkWrapper } from "./bwrap.js";
@@ -91,6 +93,8 @@ function spawnBwrap(
     : ["ignore", "pipe", "pipe", "pipe", ...(own ? (["pipe", "pipe", "pipe", "pipe"] as const) : [])];
   const command = ["--args", String(argsFd), "--", ...spec.argv];
   const child: ChildProcess = spawn(bin, own ? [...networkWrapper(WRAPPER_FDS, bin), ...command] : command, {
+    // Its command line shows the name, as before onPath resolved it.
+    argv0: basename(bin),
     env: {},
     stdio,
     ...(io.signal ? { signal: io.signal } : {}),
@@ -178,7 +182,7 @@ function spawnBwrap(
  * namespace, and slirp4netns is started for it before the process runs and stopped when it ends.
  */
 export function bwrapRunner(opts: { bwrap?: string; slirp4netns?: string } = {}): Runner {
-  const bin = opts.bwrap ?? "bwrap";
+  const bin = onPath(opts.bwrap ?? "bwrap");
   return {
     mode: "bwrap",
     run: (spec, io = {}) => spawnBwrap(bin, opts.slirp4netns, spec, io).exit,
@@ -188,6 +192,27 @@ export function bwrapRunner(opts: { bwrap?: string; slirp4netns?: string } = {})
       return { write: (text) => void child.stdin?.write(text), end: () => void child.stdin?.end(), exit };
     },
   };
+}
+
+/**
+ * A bare command name as the file it names on the PATH paketo runs with (the lookup checkBwrap's
+ * spawn makes), else the name unchanged. bubblewrap is started with an empty environment, and
+ * spawn then looks a bare name up in /usr/bin:/bin only: a bubblewrap elsewhere on PATH (the
+ * debian-packages layer of paketo's own image, docs/kubernetes.md) would not be found.
+ */
+export function onPath(name: string, path = process.env.PATH ?? ""): string {
+  if (name.includes("/")) return name;
+  for (const dir of path.split(delimiter)) {
+    if (dir === "") continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return name;
 }
 
 /**

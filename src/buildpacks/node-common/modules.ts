@@ -4,7 +4,7 @@
 // any install while its key (lockfile, package.json install fields, Node.js, package manager,
 // config files, npm_config_*/YARN_*/PNPM_* env) is unchanged.
 import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, symlink, unlink, utimes, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { type BuildContext, type LayerRef, layerEnv, s } from "../../buildpack-api/index.js";
 import { NodeError } from "./errors.js";
 import { exitText, lastLines, type NodeInfo, runTool, stripAnsi, type ToolRun } from "./exec.js";
@@ -102,11 +102,16 @@ async function fixEscapingLinks(moved: string, original: string): Promise<void> 
   }
 }
 
-/** The project's node_modules: a symlink to `target` (whatever was there is replaced). */
+/**
+ * The project's node_modules: a symlink to `target` (whatever was there is replaced), relative, so
+ * it holds wherever the app and layers dirs are as long as they keep their places to each other:
+ * under `paketo build --sandbox none` a buildpack sees the build's work folder, not /workspace and
+ * /layers, and an absolute link would name that folder in the image (docs/kubernetes.md).
+ */
 export async function linkModules(projectDir: string, target: string): Promise<void> {
   const nm = join(projectDir, "node_modules");
   await rm(nm, { recursive: true, force: true });
-  await symlink(target, nm);
+  await symlink(relative(projectDir, target), nm);
 }
 
 /** A node_modules shipped in the app source is removed: modules come from package.json and the lockfile. */

@@ -107,6 +107,7 @@ describe("npm-install build", { concurrency: true }, () => {
       assert.equal(launch.files["node_modules/ms/package.json"], undefined, "devDependencies are not in the launch layer");
       assert.equal(launch.files["env.launch/PATH.prepend"], join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules/.bin"));
       assert.equal(await modulesLink(join(b.dir, "workspace")), join(b.dir, "layers/paketo-buildpacks_npm-install/launch-modules/node_modules"));
+      assert.equal(await readlink(join(b.dir, "workspace/node_modules")), "../layers/paketo-buildpacks_npm-install/launch-modules/node_modules", "relative: right in the image whatever path the build saw");
       assert.equal(b.layers["build-modules"], undefined);
       assert.deepEqual(b.layers.npm?.types, { launch: false, build: true, cache: true });
       assert.ok(b.layers.npm?.executables.includes("bin/npm"));

@@ -4,7 +4,7 @@
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
@@ -148,7 +148,8 @@ snapshots:
 export async function modulesLink(projectDir: string): Promise<string> {
   const st = await lstat(join(projectDir, "node_modules")).catch(() => undefined);
   if (st === undefined) return "(none)";
-  return st.isSymbolicLink() ? readlink(join(projectDir, "node_modules")) : "(dir)";
+  // The link is relative (linkModules): resolved here, so tests compare absolute paths.
+  return st.isSymbolicLink() ? resolve(projectDir, await readlink(join(projectDir, "node_modules"))) : "(dir)";
 }
 
 export async function readJson(path: string): Promise<unknown> {
