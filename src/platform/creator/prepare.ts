@@ -166,7 +166,7 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
   const buildConfigDir = join(workDir, "build-config");
   const sandboxConfigDir = o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir;
   const trust = await writeHostTrust(buildConfigDir, rootfs, sandboxConfigDir, o.hostEnv);
-  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)) });
+  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)), ...nativeArchEnv(builder.platform) });
   const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
   const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
   const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
@@ -212,6 +212,16 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     exec: { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network, binds },
     store: dirStore(paths),
   };
+}
+
+/**
+ * For a build of another architecture (the build image's programs run emulated), the machine's own
+ * architecture as PAKETO_NATIVE_ARCH: a buildpack may run a tool of that architecture instead
+ * (go-dist cross-compiles with the machine's Go toolchain, docs/multiarch.md). Not set otherwise.
+ */
+function nativeArchEnv(platform: Platform): Record<string, string> {
+  const native = remote.defaultPlatform().architecture;
+  return platform.architecture === native ? {} : { "PAKETO_NATIVE_ARCH.override": native };
 }
 
 function strip<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
