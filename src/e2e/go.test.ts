@@ -160,7 +160,7 @@ describe("failures name the file and the cause, and export nothing", { concurren
 
   test("--platform with another architecture and no --builder: the default builder is this machine's only (docs/multiarch.md)", async () => {
     const err = await fails("go-no-imports", () => {}, ["--platform", "linux/arm64"]);
-    assert.match(err, /ERROR: the default builder is made for this machine's platform \(linux\/amd64\) only, not for linux\/arm64/);
+    assert.match(err, /paketo: error: the default builder is made for this machine's platform \(linux\/amd64\) only, not for linux\/arm64/);
     assert.match(err, /\[\[targets\]\] entry per platform .* --builder NAME/);
   });
 });
