@@ -157,4 +157,10 @@ describe("failures name the file and the cause, and export nothing", { concurren
     assert.match(err, /ERROR: no Go release on the module proxy satisfies "1\.99\.\*" \(BP_GO_VERSION\)/);
     assert.match(err, /newest release of each recent Go line: /);
   });
+
+  test("--platform with another architecture and no --builder: the default builder is this machine's only (docs/multiarch.md)", async () => {
+    const err = await fails("go-no-imports", () => {}, ["--platform", "linux/arm64"]);
+    assert.match(err, /paketo: error: the default builder is made for this machine's platform \(linux\/amd64\) only, not for linux\/arm64/);
+    assert.match(err, /\[\[targets\]\] entry per platform .* --builder NAME/);
+  });
 });

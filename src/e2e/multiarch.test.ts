@@ -8,14 +8,14 @@
 // the arm64 build runs under emulation), so the default suite stays within its time budget; when
 // skipped it says so and is not counted as passing.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { cli } from "../platform/creator/testing/e2e.js";
 import { checkEmulation } from "../sandbox/index.js";
 import { startRegistry, type TestRegistry } from "../testing/index.js";
 import { APPS, e2eTemp, Podman } from "./testing/harness.js";
+import { fileOfLayerEntry, type IndexJson, multiBuilderToml, PLATFORMS, sha256Of, skopeo } from "./testing/multiarch.js";
 
 const tmp = e2eTemp("multiarch");
 const env = () => ({ ...process.env, PAKETO_STORE: join(tmp.path, "store") });
@@ -26,40 +26,16 @@ const BUNDLES = join(ROOT, "dist", "bundled-buildpacks");
 let reg: TestRegistry;
 const skip = process.env.PAKETO_E2E_MULTIARCH === "1" ? false : "set PAKETO_E2E_MULTIARCH=1 to run the multi-platform e2e (emulated arm64 builds take minutes)";
 
-/** A builder for both platforms: the Node.js buildpacks (JavaScript, so the same bundles on each). */
-function builderToml(): string {
-  const bps = ["node-engine", "npm-install", "node-start", "npm-start"];
-  return [
-    'description = "multi-platform test builder"',
-    ...bps.map((b) => `[[buildpacks]]\nuri = "${join(BUNDLES, b)}"`),
-    "[[order]]",
-    ...bps.map((b) => `[[order.group]]\nid = "paketo-buildpacks/${b}"${b === "node-start" ? "\noptional = true" : ""}`),
-    '[build]\nimage = "paketo/trixie:build"',
-    '[[run.images]]\nimage = "paketo/trixie:run"',
-    '[[targets]]\nos = "linux"\narch = "amd64"',
-    '[[targets]]\nos = "linux"\narch = "arm64"',
-  ].join("\n\n");
-}
-
-function skopeo(args: string[]): string {
-  return execFileSync("skopeo", args, { encoding: "utf8", maxBuffer: 64 << 20 });
-}
-
-interface IndexJson {
-  mediaType: string;
-  manifests: Array<{ digest: string; platform: { os: string; architecture: string } }>;
-}
-
 before(async () => {
   if (skip) return;
   await checkEmulation("arm64");
   reg = await startRegistry();
   const insecure = ["--insecure-registry", reg.host];
   // The build image in the store, the run image in the registry (the images name it there), both indexes.
-  await c.ok(["stack", "create", "--platform", "linux/amd64,linux/arm64", "--flavor", "build", "paketo/trixie:build"]);
-  await c.ok(["stack", "create", "--platform", "linux/amd64,linux/arm64", "--flavor", "base", `docker://${reg.host}/paketo/trixie:run`, ...insecure]);
+  await c.ok(["stack", "create", "--platform", PLATFORMS, "--flavor", "build", "paketo/trixie:build"]);
+  await c.ok(["stack", "create", "--platform", PLATFORMS, "--flavor", "base", `docker://${reg.host}/paketo/trixie:run`, ...insecure]);
   mkdirSync(join(tmp.path, "builder"), { recursive: true });
-  writeFileSync(join(tmp.path, "builder", "builder.toml"), builderToml());
+  writeFileSync(join(tmp.path, "builder", "builder.toml"), multiBuilderToml(BUNDLES, [{ name: "node-engine" }, { name: "npm-install" }, { name: "node-start", optional: true }, { name: "npm-start" }]));
   await c.ok(["builder", "create", "paketo/builder:multi", "--config", join(tmp.path, "builder", "builder.toml"), ...insecure]);
 });
 after(async () => {
@@ -83,7 +59,7 @@ test("the stack and the builder are indexes of an amd64 and an arm64 image; the 
 test("build --platform linux/amd64,linux/arm64: one index in the registry; the arm64 image serves under emulation", { skip }, async () => {
   const dest = `docker://${reg.host}/express:1`;
   const r = await c.paketo([
-    "build", dest, "--builder", "paketo/builder:multi", "--path", join(ROOT, "examples", "express-app"), "--platform", "linux/amd64,linux/arm64",
+    "build", dest, "--builder", "paketo/builder:multi", "--path", join(ROOT, "examples", "express-app"), "--platform", PLATFORMS,
     "--run-image", `docker://${reg.host}/paketo/trixie:run`, "--insecure-registry", reg.host, "--json",
   ]);
   assert.equal(r.code, 0, r.stderr);
@@ -96,7 +72,7 @@ test("build --platform linux/amd64,linux/arm64: one index in the registry; the a
   const idx = JSON.parse(raw) as IndexJson;
   assert.equal(idx.mediaType, "application/vnd.oci.image.index.v1+json");
   assert.deepEqual(idx.manifests.map((m) => [m.platform.architecture, m.digest]), [["amd64", out.images[0]?.digest], ["arm64", out.images[1]?.digest]]);
-  assert.equal(`sha256:${execFileSync("sha256sum", { input: raw, encoding: "utf8" }).split(" ")[0]}`, out.digest);
+  assert.equal(sha256Of(raw), out.digest);
   const arm = JSON.parse(skopeo(["inspect", "--tls-verify=false", "--override-arch", "arm64", `docker://${reg.host}/express:1`])) as { Architecture: string; Labels: Record<string, string> };
   assert.equal(arm.Architecture, "arm64");
 
@@ -111,11 +87,11 @@ test("build --platform linux/amd64,linux/arm64: one index in the registry; the a
 
   // Rebase of the index: each image moves onto its platform's image of the new run image (tiny).
   const tiny = `docker://${reg.host}/paketo/trixie:run-tiny`;
-  await c.ok(["stack", "create", "--platform", "linux/amd64,linux/arm64", "--flavor", "tiny", tiny, "--insecure-registry", reg.host]);
+  await c.ok(["stack", "create", "--platform", PLATFORMS, "--flavor", "tiny", tiny, "--insecure-registry", reg.host]);
   // another run image than the one the images name: --force, as for any such rebase
   const rebased = await c.ok(["rebase", dest, "--run-image", tiny, "--force", "--insecure-registry", reg.host]);
   const after = JSON.parse(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`])) as IndexJson;
-  assert.equal(rebased.split("\n").pop(), `sha256:${execFileSync("sha256sum", { input: skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`]), encoding: "utf8" }).split(" ")[0]}`);
+  assert.equal(rebased.split("\n").pop(), sha256Of(skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/express:1`])));
   assert.deepEqual(after.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
   for (const arch of ["amd64", "arm64"]) {
     const layers = (ref: string) => (JSON.parse(skopeo(["inspect", "--tls-verify=false", "--override-arch", arch, ref])) as { Layers: string[] }).Layers;
@@ -125,17 +101,3 @@ test("build --platform linux/amd64,linux/arm64: one index in the registry; the a
     assert.notEqual(after.manifests.find((m) => m.platform.architecture === arch)?.digest, idx.manifests.find((m) => m.platform.architecture === arch)?.digest);
   }
 });
-
-/** `file` of one path in the layout's image (the last layer holding it). */
-function fileOfLayerEntry(layout: string, path: string): string {
-  const blob = (d: string) => join(layout, "blobs", ...d.split(":"));
-  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
-  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]?.digest as string), "utf8")) as { layers: Array<{ digest: string }> };
-  for (const l of [...manifest.layers].reverse()) {
-    const names = execFileSync("tar", ["-tzf", blob(l.digest)], { encoding: "utf8", maxBuffer: 256 << 20 }).split("\n");
-    if (!names.includes(path)) continue;
-    const bytes = execFileSync("tar", ["-xzOf", blob(l.digest), path], { maxBuffer: 512 << 20 });
-    return execFileSync("file", ["-"], { input: bytes.subarray(0, 1 << 20), encoding: "utf8" });
-  }
-  throw new Error(`${path} is in no layer of ${layout}`);
-}

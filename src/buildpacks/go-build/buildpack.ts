@@ -4,6 +4,7 @@
 // set. GOCACHE is a cache layer, so a one-line change recompiles one package. Without go.mod (and
 // go.work) the app is built in GOPATH mode under BP_GO_BUILD_IMPORT_PATH; BP_GO_WORK_USE makes a
 // go.work first. The source is removed from the image afterwards, except BP_KEEP_FILES.
+// Cross-compiling (GOARCH from go-dist for another architecture): cgo only when the app needs it.
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -75,7 +76,11 @@ export const goBuild = (deps: GoBuildDeps) =>
       const vendored = await exists(join(dir, "vendor"));
 
       // The build cache: two layers through GOCACHEPROG (cacheprog.ts), else one plain GOCACHE layer.
-      const prog = deps.cacheProg && hasCacheProg(await goVersionOnPath(ctx.env)) ? deps.cacheProg : undefined;
+      // A build for another architecture (PAKETO_NATIVE_ARCH set) runs this buildpack's Node.js
+      // emulated, and the cache program with it: every cache request of the compiler would go
+      // through the emulator, so such a build keeps the plain GOCACHE layer.
+      const emulated = (ctx.env.PAKETO_NATIVE_ARCH ?? "").trim() !== "";
+      const prog = deps.cacheProg && !emulated && hasCacheProg(await goVersionOnPath(ctx.env)) ? deps.cacheProg : undefined;
       const format = prog ? "cacheprog/1" : "dir";
       const keepFormat = (m: { format: string }) => (m.format === format ? ("keep" as const) : { rebuild: `the build cache was kept as ${m.format}, now ${format}` });
       const gocache = await ctx.layers.cached("gocache", { cache: true, metadata: CACHE, onRestored: keepFormat });
@@ -141,6 +146,7 @@ export const goBuild = (deps: GoBuildDeps) =>
           if (!(await exists(join(cwd, "go.work")))) await go(["work", "init"], "work init");
           await go(["work", "use", ...workUse], "work use");
         }
+        await crossCgo(env, targets, { cwd, where, log });
         await go(["build", "-o", `${bin}/`, ...flags, ...targets], "build");
         log.break();
         if (cacheNew && usedFile) await settleCache(log, gocache, cacheNew, usedFile, deltaBefore);
@@ -167,6 +173,34 @@ export const goBuild = (deps: GoBuildDeps) =>
       }
     },
   });
+
+/**
+ * Cross-compiling (go-dist set GOARCH to another architecture than the toolchain's, for a target
+ * whose programs run emulated here): the go command turns cgo off by default then. An app that
+ * needs cgo (a package outside the standard library with `import "C"`) gets CGO_ENABLED=1, and its
+ * C parts are compiled and linked by the build image's C compiler, which is the target's (emulated);
+ * the Go parts still compile natively. A CGO_ENABLED the user set is kept as it is.
+ */
+async function crossCgo(env: Record<string, string>, targets: readonly string[], o: { cwd: string; where: string; log: Logger }): Promise<void> {
+  if (env.GOARCH === undefined || env.CGO_ENABLED !== undefined) return;
+  const arches = await runGo(["env", "GOHOSTARCH", "GOARCH"], { cwd: o.cwd, env });
+  const [host, target] = arches.output.trim().split("\n").map((l) => l.trim());
+  if (arches.code !== 0 || host === undefined || host === target) return;
+  const format = "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}";
+  const list = await runGo(["list", "-deps", "-f", format, ...targets], { cwd: o.cwd, env: { ...env, CGO_ENABLED: "1" } });
+  if (list.code !== 0) {
+    throw new GoError("GO_BUILD", `'go list -deps' of ${targets.join(" ")} in ${o.where} ${exitText(list)}; its last output:\n${lastLines(list.output, 15).join("\n")}`, {
+      hint: "the build lists the packages first to find out whether any uses cgo; fix the error above",
+    });
+  }
+  const cgo = list.output.split("\n").map((l) => l.trim()).filter(Boolean);
+  env.CGO_ENABLED = cgo.length > 0 ? "1" : "0";
+  o.log.subprocess(
+    cgo.length > 0
+      ? `Cross-compiling for linux/${target} on linux/${host}: ${cgo.slice(0, 3).join(", ")}${cgo.length > 3 ? ` and ${cgo.length - 3} more` : ""} ${cgo.length === 1 ? "uses" : "use"} cgo, so CGO_ENABLED=1 with the build image's C compiler (linux/${target}, emulated)`
+      : `Cross-compiling for linux/${target} on linux/${host}: no package uses cgo, so CGO_ENABLED=0`,
+  );
+}
 
 type CacheLayer = LayerRef<{ format: string; bytes: number }>;
 

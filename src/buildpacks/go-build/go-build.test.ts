@@ -164,6 +164,36 @@ test("build: cgo with the C compiler on PATH: a PIE binary linked against libc",
   }
 });
 
+test("build: cross-compiling (GOARCH=arm64 from go-dist): an aarch64 binary without cgo; an app with `import \"C\"` gets CGO_ENABLED=1", async () => {
+  const cross = { ...g.env, GOOS: "linux", GOARCH: "arm64" };
+  const b = await runBuild(bp, { buildpackToml, plan, app: SHOP, env: cross, keep: true });
+  let crossWarm: Record<string, PreviousLayer> = {};
+  try {
+    assert.equal(b.outcome, "success", b.stderr + b.stdout);
+    assert.match(b.stdout, /Cross-compiling for linux\/arm64 on linux\/amd64: no package uses cgo, so CGO_ENABLED=0/);
+    const bin = join(layerDir(b.dir, "targets"), "bin", "web");
+    assert.match(execFileSync("file", [bin], { encoding: "utf8" }), /ARM aarch64/);
+    assert.match(execFileSync("go", ["version", "-m", bin], { encoding: "utf8", env: g.env }), /build\tCGO_ENABLED=0\n[\s\S]*build\tGOARCH=arm64\n/);
+    // the standard library compiled for arm64 once: the next builds start from this build cache
+    crossWarm = Object.fromEntries(["gocache", "gocache-new"].map((l) => [l, { metadata: b.layers[l]!.metadata, files: readTreeBytes(layerDir(b.dir, l)) }]));
+  } finally {
+    rmSync(b.dir, { recursive: true, force: true });
+  }
+  // the C compiler here makes x86-64 code, so only the choice is checked, not the build
+  const cgo = await runBuild(bp, {
+    buildpackToml,
+    plan,
+    app: { "go.mod": "module example.com/native\n\ngo 1.22\n", "main.go": 'package main\n\n// static int one(void) { return 1; }\nimport "C"\n\nfunc main() { println(C.one()) }\n' },
+    env: cross,
+    layers: crossWarm,
+  });
+  assert.match(cgo.stdout, /Cross-compiling for linux\/arm64 on linux\/amd64: example\.com\/native uses cgo, so CGO_ENABLED=1 with the build image's C compiler \(linux\/arm64, emulated\)/);
+  // a CGO_ENABLED of the user's is kept: no listing
+  const kept = await runBuild(bp, { buildpackToml, plan, app: SHOP, env: { ...cross, CGO_ENABLED: "0" }, layers: crossWarm });
+  assert.equal(kept.outcome, "success", kept.stderr);
+  assert.doesNotMatch(kept.stdout, /Cross-compiling/);
+});
+
 test("build: a compile error is one error with the compiler's message; bad flags are named", async () => {
   const broken = await runBuild(bp, { buildpackToml, plan, app: { ...SHOP, "internal/msg/msg.go": "package msg\n\nfunc Hello() string { return nope }\n" }, env: g.env, layers: warm });
   assert.equal(broken.outcome, "error");

@@ -2,7 +2,9 @@
 // the go command itself downloads), verified against the checksum database (deps/go). Detect
 // always passes (it provides `go`, and requires it with BP_GO_VERSION); build merges the plan's
 // `go` requirements, resolves one release and installs it into the `go` layer (build and cache;
-// launch only when a later buildpack asks, e.g. for a Procfile `go run`).
+// launch only when a later buildpack asks, e.g. for a Procfile `go run`). For a target of another
+// architecture than the machine's (PAKETO_NATIVE_ARCH set by the platform) the machine's own
+// toolchain is installed with GOOS/GOARCH for the target, so go-build cross-compiles natively.
 import { defineBuildpack, layerEnv, pass, s } from "../../buildpack-api/index.js";
 import type { go as goDeps } from "../../deps/index.js";
 import { logCandidates } from "../common/requirements.js";
@@ -59,12 +61,20 @@ export const goDist = (deps: GoDistDeps) =>
       log.process("Resolving Go version");
       logCandidates(log, merged);
 
-      const arch = goArch(ctx.target.arch);
+      // Another architecture than this machine's, whose programs run emulated here: the machine's
+      // own toolchain compiles for the target with GOARCH (native speed; go-build decides cgo).
+      // Go wanted at launch (`go run` in a Procfile) must be the target's: then it runs emulated.
+      const target = goArch(ctx.target.arch);
+      const native = knownArch(ctx.env.PAKETO_NATIVE_ARCH?.trim() ?? "") ?? target;
+      const cross = native !== target && !merged.launch;
+      const arch = cross ? native : target;
       const offline = ctx.env.PAKETO_OFFLINE === "true";
       const source = await deps.go.GoModuleSource.open({ env: ctx.env, ...(ctx.env.HOME ? { home: ctx.env.HOME } : {}), offline, warn: (m) => log.warning(m) });
       const where = merged.chosen ? merged.chosen.source ?? "<unknown>" : "the default";
       const r = await deps.go.resolveToolchain(source, { os: "linux", arch, spec: merged.chosen?.version, where });
       log.subprocess(`Selected Go version (using ${merged.chosen ? where : "the default: the newest release"}): ${r.version.text}`);
+      if (cross) log.subprocess(`Cross-compiling for linux/${target} with the linux/${native} toolchain (this machine's architecture; GOARCH=${target})`);
+      else if (native !== target) log.subprocess(`The linux/${target} toolchain (Go is needed at launch); it runs emulated on this linux/${native} machine`);
       log.debug.subprocess(`${deps.go.TOOLCHAIN_MODULE}@${r.moduleVersion}: ${r.how}`);
       log.break();
 
@@ -96,11 +106,16 @@ export const goDist = (deps: GoDistDeps) =>
 
       // GOTOOLCHAIN=local: a go.mod `toolchain` line must never make the go command fetch another Go.
       let env = layerEnv().override("GOTOOLCHAIN", "local", { scope: "build" });
+      if (cross) env = env.override("GOOS", "linux", { scope: "build" }).override("GOARCH", target, { scope: "build" });
       // `go run` at launch runs as the run user: its caches go where that user can write
       if (merged.launch) env = env.default("GOTOOLCHAIN", "local", { scope: "launch" }).default("GOCACHE", "/tmp/go-build", { scope: "launch" }).default("GOPATH", "/tmp/go", { scope: "launch" });
       await layer.writeEnv(env);
       log.process("Configuring build environment");
       log.subprocess(`GOTOOLCHAIN -> "local"`);
+      if (cross) {
+        log.subprocess(`GOOS        -> "linux"`);
+        log.subprocess(`GOARCH      -> "${target}"`);
+      }
       log.break();
       if (merged.launch) {
         log.process("Configuring launch environment");
@@ -124,10 +139,17 @@ export const goDist = (deps: GoDistDeps) =>
     },
   });
 
-/** The Go arch name of a CNB target arch. */
-function goArch(arch: string): "amd64" | "arm64" {
+/** The Go arch name of an architecture go-dist has toolchains for. */
+function knownArch(arch: string): "amd64" | "arm64" | undefined {
   if (arch === "amd64" || arch === "x86_64" || arch === "x64") return "amd64";
   if (arch === "arm64" || arch === "aarch64") return "arm64";
+  return undefined;
+}
+
+/** The Go arch name of a CNB target arch. */
+function goArch(arch: string): "amd64" | "arm64" {
+  const known = knownArch(arch);
+  if (known) return known;
   throw new GoError("GO_SETTING", `no Go toolchain for the target architecture ${JSON.stringify(arch)}`, {
     hint: "go-dist installs golang.org/toolchain for linux/amd64 and linux/arm64",
   });

@@ -7,7 +7,7 @@ import { go } from "../../deps/index.js";
 import { moduleZip } from "../../deps/go/testing.js";
 import { validateCycloneDx, validateSpdx } from "../../sbom/testing.js";
 import { goDist } from "./buildpack.js";
-import { buildpackToml, fakeToolchain, fixtureProxy } from "./testing/index.js";
+import { buildpackToml, fakeToolchain, fixtureProxy, RELEASES } from "./testing/index.js";
 
 const bp = goDist({ go });
 const target = { os: "linux", arch: "amd64" };
@@ -84,6 +84,32 @@ test("build: a launch requirement (a Procfile `go run`) makes the layer a launch
   assert.deepEqual(b.layers.go?.types, { build: false, launch: true, cache: true });
   assert.equal(b.layers.go?.files["env.launch/GOCACHE.default"], "/tmp/go-build");
   assert.equal(b.layers.go?.files["env.launch/GOTOOLCHAIN.default"], "local");
+});
+
+test("build: an arm64 target on an amd64 machine (PAKETO_NATIVE_ARCH) installs the amd64 toolchain with GOARCH=arm64; Go at launch stays the target's", async (t) => {
+  const releases = RELEASES.flatMap((v) => [fakeToolchain(v), fakeToolchain(v, { arch: "arm64" })]);
+  const px = await fixtureProxy(t, releases);
+  const arm = { os: "linux", arch: "arm64" };
+  const cross = await runBuild(bp, { buildpackToml, plan: [{ name: "go", metadata: { build: true } }], env: { ...px.env, PAKETO_NATIVE_ARCH: "amd64" }, target: arm });
+  assert.equal(cross.outcome, "success", cross.stderr);
+  assert.match(cross.stdout, /Cross-compiling for linux\/arm64 with the linux\/amd64 toolchain/);
+  assert.equal(cross.layers.go?.metadata.version, "v0.0.1-go1.25.1.linux-amd64");
+  assert.equal(cross.layers.go?.metadata.arch, "amd64");
+  assert.equal(cross.layers.go?.files["env.build/GOARCH.override"], "arm64");
+  assert.equal(cross.layers.go?.files["env.build/GOOS.override"], "linux");
+
+  // the same target natively (no PAKETO_NATIVE_ARCH): the arm64 toolchain, no GOARCH; the cross layer is replaced
+  const native = await runBuild(bp, { buildpackToml, plan: [{ name: "go", metadata: { build: true } }], env: px.env, target: arm, layers: { go: restored(cross.layers.go) } });
+  assert.equal(native.outcome, "success", native.stderr);
+  assert.equal(native.layers.go?.metadata.version, "v0.0.1-go1.25.1.linux-arm64");
+  assert.equal(native.layers.go?.files["env.build/GOARCH.override"], undefined);
+
+  // Go at launch must run in the arm64 image: the arm64 toolchain (emulated at build), no GOARCH
+  const launch = await runBuild(bp, { buildpackToml, plan: [{ name: "go", metadata: { launch: true } }], env: { ...px.env, PAKETO_NATIVE_ARCH: "amd64" }, target: arm });
+  assert.equal(launch.outcome, "success", launch.stderr);
+  assert.equal(launch.layers.go?.metadata.arch, "arm64");
+  assert.equal(launch.layers.go?.files["env.build/GOARCH.override"], undefined);
+  assert.match(launch.stdout, /The linux\/arm64 toolchain \(Go is needed at launch\); it runs emulated/);
 });
 
 test("build: offline uses the download cache; an unsatisfiable BP_GO_VERSION, a tampered zip: one error each, no layer", async (t) => {

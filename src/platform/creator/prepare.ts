@@ -16,7 +16,7 @@ import { dependencySourcesEnv, SANDBOX_GO_CACHE, SANDBOX_MAVEN_CACHE, SANDBOX_NP
 import { debianCacheBind, debianSourcesEnv, SANDBOX_DEBIAN_CACHE } from "./debian-sources.js";
 import type { BuildOptions } from "./options.js";
 import { type BuildpackRef, parseBuildpackArg, planBuildpacks, projectBuildpackRef } from "./buildpacks.js";
-import { ensureDefaultBuilder } from "./default-builder.js";
+import { DEFAULT_BUILDER, ensureDefaultBuilder } from "./default-builder.js";
 import { checkEnvName, groupField, type Project, projectEnv, projectMetadataOf, readProject } from "./project.js";
 import { scanApp } from "./workspace.js";
 import type { TreeScan } from "../../fs/index.js";
@@ -75,6 +75,11 @@ export async function openBuilder(o: BuildOptions, cache: CacheLayout, lease: Ca
   const builderConfig = await image.configFile();
   const platform: Platform = { os: builderConfig.os, architecture: builderConfig.architecture, ...(builderConfig.variant ? { variant: builderConfig.variant } : {}) };
   if (o.platform && (platform.os !== o.platform.os || platform.architecture !== o.platform.architecture)) {
+    if (name === DEFAULT_BUILDER && !o.builder && !descriptor?.builder) {
+      throw new PaketoError("PLATFORM_IMAGE", `the default builder is made for this machine's platform (${formatPlatform(platform)}) only, not for ${formatPlatform(o.platform)}`, {
+        hint: "create a builder with a [[targets]] entry per platform (paketo builder create NAME --config builder.toml) and pass --builder NAME; see docs/multiarch.md",
+      });
+    }
     throw new PaketoError("PLATFORM_IMAGE", `builder ${name} is ${formatPlatform(platform)}, not ${formatPlatform(o.platform)}`, { hint: "a builder for several platforms is an image index (paketo builder create with [[targets]])" });
   }
   if (platform.architecture !== remote.defaultPlatform().architecture) {
@@ -166,7 +171,7 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
   const buildConfigDir = join(workDir, "build-config");
   const sandboxConfigDir = o.sandbox === "bwrap" ? "/cnb/build-config" : buildConfigDir;
   const trust = await writeHostTrust(buildConfigDir, rootfs, sandboxConfigDir, o.hostEnv);
-  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)) });
+  await writeBuildConfig(buildConfigDir, cnbRoot, { ...(await builder.sources), ...trust, ...(await debianSourcesEnv(sandboxConfigDir)), ...nativeArchEnv(builder.platform) });
   const buildpacksDir = planned.buildpacksDir ?? (cnbRoot === rootfs ? undefined : join(cnbRoot, "cnb", "buildpacks"));
   const paths = buildPaths({ workDir, rootfs, mode: o.sandbox, buildConfigDir, ...(buildpacksDir ? { buildpacksDir } : {}) });
   const filter = o.filter ?? strip({ include: descriptor?.include, exclude: descriptor?.exclude });
@@ -212,6 +217,16 @@ export async function prepareWorkspace(o: BuildOptions, builder: OpenedBuilder, 
     exec: { lifecycleEnv: { ...info.build.env }, uid: info.build.uid, gid: info.build.gid, network: o.network, binds },
     store: dirStore(paths),
   };
+}
+
+/**
+ * For a build of another architecture (the build image's programs run emulated), the machine's own
+ * architecture as PAKETO_NATIVE_ARCH: a buildpack may run a tool of that architecture instead
+ * (go-dist cross-compiles with the machine's Go toolchain, docs/multiarch.md). Not set otherwise.
+ */
+function nativeArchEnv(platform: Platform): Record<string, string> {
+  const native = remote.defaultPlatform().architecture;
+  return platform.architecture === native ? {} : { "PAKETO_NATIVE_ARCH.override": native };
 }
 
 function strip<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
