@@ -230,16 +230,25 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   const root = String(lstatSync(o.workspace, { bigint: true }).ino);
   state.clear();
   if (o.keptDir) await writeKept(join(o.keptDir, STATE), root, files);
-  stats.hashOf = (rel, st) => {
+  // The maps of the app's and the workspace's entries go now: hashOf (made outside this scope, so
+  // its closure holds nothing else) keeps only the kept record through the build and export.
+  want.clear();
+  have.clear();
+  stats.hashOf = keptHashes(files);
+  // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
+  const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
+  if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  return stats;
+}
+
+/** A file's SHA-256 while it is exactly as the sync left it (same inode state), else undefined. */
+function keptHashes(files: KeptFiles): SyncStats["hashOf"] {
+  return (rel, st) => {
     const k = files.get(rel);
     if (k === undefined) return undefined;
     const hash = k.slice(-64);
     return sameKept(k, stateOf(st), hash) ? hash : undefined;
   };
-  // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
-  const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
-  if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-  return stats;
 }
 
 /** Gives the workspace back to be kept for the next build; when another build's copy is already kept, drops this one. */
