@@ -54,6 +54,8 @@ const ALL_APPS = [
 const ADDED = ["is-number@7.0.0", "kleur@4.1.5", "yocto-queue@1.2.1"];
 /** App-size scaling (lib/app-size.mjs): file counts, or none; `--only app-size` runs nothing else. */
 const SIZES = opt("app-sizes", "1000,10000,50000").split(",").filter((x) => x !== "none").map(Number);
+// Peak memory of a first build and a one-file rebuild of an app this big (0: not measured).
+const MEMORY_SIZE = Number(opt("app-memory", "200000"));
 const wanted = opt("apps", ALL_APPS.map((a) => a.name).join(",")).split(",");
 const APPS = ALL_APPS.filter((a) => wanted.includes(a.name)).map((a) => ({ ...a, source: join(ROOT, "examples", a.name) }));
 if ((APPS.length === 0 && !wanted.includes("none")) || RUNS < 1) {
@@ -305,7 +307,7 @@ async function main() {
     keep: () => keepIds,
     timestamp: PEER_TIMESTAMP,
   };
-  if (SIZES.length) results.appSize = await benchAppSize({ paketo, peer: new Peer(peerOpts), sizes: SIZES, runs: RUNS, dir: join(BENCH, "app-size"), oci: P.oci, say, logs: P.logs });
+  if (SIZES.length) results.appSize = await benchAppSize({ paketo, peer: new Peer(peerOpts), sizes: SIZES, memorySize: MEMORY_SIZE, runs: RUNS, dir: join(BENCH, "app-size"), oci: P.oci, say, logs: P.logs });
   if (opt("only", "") === "app-size") return finish();
   // Detection with the real default builder (default-builder.mjs) and the CLI's start-up: paketo alone.
   say("default builder detection (default-builder.mjs)");

@@ -63,6 +63,8 @@ export interface CacheLayout {
   appIndex(dest: string): string;
   /** A destination's kept workspace: the app as last built, lent to the next build by rename. */
   appTree(dest: string): string;
+  /** The record of a destination's last app layer, chunk by chunk (oci/layer/chunked.ts): its next one writes only changed chunks. */
+  appLayer(dest: string): string;
 }
 
 /**
@@ -106,6 +108,7 @@ export const CACHE_PARTS: Record<Exclude<keyof CacheLayout, "root">, CachePartSp
   buildMemo: { dir: "build-memo", unit: "file", what: "build memos, one per destination" },
   appIndex: { dir: "app-index", unit: "file", what: "app tree indexes (path, inode state, content hash), one per destination" },
   appTree: { dir: "app-trees", unit: "child", what: "kept workspaces (the app as last built), one per destination" },
+  appLayer: { dir: "app-layer", unit: "file", what: "app layer records (each chunk's key, length and CRC), one per destination" },
   go: { dir: "go", unit: "file", what: "Go toolchain zips, checksum database answers and version lists" },
   pypi: { dir: "pypi", unit: "file", what: "Python package index pages and verified wheels (pip, uv and other tools)" },
   maven: { dir: "maven", unit: "file", what: "Maven repository artifacts (Maven, Tomcat, JARs) and version lists" },
@@ -144,6 +147,7 @@ export function cacheLayout(root: string): CacheLayout {
     buildMemo: (dest) => join(at("buildMemo"), `${destKey(dest)}.json`),
     appIndex: (dest) => join(at("appIndex"), destKey(dest)),
     appTree: (dest) => join(at("appTree"), destKey(dest)),
+    appLayer: (dest) => join(at("appLayer"), destKey(dest)),
     runImagePackages: at("runImagePackages"),
     go: at("go"),
     pypi: at("pypi"),

@@ -54,6 +54,12 @@ export interface ExportInputs {
    * inode state: the app layer's content key then need not read it.
    */
   appFileHash?: (rel: string, st: BigIntStats) => string | undefined;
+  /**
+   * Where this destination's app layer is recorded chunk by chunk (LayerFactory.chunkedDir): the
+   * next export of nearly the same app writes only the chunks whose files changed. Without it
+   * (or with slices) the app is tarred whole through the layer content cache.
+   */
+  appLayerRecord?: string;
 }
 
 /** One appended layer and where its bytes came from. */
@@ -143,10 +149,20 @@ async function exportImagePhase(inputs: ExportInputs, deps: ExportDeps): Promise
 
   // Everything to build, in plan order (reused layers need no input).
   const toBuild: Array<{ p: PlannedLayer; input: LayerInput }> = [];
-  const appInputs = await appLayerInputs(factory, inputs.appDir, imageAppDir, buildMd, inputs.appFileHash);
+  const chunkedApp = inputs.appLayerRecord !== undefined && buildMd.slices.length === 0 ? inputs.appLayerRecord : undefined;
+  const appInputs = chunkedApp ? [] : await appLayerInputs(factory, inputs.appDir, imageAppDir, buildMd, inputs.appFileHash);
+  const chunked = new Map<string, FactoryLayer>();
   for (const p of plan) {
     if (p.action !== "build") continue;
     const r = p.role;
+    if (r.kind === "app" && chunkedApp) {
+      if (!(await kindOf(inputs.appDir).then((k) => k === "dir"))) throw new ExportError("EXPORT_LAYERS_DIR", `the app dir ${inputs.appDir} is not a directory`);
+      const hashOf = inputs.appFileHash;
+      const app = await factory.chunkedDir(p.id, inputs.appDir, imageAppDir.slice(1), { record: chunkedApp, ...(hashOf ? { hash: hashOf } : {}) });
+      log.debug(`App layer: ${app.reused} chunk(s) taken from the previous one, ${app.written} written`);
+      chunked.set(p.id, app);
+      continue;
+    }
     let input: LayerInput;
     switch (r.kind) {
       case "buildpack": {
@@ -173,7 +189,7 @@ async function exportImagePhase(inputs: ExportInputs, deps: ExportDeps): Promise
     toBuild.push({ p, input });
   }
   const built = await factory.build(toBuild.map((b) => b.input));
-  const builtById = new Map(toBuild.map((b, i) => [b.p.id, built[i] as FactoryLayer]));
+  const builtById = new Map([...toBuild.map((b, i): [string, FactoryLayer] => [b.p.id, built[i] as FactoryLayer]), ...chunked]);
 
   // Decide each layer's bytes: the previous image's layer whenever the diffID is the same.
   const created = oci.reproducibleDate(factory.sourceDateEpoch);

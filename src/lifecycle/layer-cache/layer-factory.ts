@@ -1,15 +1,16 @@
 // Builds the layers of an export or a cache save, and remembers what it built (D8): a layer whose
 // files have the same content key as one built before is taken from the layer content cache
 // instead of being tarred and compressed again. See src/lifecycle/README.md.
-import { createReadStream } from "node:fs";
+import { type BigIntStats, createReadStream } from "node:fs";
 import { link, mkdir, readFile, readlink, rm, stat, utimes } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
 import * as oci from "../../oci/index.js";
 import { contentKey, type KeyedEntry, type LayerFiles, type LayerSettings, layerFiles, restat, walkTree } from "./content-key.js";
 import { UnphasedError } from "../errors.js";
 import { tempPath, writeFileAtomic } from "../../fs/index.js";
+import { sortedWalk } from "./sorted-walk.js";
 
 export interface LayerFactoryOptions {
   /** The layer content cache: built layers (`blobs/`) and the content keys that name them (`keys/`). Shared by builds. */
@@ -225,6 +226,54 @@ export class LayerFactory {
       }
     }
     return out;
+  }
+
+  /**
+   * A folder exported at `imagePath` as one layer written in chunks (oci.layer.writeChunkedLayer):
+   * the chunks of the previous layer recorded at `record` whose files did not change are taken
+   * from its file without reading those files; when none changed, the previous layer is the
+   * answer and nothing is written. `hash` gives a file's SHA-256 when the caller knows it for
+   * that inode state (else the file is read). Owners as dirInput; parents of `imagePath` root's.
+   * The tree is walked in tar order as it is written: nothing per file is held.
+   */
+  async chunkedDir(id: string, hostDir: string, imagePath: string, o: { record: string; hash?: (rel: string, st: BigIntStats) => string | undefined }): Promise<FactoryLayer & { reused: number; written: number }> {
+    const s = this.settings("cnb", "root");
+    const previous = oci.layer.readChunkRecord(o.record);
+    if (previous) await this.opts.use?.(join(this.blobsDir, oci.digestHex(previous.digest)));
+    const parents = imagePath.split("/").slice(0, -1);
+    const entries = async function* (): AsyncGenerator<oci.layer.ChunkEntry> {
+      for (let i = 0; i < parents.length; i++) yield { name: parents.slice(0, i + 1).join("/"), type: "directory", size: 0, ...s.parentDirs };
+      const firstOfInode = new Map<string, string>();
+      for (const w of sortedWalk(hostDir)) {
+        const name = w.rel ? `${imagePath}/${w.rel}` : imagePath;
+        const st = w.stat;
+        const base = { name, mode: Number(st.mode) & 0o777, uid: s.uid, gid: s.gid, size: 0 };
+        if (st.isDirectory()) yield { ...base, type: "directory" };
+        else if (st.isSymbolicLink()) yield { ...base, type: "symlink", linkname: await readlink(w.abs) };
+        else if (st.isFile()) {
+          if (st.nlink > 1n) {
+            const inode = `${st.dev}:${st.ino}`;
+            const first = firstOfInode.get(inode);
+            if (first !== undefined) {
+              yield { ...base, type: "link", linkname: first };
+              continue;
+            }
+            firstOfInode.set(inode, name);
+          }
+          const hash = o.hash?.(w.rel, st);
+          yield { ...base, type: "file", size: Number(st.size), source: w.abs, ...(hash ? { hash } : {}) };
+        } else throw new UnphasedError("LAYERS_DIR", `${w.abs} is not a file, folder or symlink: a layer cannot hold it`, { hint: "remove it before the export" });
+      }
+    };
+    const r = await oci.layer.writeChunkedLayer(entries(), { outputDir: this.blobsDir, mtime: s.sourceDateEpoch, level: s.level, previous });
+    await this.opts.use?.(r.layer.filePath());
+    if (!r.same) {
+      await mkdir(dirname(o.record), { recursive: true });
+      await oci.layer.writeChunkRecord(o.record, r.record);
+    }
+    if (r.same) this.stats.cached++;
+    else this.stats.built++;
+    return { id, layer: r.layer, digest: r.record.digest, diffId: r.record.diffId, from: r.same ? "cached" : "built", reused: r.reused, written: r.written };
   }
 
   /**

@@ -6,3 +6,4 @@ export { directoryEntries } from "./walk.js";
 export type { BuiltLayer, LayerStats } from "./file-layer.js";
 export { DEFAULT_LEVEL } from "./options.js";
 export type { ContentEntry, DirEntry, LayerEntry, LayerOptions, SourceEntry, SymlinkEntry } from "./options.js";
+export { type ChunkEntry, type ChunkedLayerOptions, type ChunkedLayerRecord, type ChunkedLayerResult, crc32, crc32Combine, readChunkRecord, tarHeader, writeChunkedLayer, writeChunkRecord } from "./chunked.js";

@@ -122,6 +122,8 @@ test("a rebuild after a change brings the kept workspace to the app's state and 
   assert.equal(r.code, 0, r.stderr);
   // hello.txt (the app changed it) and scribble.txt (the last build wrote it) copied; the file the build added removed.
   assert.match(r.stderr, /Workspace: kept copy, 2 file\(s\) copied, 200 kept, 1 removed/);
+  // The app layer: only the chunk holding hello.txt is written again; the rest is the previous layer's.
+  assert.match(r.stderr, /App layer: [1-9]\d* chunk\(s\) taken from the previous one, 1 written/);
   assert.deepEqual(host(), edited);
   const scratch = writeTree(join(tmp.path, "inc/scratch"), { ...tree, "hello.txt": "two\n" });
   const fresh = await ok(["build", "inc-scratch:1", "--builder", "builder:1", "--path", scratch]);

@@ -304,6 +304,7 @@ async function runPhases(
         ...(previous ? { previousImage: previous } : {}),
         previousMetadata,
         appFileHash: synced.hashOf,
+        appLayerRecord: cache.appLayer(o.dest),
       },
       { log },
     ),

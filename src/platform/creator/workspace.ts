@@ -14,12 +14,12 @@
 // out. Modes are kept (executable bits matter to buildpacks; setuid, setgid and sticky bits of
 // files are dropped); times are not (export fixes them anyway).
 import { createHash } from "node:crypto";
-import { type BigIntStats, chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
-import { lstat, mkdir, readFile, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { type BigIntStats, chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { lstat, mkdir, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import ignore from "ignore";
 import { PaketoError } from "../../errors/index.js";
-import { inodeState, scanTree, type TreeEntry, type TreeScan, writeFileAtomic } from "../../fs/index.js";
+import { inodeState, scanTree, type TreeEntry, type TreeScan, writeFileAtomicWith } from "../../fs/index.js";
 
 export interface WorkspaceFilter {
   /** gitignore-style patterns: only matching files are copied (project.toml `include`). */
@@ -48,14 +48,57 @@ export async function scanApp(src: string, filter: WorkspaceFilter = {}, indexPa
  */
 type Kept = string;
 
-interface KeptState {
-  format: 2;
-  /** The kept folder's own inode: a state is only ever paired with the copy it describes. */
-  root: string;
-  files: Record<string, Kept>;
+/** Per path of the kept copy, what it was when last made equal to the app. */
+type KeptFiles = Map<string, Kept>;
+
+/**
+ * The record beside the kept copy: a header line, the copy's root folder inode (a record is only
+ * ever paired with the copy it describes), then `path NUL kept` per file. Lines, not JSON: two
+ * hundred thousand files are read and written without an object or a string of them all.
+ */
+const STATE = "state";
+const STATE_FORMAT = "paketo-kept-workspace/3";
+
+function readKept(path: string, root: string): KeptFiles {
+  const out: KeptFiles = new Map();
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return out;
+  }
+  const head = `${STATE_FORMAT}\n${root}\n`;
+  if (!text.startsWith(head)) return out;
+  for (let at = head.length; at < text.length; ) {
+    const end = text.indexOf("\n", at);
+    const stop = end < 0 ? text.length : end;
+    const cut = text.indexOf("\0", at);
+    if (cut > at && cut < stop) out.set(text.slice(at, cut), text.slice(cut + 1, stop));
+    at = stop + 1;
+  }
+  return out;
 }
 
-const STATE = "state.json";
+async function writeKept(path: string, root: string, files: KeptFiles): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomicWith(path, async (tmp) => {
+    const fd = openSync(tmp, "wx", 0o644);
+    try {
+      let piece = `${STATE_FORMAT}\n${root}\n`;
+      for (const [rel, k] of files) {
+        if (rel.includes("\n")) continue; // such a file is simply copied again next time
+        piece += `${rel}\0${k}\n`;
+        if (piece.length >= 1 << 20) {
+          writeSync(fd, piece);
+          piece = "";
+        }
+      }
+      writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
 const TREE = "tree";
 
 /** How long after our last write the workspace is lent out: later writes then show in ctime. */
@@ -96,19 +139,15 @@ export interface SyncStats {
  * rename, or makes an empty one when there is none (first build, or another build of the same
  * destination holds it). Returns what the copy's files were when last made equal to an app.
  */
-export async function lendWorkspace(keptDir: string, workspace: string): Promise<{ lent: boolean; state: KeptState["files"] }> {
-  const saved = await readFile(join(keptDir, STATE), "utf8").then(
-    (t) => JSON.parse(t) as KeptState,
-    () => undefined,
-  );
+export async function lendWorkspace(keptDir: string, workspace: string): Promise<{ lent: boolean; state: KeptFiles }> {
   try {
     await rename(join(keptDir, TREE), workspace);
   } catch {
     await mkdir(workspace, { recursive: true });
-    return { lent: false, state: {} };
+    return { lent: false, state: new Map() };
   }
   const root = String((await lstat(workspace, { bigint: true })).ino);
-  return { lent: true, state: saved?.format === 2 && saved.root === root ? saved.files : {} };
+  return { lent: true, state: readKept(join(keptDir, STATE), root) };
 }
 
 /**
@@ -116,12 +155,12 @@ export async function lendWorkspace(keptDir: string, workspace: string): Promise
  * only what differs, and writes what its files now are to `keptDir`'s state. Returns when a
  * later write to the workspace can no longer leave a kept file's inode state as recorded.
  */
-export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace: string; keptDir?: string; state?: KeptState["files"]; lent?: boolean }): Promise<SyncStats> {
-  const state = o.state ?? {};
+export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace: string; keptDir?: string; state?: KeptFiles; lent?: boolean }): Promise<SyncStats> {
+  const state: KeptFiles = o.state ?? new Map();
   const want = new Map<string, TreeEntry>();
   for (const e of o.scan.entries) want.set(e.rel, e);
   const stats: SyncStats = { lent: o.lent ?? false, copied: 0, kept: 0, removed: 0, steady: true, hashOf: () => undefined };
-  const files: KeptState["files"] = {};
+  const files: KeptFiles = new Map();
   // Whatever the workspace holds that the app does not (or holds as another kind) goes first.
   const have = new Map<string, string>();
   const sweep = (rel: string): void => {
@@ -159,15 +198,15 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
       if (s) rmSync(out);
       symlinkSync(e.hash, out);
     } else {
-      if (s && sameKept(state[e.rel], s, e.hash)) {
+      if (s && sameKept(state.get(e.rel), s, e.hash)) {
         stats.kept++;
         // Same bytes; only the app's mode changed.
         if ((modeOf(s) & 0o777) !== (e.mode & 0o777)) {
           chmodSync(out, e.mode & 0o777);
           const after = lstatSync(out, { bigint: true });
-          files[e.rel] = keptOf(after, e.hash);
+          files.set(e.rel, keptOf(after, e.hash));
           if (after.ctimeNs > newest) newest = after.ctimeNs;
-        } else files[e.rel] = state[e.rel] as Kept;
+        } else files.set(e.rel, state.get(e.rel) as Kept);
         continue;
       }
       if (s) rmSync(out);
@@ -181,7 +220,7 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
       // A file the scan could not trust (changed within the clock's tick) is checked by its bytes.
       const steady = inodeState(src) === e.state && (e.trusted || sha256File(out) === e.hash);
       if (!steady) stats.steady = false;
-      if (steady && after.ctimeNs % 1_000_000_000n !== 0n) files[e.rel] = keptOf(after, e.hash);
+      if (steady && after.ctimeNs % 1_000_000_000n !== 0n) files.set(e.rel, keptOf(after, e.hash));
       if (after.ctimeNs > newest) newest = after.ctimeNs;
       stats.copied++;
     }
@@ -189,17 +228,27 @@ export async function syncWorkspace(o: { src: string; scan: TreeScan; workspace:
   // Deepest first, so a read-only folder is made so after what is in it.
   for (const d of dirs.reverse()) chmodSync(join(o.workspace, d.rel), d.mode & 0o7777);
   const root = String(lstatSync(o.workspace, { bigint: true }).ino);
-  if (o.keptDir) await writeFileAtomic(join(o.keptDir, STATE), JSON.stringify({ format: 2, root, files } satisfies KeptState));
-  stats.hashOf = (rel, st) => {
-    const k = files[rel];
-    if (k === undefined) return undefined;
-    const hash = k.slice(-64);
-    return sameKept(k, stateOf(st), hash) ? hash : undefined;
-  };
+  state.clear();
+  if (o.keptDir) await writeKept(join(o.keptDir, STATE), root, files);
+  // The maps of the app's and the workspace's entries go now: hashOf (made outside this scope, so
+  // its closure holds nothing else) keeps only the kept record through the build and export.
+  want.clear();
+  have.clear();
+  stats.hashOf = keptHashes(files);
   // Wait out the clock's tick: a buildpack's write then cannot carry the ctime recorded here.
   const waitMs = Number(newest / 1_000_000n) + WINDOW_MS - Date.now();
   if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   return stats;
+}
+
+/** A file's SHA-256 while it is exactly as the sync left it (same inode state), else undefined. */
+function keptHashes(files: KeptFiles): SyncStats["hashOf"] {
+  return (rel, st) => {
+    const k = files.get(rel);
+    if (k === undefined) return undefined;
+    const hash = k.slice(-64);
+    return sameKept(k, stateOf(st), hash) ? hash : undefined;
+  };
 }
 
 /** Gives the workspace back to be kept for the next build; when another build's copy is already kept, drops this one. */
