@@ -21,7 +21,7 @@ const isE2e = (f) => f.startsWith(join("dist", "e2e") + "/");
 // suite ends soonest when the longest start first. Files not listed follow, end-to-end ones first.
 const slowest = [
   "e2e/frameworks", "e2e/signing", "e2e/go.", "e2e/platform", "e2e/java", "e2e/multiarch-go",
-  "e2e/node", "buildpacks/reference-lifecycle", "e2e/python.", "e2e/rust", "e2e/web-servers",
+  "e2e/node", "buildpacks/reference-lifecycle", "e2e/multiarch.", "e2e/python.", "e2e/rust", "e2e/web-servers",
   "e2e/kubernetes", "e2e/php", "e2e/ruby",
 ];
 const rank = (f) => {

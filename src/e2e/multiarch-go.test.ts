@@ -5,8 +5,8 @@
 // binaries are of their architectures (`file`), the arm64 image serves under podman with
 // emulation, and a second build from a fresh store in another folder gives the same index digest.
 // Needs qemu-user-static registered with binfmt_misc (scripts/setup.sh --test); without it the
-// test fails with the error that names what is missing. The Express case (npm install emulated,
-// about 16 min) is src/e2e/multiarch.test.ts, run with PAKETO_E2E_MULTIARCH=1.
+// test fails with the error that names what is missing. The Express case (npm install emulated)
+// is src/e2e/multiarch.test.ts.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
