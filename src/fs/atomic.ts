@@ -1,6 +1,7 @@
 // Crash safety rests on one rule: a file or folder appears under its final name only by an atomic
 // rename of a complete temp made beside it (same filesystem). A killed process leaves at worst a
 // temp named by temp.ts, which its owner's next tidy-up removes.
+import { closeSync, openSync, writeSync } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { tempPath } from "./temp.js";
@@ -76,6 +77,30 @@ export async function writeFileAtomicWith<T>(dest: string, fill: (tmp: string) =
   } finally {
     await rm(tmp, { force: true, recursive: true });
   }
+}
+
+/**
+ * Writes `lines` (each ending in its own `\n`) to `dest` atomically, in pieces of about 1 MiB:
+ * no string of the whole file is ever made, for indexes of hundreds of thousands of entries.
+ */
+export async function writeLinesAtomic(dest: string, lines: Iterable<string>): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  await writeFileAtomicWith(dest, async (tmp) => {
+    const fd = openSync(tmp, "wx", 0o644);
+    try {
+      let piece = "";
+      for (const line of lines) {
+        piece += line;
+        if (piece.length >= 1 << 20) {
+          writeSync(fd, piece);
+          piece = "";
+        }
+      }
+      writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // (files.ts), symlink-safe resolution inside a root folder (inside-root.ts) and the stat-keyed
 // index of a folder tree (tree-index.ts). Imports nothing
 // of paketo but node's own modules.
-export { type AtomicWriteOptions, createTemp, fsyncDir, publish, writeFileAtomic, writeFileAtomicWith } from "./atomic.js";
+export { type AtomicWriteOptions, createTemp, fsyncDir, publish, writeFileAtomic, writeFileAtomicWith, writeLinesAtomic } from "./atomic.js";
 export { type EntryKind, entryKind, exists, openRegularFile, type ReadRefusal, ReadRefusedError, readRegularFile } from "./files.js";
 export { MAX_LINK_HOPS, type ResolvePolicy, ResolveRefusal, resolveInRoot, resolveInRootSync } from "./inside-root.js";
 export { HOST_TAG, pidAlive, staleTemp, tempName, tempOwner, tempPath } from "./temp.js";

@@ -16,10 +16,9 @@
 // The walk and hashing use synchronous calls (thousands of lstat calls cost far less in a loop
 // than as thread-pool round trips), letting the event loop run every few thousand entries.
 import { createHash } from "node:crypto";
-import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { writeFileAtomicWith } from "./atomic.js";
+import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { writeLinesAtomic } from "./atomic.js";
 
 /** One path of the tree. `rel` uses `/`; the tree's root itself is not an entry. */
 export interface TreeEntry {
@@ -186,25 +185,15 @@ function readIndex(path: string): Map<string, string> {
   return out;
 }
 
-async function writeIndex(path: string, entries: readonly TreeEntry[]): Promise<void> {
-  // Written in pieces of about 1 MiB: no string of the whole index is ever made.
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomicWith(path, async (tmp) => {
-    const fd = openSync(tmp, "wx", 0o644);
-    try {
-      let piece = `${FORMAT}\n`;
-      for (const e of entries) {
-        // A name with a line break would split its line: such a file is simply hashed every time.
-        if (e.kind !== "f" || !e.trusted || e.rel.includes("\n")) continue;
-        piece += `${e.rel}\0${e.state}\0${e.hash}\n`;
-        if (piece.length >= 1 << 20) {
-          writeSync(fd, piece);
-          piece = "";
-        }
-      }
-      writeSync(fd, piece);
-    } finally {
-      closeSync(fd);
-    }
-  });
+function writeIndex(path: string, entries: readonly TreeEntry[]): Promise<void> {
+  return writeLinesAtomic(path, indexLines(entries));
+}
+
+function* indexLines(entries: readonly TreeEntry[]): Iterable<string> {
+  yield `${FORMAT}\n`;
+  for (const e of entries) {
+    // A name with a line break would split its line: such a file is simply hashed every time.
+    if (e.kind !== "f" || !e.trusted || e.rel.includes("\n")) continue;
+    yield `${e.rel}\0${e.state}\0${e.hash}\n`;
+  }
 }

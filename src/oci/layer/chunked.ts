@@ -26,7 +26,8 @@ import { tempPath, writeFileAtomic } from "../../fs/index.js";
 import { type Digest, digestHex } from "../digest.js";
 import { OciError } from "../errors.js";
 import { type BuiltLayer, fileLayer } from "./file-layer.js";
-import { changedError, readError } from "./read.js";
+import type { PlannedEntry } from "./plan.js";
+import { changedError, openPlannedSync, readError } from "./read.js";
 
 /** Bumped whenever the same entries could give other bytes (header encoding, cut rules, gzip framing). */
 const FORMAT = "paketo-chunked-layer/1";
@@ -40,20 +41,8 @@ const BLOCK = 512;
 /** gzip: magic, deflate, no flags, no time, no extra flags, OS unix. */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
 
-/** One tar entry, decided by the caller, in the order the tar holds them. */
-export interface ChunkEntry {
-  /** Path in the layer, no leading `/`; a folder's without its trailing `/`. */
-  name: string;
-  type: "file" | "directory" | "symlink" | "link";
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Content bytes (files). */
-  size: number;
-  /** Symlink target, or the name a hardlink points to. */
-  linkname?: string;
-  /** Where a file's bytes are read from. */
-  source?: string;
+/** One tar entry, decided by the caller, in the order the tar holds them (content always from `source`). */
+export interface ChunkEntry extends Omit<PlannedEntry, "content"> {
   /** The SHA-256 (hex) of the file's bytes, when the caller knows it without reading. */
   hash?: string;
 }
@@ -231,12 +220,7 @@ const OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O
 
 /** `len` bytes of `path` from `pos`; the file must hold exactly `size` bytes. */
 function readSpan(path: string, size: number, pos: number, len: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, OPEN_FLAGS);
-  } catch (err) {
-    throw readError(path, err);
-  }
+  const fd = openPlannedSync(path);
   try {
     const st = fstatSync(fd);
     if (st.size !== size) throw changedError(path, size, st.size > size ? "grew" : "shrank");

@@ -45,18 +45,22 @@ async function openPlanned(path: string): Promise<FileHandle> {
   }
 }
 
+/** openPlanned, synchronously. */
+export function openPlannedSync(path: string): number {
+  try {
+    return openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    throw readError(path, err);
+  }
+}
+
 /**
  * Reads a small file that should hold exactly `size` bytes, synchronously: from the page cache
  * that is three system calls of a few microseconds each, where the same calls through the thread
  * pool cost a round trip each (about 10x slower for a tree of small files, measured).
  */
 export function readWholeSync(path: string, size: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, OPEN_FLAGS);
-  } catch (err) {
-    throw readError(path, err);
-  }
+  const fd = openPlannedSync(path);
   try {
     // One byte more than expected tells a file that grew from one that did not.
     const buf = Buffer.allocUnsafe(size + 1);

@@ -14,12 +14,12 @@
 // out. Modes are kept (executable bits matter to buildpacks; setuid, setgid and sticky bits of
 // files are dropped); times are not (export fixes them anyway).
 import { createHash } from "node:crypto";
-import { type BigIntStats, chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync } from "node:fs";
+import { type BigIntStats, chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { lstat, mkdir, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import ignore from "ignore";
 import { PaketoError } from "../../errors/index.js";
-import { inodeState, scanTree, type TreeEntry, type TreeScan, writeFileAtomicWith } from "../../fs/index.js";
+import { inodeState, scanTree, type TreeEntry, type TreeScan, writeLinesAtomic } from "../../fs/index.js";
 
 export interface WorkspaceFilter {
   /** gitignore-style patterns: only matching files are copied (project.toml `include`). */
@@ -79,25 +79,16 @@ function readKept(path: string, root: string): KeptFiles {
   return out;
 }
 
-async function writeKept(path: string, root: string, files: KeptFiles): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomicWith(path, async (tmp) => {
-    const fd = openSync(tmp, "wx", 0o644);
-    try {
-      let piece = `${STATE_FORMAT}\n${root}\n`;
-      for (const [rel, k] of files) {
-        if (rel.includes("\n")) continue; // such a file is simply copied again next time
-        piece += `${rel}\0${k}\n`;
-        if (piece.length >= 1 << 20) {
-          writeSync(fd, piece);
-          piece = "";
-        }
-      }
-      writeSync(fd, piece);
-    } finally {
-      closeSync(fd);
-    }
-  });
+function writeKept(path: string, root: string, files: KeptFiles): Promise<void> {
+  return writeLinesAtomic(path, keptLines(root, files));
+}
+
+function* keptLines(root: string, files: KeptFiles): Iterable<string> {
+  yield `${STATE_FORMAT}\n${root}\n`;
+  for (const [rel, k] of files) {
+    if (rel.includes("\n")) continue; // such a file is simply copied again next time
+    yield `${rel}\0${k}\n`;
+  }
 }
 const TREE = "tree";
 
